@@ -1,0 +1,116 @@
+"""Low-level operations of StyleGAN2's synthesis network, in plain PyTorch.
+
+Everything here is written for inference: in-place elementwise work on fresh tensors keeps the
+number of full-size passes over memory small, which matters more than FLOPs on a CPU.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+SQRT2 = math.sqrt(2.0)
+FIR_TAPS = (1.0, 3.0, 3.0, 1.0)
+
+
+def fir_filter_2d(device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The [1,3,3,1] low-pass filter as a normalised 4x4 kernel (sums to one)."""
+    taps = torch.tensor(FIR_TAPS, dtype=torch.float64)
+    kernel = torch.outer(taps, taps)
+    return (kernel / kernel.sum()).to(device=device, dtype=dtype)
+
+
+def blur_depthwise(x: torch.Tensor, kernel: torch.Tensor, pad: tuple[int, int]) -> torch.Tensor:
+    """Pad (before, after) on both spatial axes, then correlate every channel with `kernel`.
+
+    The filter is symmetric, so correlation and convolution agree.
+    """
+    channels = x.shape[1]
+    x = F.pad(x, (pad[0], pad[1], pad[0], pad[1]))
+    weight = kernel.to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
+    return F.conv2d(x, weight, groups=channels)
+
+
+def upsample2d(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Zero-insertion x2, then the FIR low-pass with gain 4: the skip path's image up-sampler."""
+    c = x.shape[1]
+    # A stride-2 transposed depthwise conv inserts the zeros and filters in one op; padding 1
+    # lines it up with pad (2 before, 1 after) on the zero-stuffed image and gives exactly 2H.
+    weight = (kernel * 4).to(x.dtype)[None, None].expand(c, 1, *kernel.shape)
+    return F.conv_transpose2d(x, weight, stride=2, groups=c, padding=1)
+
+
+def bias_act_(
+    x: torch.Tensor, bias: torch.Tensor | None, gain: float, clamp: float | None, lrelu: bool = True
+) -> torch.Tensor:
+    """In place: x = clamp(act(x + bias) * gain). One tensor, no temporaries of its size."""
+    if bias is not None:
+        x.add_(bias.to(x.dtype).reshape(1, -1, 1, 1))
+    if lrelu:
+        F.leaky_relu_(x, 0.2)
+    if gain != 1:
+        x.mul_(gain)
+    if clamp is not None:
+        x.clamp_(-clamp, clamp)
+    return x
+
+
+def modulated_conv2d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    styles: torch.Tensor,
+    *,
+    demodulate: bool = True,
+    up: bool = False,
+    kernel: torch.Tensor | None = None,
+    fused: bool | None = None,
+) -> torch.Tensor:
+    """StyleGAN2's modulated convolution for a batch: per-sample input scaling and demodulation.
+
+    x [N, Cin, H, W], weight [Cout, Cin, k, k], styles [N, Cin]. With `up`, the result is the
+    transposed stride-2 convolution followed by the [1,3,3,1] blur (2H x 2W). `fused=None`
+    picks the cheaper formulation: per-sample weights in a grouped convolution when weights are
+    smaller than activations (high resolutions, batch 1), else one shared convolution with the
+    modulation applied to activations.
+    """
+    n, cin, h, w = x.shape
+    cout, wcin, kh, kw = weight.shape
+    assert wcin == cin and styles.shape == (n, cin), (x.shape, weight.shape, styles.shape)
+    weight = weight.to(x.dtype)
+    styles = styles.to(x.dtype)
+    if x.dtype == torch.float16 and demodulate:
+        # fp16 overflows on large styles x weights; demodulation undoes any overall scale anyway.
+        weight = weight * (1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True))
+        styles = styles / styles.norm(float("inf"), dim=1, keepdim=True)
+    dcoefs = None
+    if demodulate:
+        # sum over (in, kh, kw) of (w * s)^2 = (w^2 summed over k) @ s^2
+        dcoefs = torch.rsqrt(styles.square() @ weight.square().sum(dim=[2, 3]).T + 1e-8)  # [N, Cout]
+    if fused is None:
+        fused = n * cout * cin * kh * kw <= n * cin * h * w
+    padding = 0 if up else kh // 2
+    if fused:
+        wmod = weight[None] * styles[:, None, :, None, None]
+        if dcoefs is not None:
+            wmod = wmod * dcoefs[:, :, None, None, None]
+        xg = x.reshape(1, n * cin, h, w)
+        if up:
+            wmod = wmod.transpose(1, 2).reshape(n * cin, cout, kh, kw)
+            y = F.conv_transpose2d(xg, wmod, stride=2, groups=n)
+        else:
+            y = F.conv2d(xg, wmod.reshape(n * cout, cin, kh, kw), padding=padding, groups=n)
+        y = y.reshape(n, cout, *y.shape[2:])
+    else:
+        xs = x * styles[:, :, None, None]
+        if up:
+            y = F.conv_transpose2d(xs, weight.transpose(0, 1), stride=2)
+        else:
+            y = F.conv2d(xs, weight, padding=padding)
+        if dcoefs is not None:
+            y.mul_(dcoefs[:, :, None, None])
+    if up:
+        assert kernel is not None
+        y = blur_depthwise(y, kernel * 4, pad=(1, 1))
+    return y

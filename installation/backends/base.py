@@ -1,0 +1,39 @@
+"""The interface every render backend implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import torch
+
+
+class Backend(ABC):
+    """Turns a batch of ws into images.
+
+    `render(ws, stop_res, noise_mode, noise_gain)` takes ws [B, num_ws, w_dim] (float32, any
+    device) and returns float32 images [B, C, H, W] on the backend's device, H = W = stop_res
+    (or the model's full resolution). `noise_gain` is a float or a [B] tensor scaling the noise.
+    """
+
+    name: str = "abstract"
+
+    def __init__(self, G, device: torch.device, precision: str) -> None:
+        self.G = G
+        self.device = torch.device(device)
+        self.precision = precision
+
+    @property
+    def resolutions(self) -> list[int]:
+        """The resolutions `render` can stop at (only the full one for non-'skip' models)."""
+        cfg = self.G.config
+        return cfg.block_resolutions if cfg.architecture == "skip" else [cfg.img_resolution]
+
+    @abstractmethod
+    def render(
+        self,
+        ws: torch.Tensor,
+        *,
+        stop_res: int | None = None,
+        noise_mode: str = "const",
+        noise_gain: torch.Tensor | float = 1.0,
+    ) -> torch.Tensor: ...

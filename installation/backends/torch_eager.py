@@ -1,0 +1,18 @@
+"""The plain PyTorch path: eager execution of our generator under inference mode."""
+
+from __future__ import annotations
+
+import torch
+
+from installation.backends.base import Backend
+
+
+class TorchEagerBackend(Backend):
+    name = "torch"
+
+    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0) -> torch.Tensor:
+        with torch.inference_mode():
+            return self.G.synthesis(
+                ws.to(self.device), noise_mode=noise_mode, stop_res=stop_res,
+                precision=self.precision, noise_gain=noise_gain,
+            )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Benchmarks: measured speed, printed as tables and written as JSON. Never used by tests' asserts."""

@@ -1,0 +1,73 @@
+"""`run.py bench [MODEL]`: generator speed tables, written as JSON too."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "bench"
+HELP = "measure generator speed per precision, batch size and block; prints a table, writes JSON"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", nargs="?", default="default", help="checkpoint file or 'default'")
+    parser.add_argument("--official", type=int, choices=(256, 512, 1024), default=None,
+                        help="time NVIDIA's official config at this resolution, random weights")  # fmt: skip
+    parser.add_argument("--batches", default="1,2,4,8", help="batch sizes (default 1,2,4,8)")
+    parser.add_argument("--precisions", default=None, help="e.g. fp32,mixed,bf16 (default: all available)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per cell (median)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--json", default="bench.json", help="where to write the results")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    import torch
+
+    from installation.bench.generator import available_precisions, bench_generator, official_config
+    from installation.bench.timing import machine_description, print_table
+    from installation.errors import UserError
+    from installation.model.generator import Generator
+    from installation.model.loading import load_model, pick_device
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    if args.official:
+        torch.manual_seed(0)
+        G = Generator(official_config(args.official)).requires_grad_(False).eval().to(device)
+    else:
+        G = load_model(args.model, device)
+    try:
+        batches = [int(b) for b in args.batches.split(",")]
+    except ValueError:
+        raise UserError(f"bad --batches {args.batches!r}: use e.g. 1,2,4") from None
+    available = available_precisions(device)
+    precisions = args.precisions.split(",") if args.precisions else available
+    unknown = [p for p in precisions if p not in available]
+    if unknown:
+        raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
+    model_name = G.config.extra.get("description", args.model)
+    print(f"{model_name}: {G.img_resolution} px on {device}, {torch.get_num_threads()} threads")
+    result = bench_generator(G, device, precisions, batches, args.repeats)
+    base = {r["batch"]: r["ms_per_frame"] for r in result["rows"] if r["precision"] == "fp32"}
+    rows = [[r["precision"], r["batch"], f"{r['ms_per_frame']:.1f}", f"{r['fps']:.2f}", f"{r['mapping_ms']:.2f}",
+             f"{r['synthesis_ms']:.1f}", f"{base[r['batch']] / r['ms_per_frame']:.2f}x" if r["batch"] in base else ""]
+            for r in result["rows"]]  # fmt: skip
+    print_table(["precision", "batch", "ms/frame", "frames/s", "mapping ms", "synthesis ms", "vs fp32"], rows)
+    if any(result["blocks"].values()):
+        print("\ncumulative ms until each block's image exists (batch 1):")
+        res_list = G.synthesis.block_resolutions
+        print_table(["precision", *map(str, res_list)],
+                    [[p, *(f"{t[r]:.1f}" for r in res_list)] for p, t in result["blocks"].items() if t])  # fmt: skip
+    print("\nfast paths against fp32 (max |diff| / std of the fp32 image):")
+    print_table(["path", "max |diff|", "relative", "tolerance", "ok"],
+                [[p, f"{a['max_abs_err']:.2e}", f"{a['rel_err']:.2e}", a["tolerance"], a["ok"]]
+                 for p, a in result["accuracy"].items()])  # fmt: skip
+    result["machine"] = machine_description(device)
+    result["model"] = {"name": model_name, "resolution": G.img_resolution}
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"\nwrote {args.json}")
+    return 0

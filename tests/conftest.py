@@ -1,0 +1,22 @@
+"""Shared test set-up: the repo root on sys.path and paths to the read-only shared fixtures."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def shared_fixtures() -> Path:
+    if not (SHARED_FIXTURES / "nv_ada_64_redacted.pkl").exists():
+        pytest.skip(f"NVIDIA parity fixture not found at {SHARED_FIXTURES} (only CI and developers have ../shared)")
+    return SHARED_FIXTURES

@@ -1,0 +1,45 @@
+"""The parameters every show has, because latent motion reads them.
+
+A show's `[parameters.NAME]` table with one of these names changes only the keys it gives
+(e.g. `[parameters.psi] default = 0.5` keeps psi's range and smoothing).
+"""
+
+from __future__ import annotations
+
+from installation.params.spec import ParamSpec
+
+MAX_DIRECTIONS = 64
+
+
+def direction_name(index: int) -> str:
+    return f"direction_{index}"
+
+
+def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
+    """Built-ins for a show using `direction_count` semantic directions."""
+    fixed = (
+        ParamSpec("speed", min=0.0, max=8.0, default=1.0, unit="x", smoothing=1.0,
+                  help="how fast motion runs through its loop (0 holds the picture)"),
+        ParamSpec("bpm", min=20.0, max=300.0, default=120.0, unit="BPM",
+                  help="tempo, for loops whose period is given in beats"),
+        ParamSpec("psi", min=0.0, max=2.0, default=0.7, smoothing=0.5,
+                  help="truncation: 0 is the average picture, 1 the full variety, above 1 wilder"),
+        ParamSpec("cutoff", type="int", min=0, max=64, default=64, unit="layers",
+                  help="how many ws layers (from the coarsest) psi applies to"),
+        ParamSpec("radius", min=0.0, max=2.0, default=0.5, smoothing=0.5,
+                  help="how far the loop or walk strays from the first keyframe"),
+        ParamSpec("mix_amount", min=0.0, max=1.0, default=0.0, smoothing=0.5,
+                  help="how much of the second latent source the mixed layers take"),
+        ParamSpec("noise_strength", min=0.0, max=4.0, default=1.0, smoothing=0.5,
+                  help="gain on the generator's per-pixel noise"),
+        ParamSpec("keyframe", type="int", min=0, max=1023, default=0,
+                  help="writing it jumps to that keyframe (modulo their number)"),
+        ParamSpec("seed", type="int", min=0, max=2**31 - 1, default=0,
+                  help="seed of the loop's and the walk's random directions"),
+    )
+    directions = tuple(
+        ParamSpec(direction_name(i), min=-1.0, max=1.0, default=0.0, smoothing=0.3,
+                  help="amount of this semantic direction (1 = motion.direction_scale sigmas)")
+        for i in range(direction_count)
+    )
+    return fixed + directions

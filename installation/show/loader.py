@@ -1,0 +1,153 @@
+"""Loading a show file: TOML text -> a valid `Show`, or one UserError saying where and why.
+
+Messages read `FILE:LINE: section.key: what was expected, got what`, the line found by looking
+for the key in the text (TOML parsers do not keep positions).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from installation.errors import UserError
+from installation.params.builtin import builtin_parameters
+from installation.params.spec import ParamSpec
+from installation.show.schema import SchemaError, check_table
+from installation.show.sections import MotionSettings, Show
+from installation.show.vectors import read_vectors
+
+_HEADER = re.compile(r"\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _dotted(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+def find_line(text: str, key: tuple[str, ...]) -> int | None:
+    """1-based line where `key` (e.g. ('motion', 'period_seconds')) is set or its table opens.
+
+    When the key itself is absent (a default that clashes with a given value), the line of the
+    nearest enclosing table is given instead.
+    """
+    key = tuple(re.sub(r"\[\d+\]$", "", part) for part in key)  # keyframes[2] -> keyframes
+    for depth in range(len(key), 0, -1):
+        wanted, table = key[:depth], ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header:
+                table = _dotted(header.group(1))
+                full = table
+            elif assignment := _ASSIGNMENT.match(line):
+                full = table + _dotted(assignment.group(1))
+            else:
+                continue
+            if full[: len(wanted)] == wanted:
+                return number
+    return None
+
+
+class _Located(Exception):
+    """A SchemaError with its full key, on its way to becoming a UserError."""
+
+    def __init__(self, key: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.key, self.message = key, message
+
+
+@contextmanager
+def _under(*key: str) -> Iterator[None]:
+    """Give schema errors raised inside the key path of the table being read."""
+    try:
+        yield
+    except SchemaError as error:
+        raise _Located((*key, *error.key), error.message) from None
+
+
+def _table(key: tuple[str, ...], table: Any) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise _Located(key, "expected a table")
+    return table
+
+
+def _parameters(declared: Any, base: Path, motion: MotionSettings) -> tuple[ParamSpec, ...]:
+    specs = {p.name: p for p in builtin_parameters(motion.direction_count)}
+    for name, table in _table(("parameters",), declared).items():
+        key = ("parameters", name)
+        if not _NAME.fullmatch(name):
+            raise _Located(key, "a parameter name is letters, digits and _, not starting with a digit")
+        with _under(*key):
+            given = check_table(ParamSpec, _table(key, table), base)
+            builtin = specs.get(name)
+            if builtin is None:
+                specs[name] = ParamSpec(name, **given)
+            elif given.get("type", builtin.type) != builtin.type:
+                raise SchemaError(("type",), f"{name} is a built-in {builtin.type} parameter")
+            else:
+                specs[name] = dataclasses.replace(builtin, **given)
+    return tuple(specs.values())
+
+
+def _check_keyframe_files(motion: MotionSettings) -> None:
+    """Read the vector files now, so a bad file stops the show here rather than on stage."""
+    for index, keyframe in enumerate(motion.keyframes):
+        if isinstance(keyframe, int):
+            continue
+        key = ("motion", f"keyframes[{index}]")
+        try:
+            space, _ = read_vectors(keyframe)
+        except ValueError as error:
+            raise _Located(key, str(error)) from None
+        if space == "w" and (motion.interpolation == "slerp" or (index == 0 and motion.path != "keyframes")):
+            needs = "interpolation = slerp" if motion.interpolation == "slerp" else f"path = {motion.path}"
+            raise _Located(key, f"{keyframe.name} holds w vectors; {needs} needs z (a seed or z vectors)")
+
+
+def _sections(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Show's constructor arguments from the parsed TOML."""
+    attributes = {f.metadata["section"]: f.name for f in dataclasses.fields(Show) if "section" in f.metadata}
+    names = [sec.name for sec in attributes]
+    for name in data:
+        if name not in names:
+            raise _Located((name,), "unknown section; expected one of: " + ", ".join(names))
+    values: dict[str, Any] = {}
+    for sec, attribute in attributes.items():
+        if not sec.named:
+            with _under(sec.name):
+                table = _table((sec.name,), data.get(sec.name, {}))
+                values[attribute] = sec.settings(**check_table(sec.settings, table, base))
+    _check_keyframe_files(values["motion"])
+    values["parameters"] = _parameters(data.get("parameters", {}), base, values["motion"])
+    return values
+
+
+def parse_show(text: str, path: Path) -> Show:
+    """A Show from TOML text; `path` names the file in messages and anchors relative paths."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return Show(path=path, **_sections(data, path.parent))
+    except _Located as error:
+        line = find_line(text, error.key)
+        where = f"{path}:{line}" if line else f"{path}"
+        raise UserError(f"{where}: {'.'.join(error.key)}: {error.message}") from None
+
+
+def load_show(path: str | Path) -> Show:
+    """Read and validate a show file; any problem is a UserError naming file, line and key."""
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: show file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: cannot read the show file: {error}") from None
+    return parse_show(text, path.resolve())

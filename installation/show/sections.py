@@ -1,0 +1,164 @@
+"""The sections of a show file and the `Show` they load into.
+
+Each settings class is the schema of one `[section]`; `Show`'s fields declare which sections
+exist. Adding a section: write its settings class, add a `section(...)` field to `Show`, and
+run `python -m installation.show.docs` to refresh docs/shows.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from installation.params.builtin import MAX_DIRECTIONS
+from installation.params.spec import ParamSpec
+from installation.show.schema import (
+    AnyOf,
+    Choice,
+    Color,
+    FilePath,
+    Flag,
+    Integer,
+    LayerRange,
+    ListOf,
+    Number,
+    SchemaError,
+    Text,
+    section,
+    setting,
+)
+
+SEED_MAX = 2**32 - 1  # np.random.RandomState takes seeds below 2**32
+DEFAULT_MODEL = "default"
+
+
+@dataclass(frozen=True)
+class ShowInfo:
+    name: str = setting("untitled", Text(), "title of the piece, shown on the HUD")
+    description: str = setting("", Text(), "notes for whoever runs the show")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    path: str | Path = setting(
+        DEFAULT_MODEL, FilePath(keywords=(DEFAULT_MODEL,)),
+        'checkpoint, relative to the show file, or "default" for the embedded model',
+    )
+    class_label: int | None = setting(
+        None, Integer(0), "class of a conditional model, used where keyframes give none"
+    )
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    fullscreen: bool = setting(True, Flag(), "take the whole screen")
+    display: int = setting(0, Integer(0, 16), "which monitor, counting from 0")
+    fit: str = setting(
+        "fit", Choice(("fit", "fill", "stretch")),
+        "fit shows the whole frame (bars), fill covers the screen (crops), stretch distorts",
+    )
+    hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")
+    allow_quit: bool = setting(True, Flag(), "Esc / q quit; a gallery show turns this off")
+    background: tuple[int, int, int] = setting((0, 0, 0), Color(), "colour of the bars around the frame")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    device: str = setting("auto", Choice(("auto", "cpu", "cuda")), "where the generator runs")
+    precision: str = setting(
+        "auto", Choice(("auto", "fp32", "bf16", "fp16")), "arithmetic of the generator; auto picks per device"
+    )
+    max_resolution: int = setting(
+        0, Integer(0, 8192), "stop synthesis at this block (a power of two) for speed; 0 renders in full"
+    )
+    batch: str | int = setting(
+        "auto", AnyOf((Choice(("auto",)), Integer(1, 64))), "frames rendered per generator call"
+    )
+    frame_budget_ms: float = setting(40.0, Number(1, 1000), "time the engine may spend per frame")
+    blend: bool = setting(True, Flag(), "cross-fade in-between frames when rendering lags the display")
+
+    def __post_init__(self) -> None:
+        res = self.max_resolution
+        if res and (res < 4 or res & (res - 1)):
+            raise SchemaError(("max_resolution",), f"expected 0 or a power of two from 4, got {res}")
+
+
+@dataclass(frozen=True)
+class MotionSettings:
+    path: str = setting(
+        "keyframes", Choice(("keyframes", "loop", "walk")),
+        "keyframes: a loop through the keyframes; loop: a closed noise loop, walk: a bounded "
+        "random walk, both around the first keyframe (see the radius and seed parameters)",
+    )
+    keyframes: tuple[int | Path, ...] = setting(
+        (0, 1, 2, 3), ListOf(AnyOf((Integer(0, SEED_MAX), FilePath((".npy", ".npz"))))),
+        "seeds, or .npy (z) / .npz (z or w, w+) files of vectors, in loop order",
+    )
+    keyframe_classes: tuple[int, ...] = setting(
+        (), ListOf(Integer(0)), "class label per keyframes entry, for conditional models"
+    )
+    interpolation: str = setting(
+        "spline", Choice(("slerp", "lerp", "spline")),
+        "slerp: great circles in Z; lerp: straight lines in W; spline: Catmull-Rom in W (no stops)",
+    )
+    easing: str = setting(
+        "linear", Choice(("linear", "smoothstep", "cosine")), "pace within each keyframe-to-keyframe step"
+    )
+    period_seconds: float = setting(60.0, Number(0.1, 1e6), "one time around the loop at speed 1")
+    period_beats: float = setting(
+        0.0, Number(0, 1e5), "if above 0, the period in beats at the `bpm` parameter instead"
+    )
+    mix_layers: tuple[int, int | None] = setting(
+        (8, None), LayerRange(), "ws layers that style mixing takes from the second source"
+    )
+    mix_source: str = setting(
+        "seed", Choice(("seed", "walk")), "second source: the fixed mix_seed, or a random walk seeded with it"
+    )
+    mix_seed: int = setting(1, Integer(0, SEED_MAX), "seed of the second source")
+    noise: str = setting(
+        "const", Choice(("const", "random", "loop")),
+        "per-pixel noise: fixed, new every frame, or a smooth loop",
+    )
+    noise_cycles: int = setting(1, Integer(1, 1000), "noise loops per motion loop (whole, so both close)")
+    directions: str = setting(
+        "none", Choice(("none", "sefa", "ganspace")), "semantic directions offered as direction_N parameters"
+    )
+    direction_count: int = setting(8, Integer(0, MAX_DIRECTIONS), "how many directions (strongest first)")
+    direction_layers: tuple[int, int | None] = setting(
+        (0, None), LayerRange(), "ws layers the directions act on (and SeFa reads)"
+    )
+    direction_scale: float = setting(3.0, Number(0, 50), "standard deviations of W at direction amount 1")
+    ganspace_samples: int = setting(10000, Integer(1000, 1_000_000), "W samples for GANSpace PCA")
+
+    def __post_init__(self) -> None:
+        if self.path == "keyframes" and not self.keyframes:
+            raise SchemaError(("keyframes",), "path = keyframes needs at least one keyframe")
+        if self.keyframe_classes and len(self.keyframe_classes) != len(self.keyframes):
+            raise SchemaError(
+                ("keyframe_classes",),
+                f"expected one class per keyframes entry ({len(self.keyframes)}), "
+                f"got {len(self.keyframe_classes)}",
+            )
+
+
+@dataclass(frozen=True)
+class Show:
+    """A loaded, valid show. `parameters` holds the built-ins merged with the declared ones."""
+
+    path: Path = Path("<show>")
+    info: ShowInfo = section("show", ShowInfo, "What the piece is.")
+    model: ModelSettings = section("model", ModelSettings, "Which generator draws the pictures.")
+    display: DisplaySettings = section("display", DisplaySettings, "How frames reach the screen.")
+    render: RenderSettings = section("render", RenderSettings, "How the generator is run.")
+    motion: MotionSettings = section("motion", MotionSettings, "How the latents move over time.")
+    parameters: tuple[ParamSpec, ...] = section(
+        "parameters", ParamSpec,
+        "Named, controllable values. A built-in name (see below) changes only the keys given.",
+        named=True,
+    )
+
+    def parameter(self, name: str) -> ParamSpec:
+        for spec in self.parameters:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)

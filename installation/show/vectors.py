@@ -1,0 +1,38 @@
+"""Latent vectors that a show names as keyframes: `.npy` (z) and `.npz` (`z`, or `w` / w+) files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+
+def read_vectors(path: Path) -> tuple[str, np.ndarray]:
+    """('z', [K, z_dim]), ('w', [K, w_dim]) or ('w', [K, num_ws, w_dim]) as float32.
+
+    A `.npz` from NVIDIA's projector (`w` of shape [1, num_ws, w_dim]) reads as one w+ vector.
+    Raises ValueError with a one-line reason.
+    """
+    try:
+        if path.suffix.lower() == ".npy":
+            space, array, keys = "z", np.load(path, allow_pickle=False), []
+        else:
+            with np.load(path, allow_pickle=False) as archive:
+                keys = archive.files
+                space = next((key for key in ("w", "z") if key in keys), None)
+                array = None if space is None else archive[space]
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"cannot read {path.name}: {error}") from None
+    if array is None:
+        raise ValueError(f"{path.name} holds neither 'z' nor 'w' (it has {', '.join(keys) or 'nothing'})")
+    if array.dtype.kind not in "fiu" or array.size == 0:
+        raise ValueError(f"{path.name}: expected numbers, got an array of {array.dtype}")
+    if array.ndim == 1:
+        array = array[None]
+    if array.ndim != 2 and not (space == "w" and array.ndim == 3):
+        raise ValueError(f"{path.name}: {space} of shape {list(array.shape)} is not [K, dim]"
+                         + (" or [K, num_ws, w_dim]" if space == "w" else ""))
+    if not np.isfinite(array).all():
+        raise ValueError(f"{path.name}: holds NaN or infinite values")
+    return space, array.astype(np.float32)

@@ -1,0 +1,315 @@
+"""Keeps a renderer process alive: start it, watch its heartbeat, restart it when it dies or hangs.
+
+The renderer is a child process so that anything it can do wrong (a segfault in a driver, a
+deadlock, memory that leaks) ends with the process, and a fresh one is started. Restarts wait
+with exponential backoff; crashes in quick succession step down to safer configurations
+(`fallback.py`). Every restart is logged with its cause: the exit code, the signal, or the hang.
+The child's output is relayed line by line into our log, so one file tells the whole story.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import re
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from installation.gallery import heartbeat
+from installation.gallery.restarts import RestartPolicy
+from installation.gallery.sdnotify import Notifier, child_environment, watchdog_interval
+from installation.show.gallery_sections import GallerySettings
+
+log = logging.getLogger(__name__)
+renderer_log = logging.getLogger("renderer")
+
+POLL_SECONDS = 0.1
+STOP_GRACE_SECONDS = 5.0
+LINE_BYTES = 4096  # a longer line from the child is cut: the relay never holds more than this
+HISTORY = 20  # restarts remembered for the health page
+_LEVEL = re.compile(rb"(?:\S+ \S+ )?(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
+
+
+@dataclass(frozen=True)
+class Restart:
+    at: float  # wall-clock time
+    cause: str
+    delay: float
+    level: int
+
+
+def exit_cause(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def hang_cause(
+    now: float, started: float, received_at: float | None, beat: heartbeat.Beat | None,
+    resumed_at: float, settings: GallerySettings,
+) -> str | None:
+    """Why a living renderer counts as hung, or None while it is doing its job.
+
+    It must present a first frame within `start_seconds`; after that, beat (with a frame newer
+    than `hang_seconds`, unless it is paused on purpose) at least every `hang_seconds`. Time spent
+    paused does not count: `resumed_at` is when it last stopped being paused.
+    """
+    if beat is None or beat.last_frame is None:
+        if now - started > settings.start_seconds:
+            return f"hang: no first frame within {settings.start_seconds:g} s"
+        return None
+    if received_at is not None and now - received_at > settings.hang_seconds:
+        return f"hang: no heartbeat for {now - received_at:.1f} s"
+    if not beat.paused:
+        age = now - max(beat.last_frame, resumed_at)
+        if age > settings.hang_seconds:
+            return f"hang: no frame presented for {age:.1f} s"
+    return None
+
+
+def _relay(stream: Any) -> None:
+    """Child output -> our log, at the level each line names (continuation lines: the last one)."""
+    level = logging.INFO
+    with stream:
+        for line in iter(lambda: stream.readline(LINE_BYTES), b""):
+            match = _LEVEL.match(line)
+            if match:
+                level = logging.getLevelName(match.group(1).decode())
+                line = line[match.end():].lstrip(b" ")
+            text = line.decode("utf-8", "replace").rstrip()
+            if text:
+                renderer_log.log(level, "%s", text)
+
+
+class Supervisor:
+    """Runs `launch(level)` (an argv) until `stop()`, restarting it as needed.
+
+    `next_level(level, status)` gives the fallback level after repeated crashes (the default
+    never steps down). The child finds its heartbeat socket in INSTALLATION_HEARTBEAT_FD.
+    """
+
+    def __init__(
+        self,
+        launch: Callable[[int], list[str]],
+        settings: GallerySettings,
+        *,
+        next_level: Callable[[int, dict[str, Any]], int] = lambda level, status: level,
+        notifier: Notifier | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.level = 0
+        self.restarts: collections.deque[Restart] = collections.deque(maxlen=HISTORY)
+        self.restart_count = 0
+        self.frames_before = 0  # frames presented by renderers that have since exited
+        self.started_at = time.time()
+        self._launch, self._next_level = launch, next_level
+        self._notifier = notifier or Notifier(address="")
+        self._env = child_environment(dict(os.environ if env is None else env))
+        self._policy = RestartPolicy(settings)
+        self._stop = threading.Event()
+        self._restart_now: str | None = None
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen | None = None
+        self._receiver: heartbeat.Receiver | None = None
+        self._child_started = 0.0
+        self._resumed_at = 0.0
+        self._ready_sent = False
+        self._last_watchdog = 0.0
+        self._watchdog_every = min(watchdog_interval() or 1.0, 1.0)
+        self.state = "starting"
+
+    # -- control, from any thread -------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def restart(self, cause: str, level: int | None = None) -> None:
+        """Ask for a restart of the renderer (optionally at another fallback level)."""
+        with self._lock:
+            self._restart_now = cause
+            if level is not None:
+                self.level = level
+                self._policy.reset()
+
+    def configure(self, settings: GallerySettings) -> None:
+        """New settings from a reloaded show; the crash count starts again."""
+        with self._lock:
+            self.settings = settings
+            self._policy = RestartPolicy(settings)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Supervise until `stop()`; returns 0."""
+        while not self._stop.is_set():
+            cause, ran_for = self._run_child()
+            if self._stop.is_set():
+                break
+            self._after_exit(cause, ran_for)
+        self._notifier.stopping()
+        return 0
+
+    def _spawn(self) -> None:
+        ours, theirs = heartbeat.channel()
+        env = dict(self._env, **{heartbeat.FD_ENV: str(theirs.fileno())})
+        argv = self._launch(self.level)
+        log.info("starting renderer (fallback: level %d): %s", self.level, " ".join(argv))
+        try:
+            self._child = subprocess.Popen(
+                argv, env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self._receiver = heartbeat.Receiver(ours)
+        self._child_started = self._resumed_at = time.monotonic()
+        threading.Thread(target=_relay, args=(self._child.stdout,), name="renderer-output", daemon=True).start()
+        self.state = "starting"
+
+    def _run_child(self) -> tuple[str, float]:
+        """Start a child and watch it until it exits, hangs or is asked to restart."""
+        try:
+            self._spawn()
+        except OSError as error:
+            return f"could not start: {error}", 0.0
+        assert self._child is not None and self._receiver is not None
+        try:
+            while True:
+                if self._stop.is_set():
+                    self._terminate()
+                    return "stopped", time.monotonic() - self._child_started
+                select.select([self._receiver], [], [], POLL_SECONDS)
+                self._take_beats()
+                code = self._child.poll()
+                if code is not None:
+                    return exit_cause(code), time.monotonic() - self._child_started
+                with self._lock:
+                    requested, self._restart_now = self._restart_now, None
+                cause = requested or hang_cause(
+                    time.monotonic(), self._child_started, self._receiver.received_at, self._receiver.latest,
+                    self._resumed_at, self.settings,
+                )
+                if cause:
+                    self._kill(graceful=requested is not None)
+                    return cause, time.monotonic() - self._child_started
+        finally:
+            self._receiver.close()
+            latest = self._receiver.latest
+            self.frames_before += latest.frames if latest is not None else 0
+
+    def _take_beats(self) -> None:
+        assert self._receiver is not None
+        before = self._receiver.latest
+        beat = self._receiver.drain()
+        if beat is None:
+            return
+        now = time.monotonic()
+        if before is not None and before.paused and not beat.paused:
+            self._resumed_at = now
+        if beat.last_frame is None:
+            return
+        state = "paused" if beat.paused else "playing"
+        if not self._ready_sent:
+            self._ready_sent = True
+            self._notifier.ready(f"{state}, fallback level {self.level}")
+            log.info("renderer presented its first frame")
+        elif state != self.state:
+            self._notifier.status(f"{state}, fallback level {self.level}")
+        self.state = state
+        # Only a fresh frame (or a renderer idling on purpose) feeds systemd's watchdog; pings
+        # stop at half the hang time, before the supervisor itself gives up on the renderer.
+        fresh = beat.paused or now - beat.last_frame <= self.settings.hang_seconds / 2
+        if fresh and now - self._last_watchdog >= self._watchdog_every:
+            self._notifier.watchdog()
+            self._last_watchdog = now
+
+    def _after_exit(self, cause: str, ran_for: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            decision = self._policy.crashed(now, ran_for)
+            if decision.step_down:
+                level = self._next_level(self.level, self.child_status())
+                if level != self.level:
+                    log.error("%d crashes within %g s: stepping down to fallback level %d",
+                              self.settings.crashes_per_step, self.settings.crash_window, level)
+                self.level = level
+            record = Restart(time.time(), cause, decision.delay, self.level)
+            self.restarts.append(record)
+            self.restart_count += 1
+        self.state = "restarting"
+        self._notifier.status(f"restarting: {cause}")
+        log.error("renderer %s after %.1f s; restart #%d in %.1f s", cause, ran_for, self.restart_count, decision.delay)
+        self._stop.wait(decision.delay)
+
+    # -- ending a child -----------------------------------------------------------------------
+
+    def _signal(self, sig: int) -> None:
+        assert self._child is not None
+        try:
+            os.killpg(self._child.pid, sig)  # its own session: helpers it started go too
+        except ProcessLookupError:
+            pass
+
+    def _kill(self, graceful: bool) -> None:
+        """SIGTERM with a grace period when asked to restart; SIGKILL at once for a hang (a hung
+        or stopped process cannot be trusted to act on anything gentler)."""
+        assert self._child is not None
+        if graceful:
+            self._terminate()
+            return
+        self._signal(signal.SIGKILL)
+        self._child.wait()
+
+    def _terminate(self) -> None:
+        assert self._child is not None
+        self._signal(signal.SIGTERM)
+        self._signal(signal.SIGCONT)  # a stopped child acts on SIGTERM only once continued
+        try:
+            self._child.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.warning("renderer ignored SIGTERM for %g s: killing it", STOP_GRACE_SECONDS)
+            self._signal(signal.SIGKILL)
+            self._child.wait()
+
+    # -- status -------------------------------------------------------------------------------
+
+    def child_status(self) -> dict[str, Any]:
+        """What the renderer last said about itself (fps, model, device, inputs...)."""
+        beat = self._receiver.latest if self._receiver is not None else None
+        return dict(beat.status) if beat is not None else {}
+
+    def status(self) -> dict[str, Any]:
+        """The supervisor's view, for /health."""
+        now = time.monotonic()
+        receiver = self._receiver
+        beat = receiver.latest if receiver is not None else None
+        last = self.restarts[-1] if self.restarts else None
+        return {
+            "state": self.state,
+            "uptime_s": round(time.time() - self.started_at, 1),
+            "restarts": self.restart_count,
+            "last_restart": None if last is None else {
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(last.at)), "cause": last.cause,
+            },
+            "recent_restarts": [r.cause for r in self.restarts],
+            "fallback_level": self.level,
+            "renderer_pid": self._child.pid if self._child is not None else None,
+            "renderer_uptime_s": round(now - self._child_started, 1) if self._child is not None else None,
+            "frames": beat.frames if beat is not None else 0,
+            "frames_total": self.frames_before + (beat.frames if beat is not None else 0),
+            "paused": bool(beat and beat.paused),
+            "last_frame_age_s": None if beat is None or beat.last_frame is None else round(now - beat.last_frame, 3),
+            "heartbeat_age_s": None if receiver is None or receiver.received_at is None
+            else round(now - receiver.received_at, 3),
+        }

@@ -1,0 +1,33 @@
+"""A stand-in renderer for supervisor tests: "presents" frames at 50 Hz and beats like the real one.
+
+argv: LEVEL [behaviour ...] where a behaviour is
+  crash-after=S   exit with code 3 after S seconds
+  freeze-after=S  stop presenting frames after S seconds, but keep beating
+  silent          never present a frame
+  crash-below=L   at fallback level < L, exit with code 4 at once
+"""
+
+import sys
+import threading
+import time
+
+from installation.gallery import heartbeat
+
+level = int(sys.argv[1])
+options = dict(arg.partition("=")[::2] for arg in sys.argv[2:])
+frames, last = 0, None
+sender = heartbeat.Sender.from_environment()
+assert sender is not None, "no heartbeat descriptor"
+done = threading.Event()
+pulse = heartbeat.Pulse(sender, lambda: (frames, last), status=lambda: {"level": level, "device": "cpu"},
+                        interval=0.05, on_orphaned=done.set).start()
+if level < int(options.get("crash-below", 0)):
+    sys.exit(4)
+start = time.monotonic()
+while not done.is_set():
+    elapsed = time.monotonic() - start
+    if "crash-after" in options and elapsed > float(options["crash-after"]):
+        sys.exit(3)
+    if "silent" not in options and not ("freeze-after" in options and elapsed > float(options["freeze-after"])):
+        frames, last = frames + 1, time.monotonic()
+    time.sleep(0.02)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
+from installation.show.gallery_sections import GallerySettings, HealthSettings, LoggingSettings, ScheduleSettings
 from installation.show.schema import (
     AnyOf,
     Choice,
@@ -156,6 +157,11 @@ class Show:
         "Named, controllable values. A built-in name (see below) changes only the keys given.",
         named=True,
     )
+    # Unattended runs (installation/show/gallery_sections.py, read by `run.py gallery`).
+    gallery: GallerySettings = section("gallery", GallerySettings, "How `run.py gallery` keeps the piece running.")
+    schedule: ScheduleSettings = section("schedule", ScheduleSettings, "Opening hours and a playlist of scenes.")
+    health: HealthSettings = section("health", HealthSettings, "The /health status page of `run.py gallery`.")
+    logging: LoggingSettings = section("logging", LoggingSettings, "The log file of `run.py gallery`.")
 
     def parameter(self, name: str) -> ParamSpec:
         for spec in self.parameters:

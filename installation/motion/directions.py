@@ -45,7 +45,8 @@ class Directions:
 
     def offset(self, amounts: np.ndarray, scale: float) -> np.ndarray:
         """The w offset [w_dim] for an amount per direction."""
-        return ((np.asarray(amounts, dtype=np.float64) * scale * self.sigmas) @ self.vectors).astype(np.float32)
+        weights = np.asarray(amounts, dtype=np.float64) * scale * self.sigmas
+        return (weights @ self.vectors).astype(np.float32)
 
 
 def conv_ws_index(res: int, conv: int) -> int:
@@ -104,7 +105,8 @@ def ganspace(space: LatentSpace, samples: int, cache: Path | None = None) -> Dir
     if cache is not None and cache.is_file():
         try:
             with np.load(cache, allow_pickle=False) as stored:
-                if int(stored["samples"]) == samples and np.allclose(stored["probe"], probe, rtol=1e-3, atol=1e-3):
+                same_model = np.allclose(stored["probe"], probe, rtol=1e-3, atol=1e-3)
+                if same_model and int(stored["samples"]) == samples:
                     return Directions("ganspace", stored["vectors"], stored["sigmas"])
         except (OSError, ValueError, KeyError) as error:
             log.warning("ignoring unreadable GANSpace cache %s: %s", cache, error)

@@ -34,7 +34,8 @@ class NoiseLoop:
 
         generator = torch.Generator().manual_seed(seed)
         self._fields = {
-            name: torch.randn((2, 1, *shape), generator=generator).to(device) for name, shape in shapes.items()
+            name: torch.randn((2, 1, *shape), generator=generator).to(device)
+            for name, shape in shapes.items()
         }
 
     @classmethod

@@ -17,7 +17,8 @@ HEADER_HEIGHT = 24
 
 def _label(cv2, size: tuple[int, int], text: str) -> np.ndarray:
     strip = np.zeros((*size, 3), dtype=np.uint8)
-    cv2.putText(strip, text, (4, size[0] // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (230, 230, 230), 1, cv2.LINE_AA)
+    origin = (4, size[0] // 2 + 5)
+    cv2.putText(strip, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.45, (230, 230, 230), 1, cv2.LINE_AA)
     return strip
 
 

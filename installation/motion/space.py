@@ -48,7 +48,7 @@ class LatentSpace:
             return None
         bad = [c for c in classes if not 0 <= c < self.c_dim]
         if bad:
-            raise UserError(f"class label {bad[0]} is out of range: this model has classes 0 to {self.c_dim - 1}")
+            raise UserError(f"class {bad[0]} is out of range: the model has classes 0 to {self.c_dim - 1}")
         return np.eye(self.c_dim, dtype=np.float32)[list(classes)]
 
     def map(self, z: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:

@@ -46,7 +46,8 @@ class ParamSpec:
             object.__setattr__(self, "default", bool(self.default) if self.type == "bool" else 0)
             return
         if not self.min < self.max:
-            raise SchemaError(("max",), f"max ({number_text(self.max)}) must be above min ({number_text(self.min)})")
+            low, high = number_text(self.min), number_text(self.max)
+            raise SchemaError(("max",), f"max ({high}) must be above min ({low})")
         default = self.min if self.default is None else self.default
         if isinstance(default, bool) or not self.min <= default <= self.max:
             raise SchemaError(

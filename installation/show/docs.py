@@ -26,11 +26,11 @@ def reference() -> str:
     """Markdown tables: every section's keys, then the built-in parameters."""
     lines = []
     for sec in sections_of(Show):
-        header = f"[{sec.name}.NAME]" if sec.named else f"[{sec.name}]"
-        lines += [f"### `{header}`", "", sec.help, "", "| key | expects | default | meaning |", "|---|---|---|---|"]
+        lines += [f"### `{sec.header}`", "", sec.help, ""]
+        lines += ["| key | expects | default | meaning |", "|---|---|---|---|"]
         for s in settings_of(sec.settings):
-            default = "-" if s.default is None else f"`{s.kind.format(s.default)}`"
-            lines.append(f"| `{s.name}` | {_cell(s.kind.describe())} | {_cell(default)} | {_cell(s.help)} |")
+            default = "-" if s.default is None else _cell(f"`{s.kind.format(s.default)}`")
+            lines.append(f"| `{s.name}` | {_cell(s.kind.describe())} | {default} | {_cell(s.help)} |")
         lines.append("")
     lines += [
         "### Built-in parameters",

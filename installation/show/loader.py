@@ -17,7 +17,7 @@ from typing import Any
 from installation.errors import UserError
 from installation.params.builtin import builtin_parameters
 from installation.params.spec import ParamSpec
-from installation.show.schema import SchemaError, check_table
+from installation.show.schema import SchemaError, Section, check_table
 from installation.show.sections import MotionSettings, Show
 from installation.show.vectors import read_vectors
 
@@ -30,24 +30,41 @@ def _dotted(text: str) -> tuple[str, ...]:
     return tuple(part.strip().strip("\"'") for part in text.split("."))
 
 
+def _keyed_lines(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """(line number, full key) of every table header and assignment; the n-th `[[name]]` table
+    is keyed `name[n]`."""
+    found, table, arrays = [], (), {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _HEADER.match(line):
+            table = _dotted(header.group(1))
+            if line.lstrip().startswith("[["):
+                arrays[table] = index = arrays.get(table, -1) + 1
+                table = (*table[:-1], f"{table[-1]}[{index}]")
+            found.append((number, table))
+        elif assignment := _ASSIGNMENT.match(line):
+            found.append((number, table + _dotted(assignment.group(1))))
+    return found
+
+
+def _candidates(key: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """The key, then ever shorter prefixes, each also without an item index (keyframes[2])."""
+    for depth in range(len(key), 0, -1):
+        wanted = key[:depth]
+        yield wanted
+        bare = re.sub(r"\[\d+\]$", "", wanted[-1])
+        if bare != wanted[-1]:
+            yield (*wanted[:-1], bare)
+
+
 def find_line(text: str, key: tuple[str, ...]) -> int | None:
     """1-based line where `key` (e.g. ('motion', 'period_seconds')) is set or its table opens.
 
     When the key itself is absent (a default that clashes with a given value), the line of the
     nearest enclosing table is given instead.
     """
-    key = tuple(re.sub(r"\[\d+\]$", "", part) for part in key)  # keyframes[2] -> keyframes
-    for depth in range(len(key), 0, -1):
-        wanted, table = key[:depth], ()
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = _HEADER.match(line)
-            if header:
-                table = _dotted(header.group(1))
-                full = table
-            elif assignment := _ASSIGNMENT.match(line):
-                full = table + _dotted(assignment.group(1))
-            else:
-                continue
+    lines = _keyed_lines(text)
+    for wanted in _candidates(key):
+        for number, full in lines:
             if full[: len(wanted)] == wanted:
                 return number
     return None
@@ -74,6 +91,26 @@ def _table(key: tuple[str, ...], table: Any) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise _Located(key, "expected a table")
     return table
+
+
+def _settings(cls: type, key: tuple[str, ...], table: Any, base: Path, **extra: Any) -> Any:
+    with _under(*key):
+        return cls(**extra, **check_table(cls, _table(key, table), base))
+
+
+def read_section(sec: Section, raw: Any, base: Path) -> Any:
+    """One section's settings; a tuple of them for a named or array section."""
+    if sec.named:
+        tables = _table((sec.name,), {} if raw is None else raw)
+        return tuple(
+            _settings(sec.settings, (sec.name, name), table, base, name=name)
+            for name, table in tables.items()
+        )
+    if sec.array:
+        if not isinstance(raw, list | None):
+            raise _Located((sec.name,), f"expected tables [[{sec.name}]]")
+        return tuple(_settings(sec.settings, (f"{sec.name}[{i}]",), t, base) for i, t in enumerate(raw or ()))
+    return _settings(sec.settings, (sec.name,), {} if raw is None else raw, base)
 
 
 def _parameters(declared: Any, base: Path, motion: MotionSettings) -> tuple[ParamSpec, ...]:
@@ -116,12 +153,11 @@ def _sections(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for name in data:
         if name not in names:
             raise _Located((name,), "unknown section; expected one of: " + ", ".join(names))
-    values: dict[str, Any] = {}
-    for sec, attribute in attributes.items():
-        if not sec.named:
-            with _under(sec.name):
-                table = _table((sec.name,), data.get(sec.name, {}))
-                values[attribute] = sec.settings(**check_table(sec.settings, table, base))
+    values = {
+        attribute: read_section(sec, data.get(sec.name), base)
+        for sec, attribute in attributes.items()
+        if sec.name != "parameters"  # merged with the built-ins, below
+    }
     _check_keyframe_files(values["motion"])
     values["parameters"] = _parameters(data.get("parameters", {}), base, values["motion"])
     return values

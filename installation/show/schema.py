@@ -25,9 +25,6 @@ class SchemaError(ValueError):
         self.key = key
         self.message = message
 
-    def under(self, *prefix: str) -> "SchemaError":
-        return SchemaError((*prefix, *self.key), self.message)
-
 
 def toml_repr(value: Any) -> str:
     """A value the way the user wrote it in TOML, shortened: for 'got ...' in messages."""
@@ -289,20 +286,26 @@ def check_table(cls: type, table: dict[str, Any], base: Path) -> dict[str, Any]:
 
 @dataclasses.dataclass(frozen=True)
 class Section:
-    """A top-level table of the show file. `named`: a table of tables, `[name.KEY]`, one per
-    user-chosen KEY (e.g. `[parameters.glow]`)."""
+    """A top-level part of the show file: one table `[name]`; with `named`, any number of
+    tables `[name.KEY]` (the settings class has a plain `name` field, given KEY); with `array`,
+    an array of tables `[[name]]`. Named and array sections load as tuples of settings."""
 
     name: str
     settings: type
     help: str
     named: bool = False
+    array: bool = False
+
+    @property
+    def header(self) -> str:
+        return f"[{self.name}.NAME]" if self.named else f"[[{self.name}]]" if self.array else f"[{self.name}]"
 
 
-def section(name: str, settings: type, help: str, *, named: bool = False) -> Any:
-    """Declare a section as a field of the `Show` dataclass (its default: all defaults)."""
-    factory = tuple if named else settings
+def section(name: str, settings: type, help: str, *, named: bool = False, array: bool = False) -> Any:
+    """Declare a section as a field of the `Show` dataclass (its default: all defaults, or none)."""
+    factory = tuple if named or array else settings
     return dataclasses.field(
-        default_factory=factory, metadata={"section": Section(name, settings, help, named)}
+        default_factory=factory, metadata={"section": Section(name, settings, help, named, array)}
     )
 
 

@@ -9,7 +9,7 @@ from installation.show.sections import Show
 def test_every_schema_key_is_documented():
     text = DOCS.read_text(encoding="utf-8")
     for sec in sections_of(Show):
-        header = f"### `[{sec.name}.NAME]`" if sec.named else f"### `[{sec.name}]`"
+        header = f"### `{sec.header}`"
         assert header in text, header
         table = text.split(header, 1)[1].split("###", 1)[0]
         for setting in settings_of(sec.settings):

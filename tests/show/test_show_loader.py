@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from installation.errors import UserError
-from installation.show.loader import find_line, load_show, parse_show
+from installation.show.loader import find_line, load_show, parse_show, read_section
+from installation.show.schema import Number, Section, setting
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,3 +144,30 @@ def test_find_line():
     assert find_line(text, ("parameters", "glow", "max")) == 9
     assert find_line(text, ("parameters", "glow", "min")) == 8  # absent: its table
     assert find_line('motion.period_seconds = 3\n', ("motion", "period_seconds")) == 1
+    arrays = '[[mappings]]\nto = "a"\n\n[[mappings]]\nto = "b"\ncurve = "log"\n'
+    assert find_line(arrays, ("mappings[1]", "curve")) == 6
+    assert find_line(arrays, ("mappings[1]", "invert")) == 4
+    assert find_line(arrays, ("mappings[0]", "to")) == 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Cue:
+    name: str = ""
+    level: float = setting(0.5, Number(0, 1), "how bright")
+
+
+def test_named_and_array_sections(tmp_path):
+    named = Section("cues", Cue, "cues by name", named=True)
+    cues = read_section(named, {"dawn": {"level": 0.25}, "dusk": {}}, tmp_path)
+    assert cues == (Cue("dawn", 0.25), Cue("dusk", 0.5))
+    listed = Section("steps", Cue, "cues in order", array=True)
+    assert read_section(listed, [{"level": 1}, {}], tmp_path) == (Cue("", 1.0), Cue("", 0.5))
+    assert read_section(listed, None, tmp_path) == ()
+    for section, raw, key in [
+        (listed, [{}, {"level": 2}], ("steps[1]", "level")),
+        (named, {"dawn": {"lvl": 1}}, ("cues", "dawn", "lvl")),
+        (listed, {"level": 1}, ("steps",)),
+    ]:
+        with pytest.raises(Exception) as caught:
+            read_section(section, raw, tmp_path)
+        assert caught.value.key == key

@@ -1,0 +1,304 @@
+"""The producer: renders frames ahead of the screen, each for its presentation time.
+
+Every frame is scheduled for a show time t and rendered from the source's latents at t, so
+motion runs at the speed of the clock, whatever the render speed. A thread renders batches of
+B frames in one `Backend.render` call, converts them to uint8 on the device into reused
+buffers, and publishes them to a bounded ring the display reads from (`pair_at`).
+
+Control latency. Before each batch the source's version is read. A new version (a parameter
+was written, the show reloaded) retires every look-ahead frame rendered from older inputs at
+or after now + lead, and the next batch is scheduled from now + lead, where lead = 1.25 x the
+predicted batch time + one display frame: it is rendered just in time, not earlier. Frames
+before now + lead stay and bridge the gap, so the picture never freezes. A change therefore
+reaches the screen after at most: the rest of the batch in flight, plus lead, plus one display
+frame. The batch size is capped so that this stays within `latency_ms`.
+
+When rendering is too slow for the frame budget, the planner renders at an earlier synthesis
+block (a lower level), and the display cross-fades between the two frames around each screen
+refresh (`frames.pair_at`), so the screen still updates at its own rate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from installation.backends.base import Backend
+from installation.engine.clock import ShowClock
+from installation.engine.convert import FrameConverter
+from installation.engine.frames import Frame, FramePair
+from installation.engine.latents import LatentSource
+from installation.engine.planner import Costs, Planner
+from installation.engine.probe import measure_costs, pick_threads
+from installation.engine.ring import FrameRing
+from installation.engine.schedule import next_times
+
+log = logging.getLogger(__name__)
+
+LEAD_MARGIN = 1.25  # the lead is this many predicted batch times (plus a display frame)
+IDLE_POLL_S = 0.002  # how often an idle producer looks for a new version: part of the latency
+FPS_WINDOW_S = 2.0
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    frame_budget_ms: float = 40.0  # render time allowed per frame; levels adapt to it
+    latency_ms: float = 250.0  # bound on parameter-change latency: caps the batch size
+    batch: int | None = None  # a fixed look-ahead batch; None adapts
+    max_batch: int = 16
+    max_resolution: int | None = None
+    min_resolution: int = 32  # adaptive resolution never goes below this block
+    display_fps: float = 60.0
+    blend: bool = True
+    cuda_graphs: bool = False
+
+    @property
+    def batch_budget_ms(self) -> float:
+        """Longest batch render that keeps the latency bound (see the module docstring)."""
+        frame = 1000.0 / self.display_fps
+        return max(1.0, (self.latency_ms - 2 * frame) / (1 + LEAD_MARGIN))
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    rendered_fps: float
+    batch_ms: float  # the last batch: latents + generator + conversion to uint8
+    render_ms: float  # ... of which generator + conversion
+    batch: int
+    level: int
+    lead_ms: float
+    threads: int
+    slowdown: float
+    discarded: int  # look-ahead frames retired because their inputs changed
+    version: int
+
+
+def allowed_levels(backend: Backend, settings: EngineSettings) -> list[int]:
+    """The synthesis resolutions the planner may choose from."""
+    levels = sorted(backend.resolutions)
+    if settings.max_resolution:
+        levels = [lv for lv in levels if lv <= settings.max_resolution] or levels[:1]
+    return [lv for lv in levels if lv >= settings.min_resolution] or levels[-1:]
+
+
+class Engine:
+    """Renders `source` with `backend` ahead of `clock`. `start()` probes the machine (unless
+    `costs` are given) and starts the producer thread; the display calls `pair_at(t)`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        source: LatentSource,
+        clock: ShowClock,
+        settings: EngineSettings = EngineSettings(),
+        costs: Costs | None = None,
+    ) -> None:
+        self.clock = clock
+        self.settings = settings
+        self.error: BaseException | None = None
+        self._backend, self._source, self._costs = backend, source, costs
+        self._converter = FrameConverter(backend.device)
+        max_batch = settings.batch or settings.max_batch
+        self._ring = FrameRing(2 * max_batch + 4, _host_buffer)
+        self._lock = threading.Lock()
+        self._swap: tuple[Backend | None, LatentSource | None, Costs | None] | None = None
+        self._taps: list[Callable[[Frame], None]] = []
+        self._planner: Planner | None = None
+        self._version = 0
+        self._source_key: tuple[int, int] | None = None
+        self._serial = 0
+        self._published: deque[float] = deque()  # when recent frames were published
+        self._rendered_fps = 0.0
+        self._last = (0.0, 0.0)  # batch ms, render ms
+        self._discarded = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.ready = threading.Event()  # set once probing is done and rendering begins
+
+    # -- the display's side -------------------------------------------------------------------
+    def pair_at(self, t: float) -> FramePair | None:
+        """The frames to present at show time `t` (None before the first frame exists)."""
+        return self._ring.pair_at(t, self.settings.blend)
+
+    @property
+    def version(self) -> int:
+        """Input version of the newest frames; grows by one whenever the inputs change."""
+        return self._version
+
+    @property
+    def stats(self) -> EngineStats:
+        planner = self._planner
+        return EngineStats(
+            rendered_fps=self._rendered_fps, batch_ms=self._last[0], render_ms=self._last[1],
+            batch=planner.batch if planner else 0, level=planner.level if planner else 0,
+            lead_ms=self._lead_s() * 1000 if planner else 0.0, threads=torch.get_num_threads(),
+            slowdown=planner.slowdown if planner else 1.0, discarded=self._discarded, version=self._version,
+        )  # fmt: skip
+
+    # -- control ------------------------------------------------------------------------------
+    def start(self) -> "Engine":
+        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._ring.close()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def add_tap(self, tap: Callable[[Frame], None]) -> None:
+        """Call `tap(frame)` for every frame published, in the engine's thread (keep it quick:
+        copy the pixels and hand them to another thread, as `sinks.Recorder` does)."""
+        with self._lock:
+            self._taps = [*self._taps, tap]
+
+    def remove_tap(self, tap: Callable[[Frame], None]) -> None:
+        with self._lock:
+            self._taps = [t for t in self._taps if t is not tap]
+
+    def set_source(self, source: LatentSource) -> None:
+        """Render from `source` from the next batch on (a reloaded show); look-ahead frames
+        from the old one are retired like after a parameter change."""
+        self._queue_swap(source=source)
+
+    def set_backend(self, backend: Backend, costs: Costs | None = None) -> None:
+        """Switch to another backend (a new model) between two batches. Give `costs` measured
+        for it (see `probe.measure_costs`) or the old ones are kept and corrected as it runs."""
+        self._queue_swap(backend=backend, costs=costs)
+
+    def _queue_swap(self, backend=None, source=None, costs=None) -> None:
+        with self._lock:
+            old = self._swap or (None, None, None)
+            self._swap = (backend or old[0], source or old[1], costs or old[2])
+
+    # -- the producer thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._prepare()
+            self.ready.set()
+            while not self._stop.is_set():
+                self._apply_swap()
+                if not self._step():
+                    self._stop.wait(IDLE_POLL_S)
+        except BaseException as error:  # the display reports it and ends the show
+            log.exception("engine stopped")
+            self.error = error
+        finally:
+            self.ready.set()
+
+    def _prepare(self) -> None:
+        levels = allowed_levels(self._backend, self.settings)
+        if self._costs is None:
+            with torch.inference_mode():
+                sample = self._source.latents([self.clock.now()])
+            pick_threads(self._backend, sample, levels[len(levels) // 2])
+            self._costs = measure_costs(
+                self._backend, sample, levels, self.settings.frame_budget_ms, self.settings.batch_budget_ms,
+                self.settings.batch or self.settings.max_batch,
+            )  # fmt: skip
+        self._planner = self._new_planner(self._costs, levels)
+        self._renderer = self._wrap(self._backend)
+
+    def _new_planner(self, costs: Costs, levels: list[int]) -> Planner:
+        s = self.settings
+        return Planner(costs, levels, frame_budget_ms=s.frame_budget_ms, batch_budget_ms=s.batch_budget_ms,
+                       fixed_batch=s.batch)  # fmt: skip
+
+    def _wrap(self, backend: Backend) -> Backend:
+        if self.settings.cuda_graphs and backend.device.type == "cuda":
+            from installation.engine.graphs import GraphedBackend
+
+            return GraphedBackend(backend)
+        return backend
+
+    def _apply_swap(self) -> None:
+        with self._lock:
+            swap, self._swap = self._swap, None
+        if swap is None:
+            return
+        backend, source, costs = swap
+        if source is not None:
+            self._source = source
+        if backend is not None:
+            self._backend = backend
+            self._converter = FrameConverter(backend.device)
+            self._renderer = self._wrap(backend)
+            self._costs = costs or self._costs
+            self._planner = self._new_planner(self._costs, allowed_levels(backend, self.settings))
+
+    def _lead_s(self) -> float:
+        planner = self._planner
+        return (planner.batch_ms(planner.level, planner.batch) * LEAD_MARGIN) / 1000 + 1 / self.settings.display_fps
+
+    def _check_version(self, now: float) -> int:
+        key = (id(self._source), self._source.version())
+        if key != self._source_key:
+            if self._source_key is not None:
+                self._version += 1
+                self._discarded += self._ring.discard(now + self._lead_s(), self._version)
+            self._source_key = key
+        return self._version
+
+    def _step(self) -> bool:
+        """Render one batch if one is due; False when there was nothing to do."""
+        now = self.clock.now()
+        version = self._check_version(now)
+        planner = self._planner
+        if self.clock.paused:  # a still picture: only the frame at the paused time is needed
+            times = None if self._ring.holds(now, version) else [now]
+        else:
+            dt = max(1 / self.settings.display_fps, planner.batch_ms(planner.level, planner.batch) / planner.batch / 1000)
+            times = next_times(now, lead=self._lead_s(), dt=dt, batch=planner.batch, end=self._ring.end())
+        if times is None:
+            return False
+        self._render(times, version, planner.level)
+        return True
+
+    def _render(self, times: list[float], version: int, level: int) -> None:
+        buffers = self._ring.acquire(len(times), self._frame_shape(level))
+        if buffers is None:  # stopping
+            return
+        start = time.perf_counter()
+        with torch.inference_mode():
+            latents = self._source.latents(times)
+            begin = time.perf_counter()
+            images = self._renderer.render(latents.ws, stop_res=level, noise_mode=latents.noise_mode,
+                                           noise_gain=latents.noise_gain)  # fmt: skip
+            self._converter.convert(images, buffers)
+        done = time.perf_counter()
+        self._last = ((done - start) * 1000, (done - begin) * 1000)
+        self._planner.record(level, len(times), self._last[0], time.monotonic())
+        frames = []
+        for t, buffer in zip(times, buffers):
+            self._serial += 1
+            frames.append(Frame(t, buffer.numpy(), version, self._serial))
+        self._ring.publish(frames, buffers)
+        self._count_published(len(frames))
+        for frame in frames:
+            for tap in self._taps:
+                tap(frame)
+
+    def _frame_shape(self, level: int) -> tuple[int, int, int]:
+        h0, w0 = self._backend.G.config.init_size
+        return (h0 * level // 4, w0 * level // 4, 3)
+
+    def _count_published(self, n: int) -> None:
+        now = time.monotonic()
+        self._published.extend([now] * n)
+        while self._published[0] < now - FPS_WINDOW_S:
+            self._published.popleft()
+        span = now - self._published[0]
+        self._rendered_fps = (len(self._published) - n) / span if span > 0 else 0.0
+
+
+def _host_buffer(shape: tuple[int, int, int]) -> torch.Tensor:
+    """Frame buffers in host memory, pinned where CUDA can use that for asynchronous copies."""
+    return torch.empty(shape, dtype=torch.uint8, pin_memory=torch.cuda.is_available())

@@ -1,0 +1,78 @@
+"""Start-up measurements the engine plans with: CPU threads, cost per level, gain per batch size."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import torch
+
+from installation.backends.base import Backend
+from installation.bench.timing import device_sync, median_ms
+from installation.engine.latents import Latents
+from installation.engine.planner import MIN_BATCH_GAIN, Costs
+
+log = logging.getLogger(__name__)
+
+REPEATS = 3
+LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (room to go up later)
+
+
+def render_ms(backend: Backend, latents: Latents, level: int, batch: int = 1, repeats: int = REPEATS) -> float:
+    """Median ms of one render of `batch` copies of the first latent, after a warm-up."""
+    ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
+    gain = latents.noise_gain
+    gain = gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain
+    kw = dict(stop_res=level, noise_mode=latents.noise_mode, noise_gain=gain)
+    return median_ms(lambda: backend.render(ws, **kw), repeats, sync=device_sync(backend.device))
+
+
+def pick_threads(backend: Backend, latents: Latents, level: int) -> int:
+    """On a CPU, time one thread against all of them and keep the faster: on a contended host
+    two threads were measured at 4-10x slower than one. Sets torch's thread count."""
+    cores = os.cpu_count() or 1
+    if backend.device.type != "cpu" or cores == 1:
+        return torch.get_num_threads()
+    times = {}
+    for threads in (cores, 1):
+        torch.set_num_threads(threads)
+        times[threads] = render_ms(backend, latents, level)
+    best = min(times, key=times.get)
+    torch.set_num_threads(best)
+    log.info("CPU threads: %d (%s)", best, ", ".join(f"{n}: {ms:.0f} ms" for n, ms in times.items()))
+    return best
+
+
+def measure_costs(
+    backend: Backend, latents: Latents, levels: list[int], frame_budget_ms: float, batch_budget_ms: float,
+    max_batch: int,
+) -> Costs:  # fmt: skip
+    """Cost per frame of each level from the lowest up, stopping once a level is well over the
+    budget (higher ones are extrapolated); then the batch sizes that pay off at the highest
+    level within budget."""
+    levels = sorted(levels)
+    frame_ms: dict[int, float] = {}
+    for level in levels:
+        frame_ms[level] = render_ms(backend, latents, level)
+        if frame_ms[level] > frame_budget_ms * LEVEL_HEADROOM:
+            break
+    measured = list(frame_ms)
+    growth = frame_ms[measured[-1]] / frame_ms[measured[-2]] if len(measured) > 1 else 4.0
+    for level in levels[len(measured) :]:
+        frame_ms[level] = frame_ms[max(frame_ms)] * max(growth, 2.0)
+    fitting = [lv for lv in levels if frame_ms[lv] <= frame_budget_ms] or levels[:1]
+    level = fitting[-1]
+    batch_factor = {1: 1.0}
+    batch = 2
+    while batch <= max_batch and frame_ms[level] * batch <= batch_budget_ms:
+        factor = render_ms(backend, latents, level, batch) / batch / frame_ms[level]
+        if factor > min(batch_factor.values()) * MIN_BATCH_GAIN:
+            break
+        batch_factor[batch] = factor
+        batch *= 2
+    log.info(
+        "render cost per frame: %s; batch gain: %s",
+        ", ".join(f"{lv}px {ms:.0f} ms" for lv, ms in frame_ms.items()),
+        ", ".join(f"{b}: {f:.2f}" for b, f in batch_factor.items()),
+    )
+    return Costs(frame_ms, batch_factor)

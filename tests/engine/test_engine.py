@@ -1,0 +1,107 @@
+"""The producer thread with a real generator and a hand-driven clock."""
+
+import time
+
+import numpy as np
+import pytest
+
+from installation.engine import Engine, EngineSettings, ShowClock
+from installation.model.imaging import to_uint8
+from tests.engine.live_helpers import HandClock, SlerpSource, flat_costs, tiny_backend
+
+LEVELS = [32, 64]
+
+
+def wait_for(condition, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.005)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def rig():
+    hand = HandClock()
+    backend = tiny_backend(64)
+    source = SlerpSource(backend.G)
+    settings = EngineSettings(min_resolution=32, batch=2)
+    engine = Engine(backend, source, ShowClock(hand), settings, costs=flat_costs(LEVELS)).start()
+    yield hand, backend, source, engine
+    engine.stop()
+    assert engine.error is None
+
+
+def expected(backend, source, t: float, level: int) -> np.ndarray:
+    return to_uint8(backend.render(source.latents([t]).ws, stop_res=level))[0]
+
+
+def test_frames_are_rendered_ahead_for_their_presentation_times(rig):
+    hand, backend, source, engine = rig
+    pair = wait_for(lambda: engine.pair_at(0.0))
+    lead = engine.stats.lead_ms / 1000
+    assert pair.a.t >= lead - 1e-9  # nothing is rendered for a time sooner than one lead
+    assert pair.a.t <= lead + 0.1
+    assert engine.clock.now() == 0.0
+    # a frame is the picture of its time, whatever the batch it was rendered in
+    np.testing.assert_array_equal(pair.a.pixels, expected(backend, source, pair.a.t, 64))
+
+
+def test_a_parameter_change_retires_the_look_ahead_and_shows_within_one_lead(rig):
+    hand, backend, source, engine = rig
+    wait_for(lambda: engine.pair_at(0.0))
+    lead = engine.stats.lead_ms / 1000
+    time.sleep(0.1)  # the producer has filled its look-ahead and idles (the clock stands still)
+    hand.t += 0.05
+    source.set_offset(0.3)
+    first_new = wait_for(lambda: (p := engine.pair_at(200.0)) and p.newest.version == 1 and p.newest)
+    assert engine.stats.discarded >= 1
+    # the new inputs start at now + lead (the lead is re-estimated from every render)
+    lead = max(lead, engine.stats.lead_ms / 1000)
+    assert 0.05 < first_new.t <= 0.05 + 2 * lead + 1 / 60
+    np.testing.assert_array_equal(first_new.pixels, expected(backend, source, first_new.t, 64))
+
+
+def test_frames_before_the_change_stay_as_a_bridge(rig):
+    hand, backend, source, engine = rig
+    wait_for(lambda: engine.pair_at(0.0))
+    time.sleep(0.1)
+    source.set_offset(0.3)  # at show time 0, before any frame is due
+    wait_for(lambda: engine.stats.version == 1 and engine.stats.discarded > 0)
+    # look-ahead frames after now + lead were rendered from the old inputs: all retired
+    newest = wait_for(lambda: engine.pair_at(200.0))
+    assert newest.a.version == 1
+
+
+def test_a_paused_show_renders_the_frame_at_the_paused_time(rig):
+    hand, backend, source, engine = rig
+    engine.clock.pause()
+    source.set_offset(-0.2)
+    pair = wait_for(lambda: (p := engine.pair_at(0.0)) and p.a.t == 0.0 and p.a.version == 1 and p)
+    assert pair.alpha == 0
+    np.testing.assert_array_equal(pair.a.pixels, expected(backend, source, 0.0, 64))
+
+
+@pytest.mark.parametrize("budget_ms, level", [(1e-3, 32), (1e4, 64)])
+def test_the_probe_and_budget_pick_the_level(budget_ms, level):
+    backend = tiny_backend(64)
+    source = SlerpSource(backend.G)
+    settings = EngineSettings(frame_budget_ms=budget_ms, min_resolution=32, max_batch=2)
+    engine = Engine(backend, source, ShowClock(HandClock()), settings).start()
+    try:
+        pair = wait_for(lambda: engine.pair_at(1e9))
+        assert engine.stats.level == level and pair.a.pixels.shape == (level, level, 3)
+    finally:
+        engine.stop()
+
+
+def test_an_error_in_the_producer_is_kept_for_the_display():
+    backend = tiny_backend(64)
+    source = SlerpSource(backend.G)
+    source.latents = lambda times: 1 / 0
+    engine = Engine(backend, source, ShowClock(HandClock()), costs=flat_costs(LEVELS)).start()
+    wait_for(lambda: engine.error is not None)
+    engine.stop()
+    assert isinstance(engine.error, ZeroDivisionError)

@@ -93,7 +93,7 @@ class MotionSettings:
     )
     keyframes: tuple[int | Path, ...] = setting(
         (0, 1, 2, 3), ListOf(AnyOf((Integer(0, SEED_MAX), FilePath((".npy", ".npz"))))),
-        "seeds, or .npy (z) / .npz (z or w, w+) files of vectors, in loop order",
+        "seeds, or files of vectors: .npy (z, or w+ if 3-D), .npz (key z or w); in loop order",
     )
     keyframe_classes: tuple[int, ...] = setting(
         (), ListOf(Integer(0)), "class label per keyframes entry, for conditional models"

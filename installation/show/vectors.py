@@ -1,4 +1,8 @@
-"""Latent vectors that a show names as keyframes: `.npy` (z) and `.npz` (`z`, or `w` / w+) files."""
+"""Latent vectors that a show names as keyframes: `.npy` and `.npz` files.
+
+A `.npy` holds z ([z_dim] or [K, z_dim]) or, if 3-D, w+ ([K, num_ws, w_dim]): a 2-D array
+could be either, so plain w goes in a `.npz` under the key `w` (z under `z`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ import numpy as np
 def read_vectors(path: Path) -> tuple[str, np.ndarray]:
     """('z', [K, z_dim]), ('w', [K, w_dim]) or ('w', [K, num_ws, w_dim]) as float32.
 
-    A `.npz` from NVIDIA's projector (`w` of shape [1, num_ws, w_dim]) reads as one w+ vector.
+    A `.npz` from NVIDIA's projector (`w` of shape [1, num_ws, w_dim]) reads as one w+ vector,
+    as does that array saved as a `.npy`.
     Raises ValueError with a one-line reason.
     """
     try:
         if path.suffix.lower() == ".npy":
-            space, array, keys = "z", np.load(path, allow_pickle=False), []
+            array, keys = np.load(path, allow_pickle=False), []
+            space = "w" if array.ndim == 3 else "z"
         else:
             with np.load(path, allow_pickle=False) as archive:
                 keys = archive.files

@@ -1,7 +1,5 @@
 """Motion tests run on tiny random generators: real mapping and synthesis, in milliseconds."""
 
-from pathlib import Path
-
 import pytest
 
 from installation.motion import LatentSpace

@@ -167,10 +167,10 @@ def test_w_and_w_plus_keyframe_files(make_show, space, tmp_path):
     w_plus = rng.standard_normal((1, space.num_ws, space.w_dim)).astype(np.float32)
     w_rows = rng.standard_normal((2, space.w_dim)).astype(np.float32)
     z_rows = rng.standard_normal((2, space.z_dim)).astype(np.float32)
-    np.savez(tmp_path / "plus.npz", w=w_plus)
+    np.save(tmp_path / "plus.npy", w_plus)
     np.savez(tmp_path / "rows.npz", w=w_rows)
     np.save(tmp_path / "z.npy", z_rows)
-    show = make_show('[motion]\nkeyframes = ["plus.npz", "rows.npz", 4, "z.npy"]\ninterpolation = "lerp"\n')
+    show = make_show('[motion]\nkeyframes = ["plus.npy", "rows.npz", 4, "z.npy"]\ninterpolation = "lerp"\n')
     motion = Motion(show, space)
     assert len(motion.keyframes) == 6
     ws = ws_at(motion, np.arange(6) / 6, psi=1.0)

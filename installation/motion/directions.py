@@ -80,6 +80,7 @@ def _sigmas(vectors: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def sefa(state: Mapping[str, object], layers: slice, space: LatentSpace, count: int) -> Directions:
+    """The `count` strongest SeFa directions of a generator's state dict, with their sigmas."""
     vectors, _ = sefa_vectors(state, layers)
     vectors = vectors[:count]
     return Directions("sefa", vectors, _sigmas(vectors, space.sample_w(SIGMA_SAMPLES, seed=0)))

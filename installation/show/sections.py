@@ -12,6 +12,15 @@ from pathlib import Path
 
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
+from installation.show.control_sections import (
+    AutopilotSettings,
+    KeyboardSettings,
+    MappingSettings,
+    MidiSettings,
+    OscSettings,
+    SceneSettings,
+    WebcamSettings,
+)
 from installation.show.gallery_sections import GallerySettings, HealthSettings, LoggingSettings, ScheduleSettings
 from installation.show.schema import (
     AnyOf,
@@ -162,6 +171,19 @@ class Show:
     schedule: ScheduleSettings = section("schedule", ScheduleSettings, "Opening hours and a playlist of scenes.")
     health: HealthSettings = section("health", HealthSettings, "The /health status page of `run.py gallery`.")
     logging: LoggingSettings = section("logging", LoggingSettings, "The log file of `run.py gallery`.")
+    # Control surfaces (installation/show/control_sections.py, run by installation/control/).
+    osc: OscSettings = section("osc", OscSettings, "OSC in and out, and OSCQuery (see docs/control.md).")
+    midi: MidiSettings = section("midi", MidiSettings, "MIDI controllers, MIDI learn and MIDI clock.")
+    webcam: WebcamSettings = section("webcam", WebcamSettings, "A camera's motion, presence and colour as controls.")
+    keyboard: KeyboardSettings = section("keyboard", KeyboardSettings, "Keys bound with `[[mappings]]` key = ...")
+    autopilot: AutopilotSettings = section("autopilot", AutopilotSettings, "What happens when nobody is there.")
+    mappings: tuple[MappingSettings, ...] = section(
+        "mappings", MappingSettings, "Controls bound to parameters or actions; exactly one of midi, osc, webcam, key.",
+        array=True,
+    )
+    scenes: tuple[SceneSettings, ...] = section(
+        "scenes", SceneSettings, "Named sets of parameter values, recalled with a crossfade.", named=True
+    )
 
     def parameter(self, name: str) -> ParamSpec:
         for spec in self.parameters:

@@ -1,0 +1,198 @@
+"""The one place every control surface writes through: parameters, fades, scenes, actions.
+
+Surfaces (OSC, MIDI, webcam, keyboard, autopilot, the gallery schedule) call `Controls`; it
+writes the parameter bus and remembers, per parameter, who wrote last and what. That record is
+what soft takeover, MIDI feedback and the autopilot need, and it lets a person's direct write
+cancel a fade on the same parameter. It also keeps the time of the last input from a person;
+sensors and machines (`AMBIENT_SOURCES`) do not count, so a webcam seeing a flickering light or
+a sequencer's clock never keeps the autopilot away.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from installation.control.fades import Fader
+from installation.control.latent import LatentOverride
+from installation.control.scenes import SceneBook
+from installation.params.bus import ParameterBus
+from installation.params.spec import ParamSpec, Value
+
+log = logging.getLogger(__name__)
+
+AMBIENT_SOURCES = frozenset({"webcam", "midi-clock", "scene", "autopilot", "schedule", "show"})
+
+
+class Controls:
+    """Writes to `bus` on behalf of the surfaces. `keyframe_now` says which keyframe motion is
+    showing (for keyframe:next / previous); without it they count from the last one chosen."""
+
+    def __init__(
+        self,
+        bus: ParameterBus,
+        scenes: SceneBook,
+        *,
+        keyframe_count: int,
+        z_dim: int = 512,
+        keyframe_now: Callable[[], int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bus = bus
+        self.scenes = scenes
+        self.keyframe_count = max(keyframe_count, 1)
+        self.latent = LatentOverride(z_dim)
+        self.fader = Fader(self._faded)
+        self.clock = clock
+        self._keyframe_now = keyframe_now
+        self._lock = threading.Lock()
+        self._written: dict[str, tuple[str, float]] = {}  # name -> (writer, value)
+        self._last_input = clock()  # counting from start: the autopilot waits a full idle time
+        self._last_input_source = "start"
+        self._random = random.Random()
+        # Set by the surfaces that own these actions.
+        self.on_learn: Callable[[str], bool] | None = None
+        self.on_autopilot: Callable[[str], None] | None = None
+
+    # --- what is there ---------------------------------------------------------------------
+
+    def spec(self, name: str) -> ParamSpec | None:
+        return self.bus.specs.get(name)
+
+    def current(self, name: str) -> float:
+        """The value last written to `name` (its target, not the smoothed value on screen)."""
+        with self._lock:
+            written = self._written.get(name)
+        if written is not None:
+            return written[1]
+        value = self.bus.snapshot().get(name)
+        return 0.0 if value is None else float(value)
+
+    def values(self) -> dict[str, float]:
+        """Every parameter's current value as `current` gives it, from one snapshot."""
+        values = {name: float(v) for name, v in self.bus.snapshot().values.items()}
+        with self._lock:
+            values.update((name, value) for name, (_, value) in self._written.items() if name in values)
+        return values
+
+    def last_writer(self, name: str) -> str | None:
+        with self._lock:
+            written = self._written.get(name)
+        return None if written is None else written[0]
+
+    def written(self) -> dict[str, tuple[str, float]]:
+        with self._lock:
+            return dict(self._written)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def write(self, name: str, value: float, source: str, writer: str) -> bool:
+        """Set a parameter now (ending any fade on it)."""
+        self.fader.cancel(name)
+        return self._store(name, value, source, writer)
+
+    def glide(self, name: str, value: float, seconds: float, source: str, writer: str) -> None:
+        """Head for `value` exponentially with time constant `seconds` (a mapping's smoothing)."""
+        self.fader.fade(name, self.current(name), value, seconds, self.clock(), shape="glide",
+                        source=source, writer=writer)  # fmt: skip
+
+    def fade(self, name: str, value: float, seconds: float, t: float | None = None, *,
+             source: str, writer: str) -> None:  # fmt: skip
+        """Move linearly to `value` over `seconds` (scenes, the autopilot)."""
+        self.fader.fade(name, self.current(name), value, seconds, self.clock() if t is None else t,
+                        source=source, writer=writer)  # fmt: skip
+
+    def fire(self, name: str, source: str, writer: str) -> bool:
+        self.fader.cancel(name)
+        taken = self.bus.trigger(name, source)
+        if taken:
+            with self._lock:
+                self._written[name] = (writer, 1.0)
+        return taken
+
+    def _faded(self, name: str, value: float, source: str, writer: str) -> None:
+        self._store(name, value, source, writer)
+
+    def _store(self, name: str, value: float, source: str, writer: str) -> bool:
+        spec = self.spec(name)
+        clean = None if spec is None else spec.clamp(value)
+        if clean is None or not self.bus.set(name, clean, source):
+            return False
+        with self._lock:
+            self._written[name] = (writer, float(clean))
+        return True
+
+    def forget(self) -> None:
+        """Drop the write records (after a show reload: ranges and parameters may have changed)."""
+        with self._lock:
+            self._written.clear()
+
+    # --- people ----------------------------------------------------------------------------
+
+    def note_input(self, source: str) -> None:
+        """A person did something through `source` (a surface calls this for accepted input)."""
+        if source in AMBIENT_SOURCES:
+            return
+        now = self.clock()
+        with self._lock:
+            self._last_input, self._last_input_source = now, source
+
+    def idle_seconds(self, now: float | None = None) -> float:
+        """Seconds since a person last did something (through us, or through the bus directly)."""
+        now = self.clock() if now is None else now
+        with self._lock:
+            last = self._last_input
+        bus_last = self.bus.last_input_time
+        if bus_last is not None and self.bus.last_input_source not in AMBIENT_SOURCES:
+            last = max(last, bus_last)
+        return max(0.0, now - last)
+
+    @property
+    def last_input_source(self) -> str:
+        with self._lock:
+            return self._last_input_source
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def recall_scene(self, ref: str | int | float, source: str = "scene", crossfade: float | None = None) -> bool:
+        """Recall a scene by name, index, "next" or "previous"; False if there is no such scene."""
+        index = self.scenes.find(ref)
+        if index is None:
+            return False
+        self.scenes.recall(index, self, source, crossfade, self.clock())
+        log.info("scene %s (from %s)", self.scenes.current_name, source)
+        return True
+
+    def action(self, target: str, value: Value | None, source: str) -> bool:
+        """Run an action target ("keyframe:next", "scene:calm", "scene" with an index, ...)."""
+        kind, _, argument = target.partition(":")
+        if kind == "scene":
+            return self.recall_scene(argument or (value if value is not None else "next"), source)
+        if kind == "keyframe":
+            return self.write("keyframe", self._keyframe_after(argument), source, target)
+        if kind == "seed":
+            return self.write("seed", self._seed_after(argument), source, target)
+        if kind == "learn" and self.on_learn is not None:
+            return self.on_learn(argument)
+        if kind == "autopilot" and self.on_autopilot is not None:
+            self.on_autopilot(argument)
+            return True
+        return False
+
+    def _keyframe_after(self, how: str) -> int:
+        count = self.keyframe_count
+        now = self._keyframe_now() if self._keyframe_now is not None else int(self.current("keyframe"))
+        if how == "random" and count > 1:
+            return (now + self._random.randrange(1, count)) % count
+        return (now + (1 if how == "next" else -1 if how == "previous" else 0)) % count
+
+    def _seed_after(self, how: str) -> int:
+        spec = self.spec("seed")
+        top = int(spec.max) if spec is not None else 2**31 - 1
+        if how == "random":
+            return self._random.randrange(0, top + 1)
+        now = int(self.current("seed"))
+        return min(max(now + (1 if how == "next" else -1), 0), top)

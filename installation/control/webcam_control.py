@@ -1,0 +1,77 @@
+"""The webcam as a control surface: features from the capture thread drive `webcam = ...`
+mappings like any fader. When the camera is lost its parameters ease back to their defaults
+(over `release_seconds`) until it returns. The latest features are kept for the HUD."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from installation.control.controls import Controls
+from installation.control.mappings import Mapping
+from installation.control.webcam import Webcam, describe_source
+from installation.control.webcam_features import FeatureExtractor, Features, PresenceSettings
+from installation.show.control_sections import WebcamSettings
+
+SOURCE = "webcam"
+
+
+def resolve_source(source: int | str, show_dir: Path) -> int | str:
+    """A camera index as is; a file relative to the show made absolute; anything else (a URL) as is."""
+    if isinstance(source, int):
+        return source
+    path = (show_dir / Path(source).expanduser()).resolve()
+    return str(path) if path.exists() else source
+
+
+class WebcamControl:
+    def __init__(self, settings: WebcamSettings, show_dir: Path, mappings: Sequence[Mapping],
+                 controls: Controls) -> None:  # fmt: skip
+        self._settings = settings
+        self.mappings = list(mappings)  # replaced whole on a show reload
+        self._controls = controls
+        self._lock = threading.Lock()
+        self._latest: dict[str, float | str] = {"webcam": "starting"}
+        presence = PresenceSettings(
+            on=settings.presence_on,
+            off=settings.presence_off,
+            off_frames=max(1, round(settings.presence_hold * settings.max_fps)),
+        )
+        source = resolve_source(settings.source, show_dir)
+        self.camera = Webcam(source, FeatureExtractor(presence, faces=settings.faces), self._on_features,
+                             max_fps=settings.max_fps)  # fmt: skip
+        self.source_text = describe_source(source)
+
+    def start(self) -> None:
+        self.camera.start()
+
+    def stop(self) -> None:
+        self.camera.stop()
+
+    def hud(self) -> dict[str, float | str]:
+        """The latest features (numbers only, never a picture), for the HUD's debug view."""
+        with self._lock:
+            return dict(self._latest)
+
+    def _on_features(self, features: Features | None) -> None:
+        if features is None:
+            with self._lock:
+                self._latest = {"webcam": "lost"}
+            self._release()
+            return
+        with self._lock:
+            self._latest = {"webcam": "running", **features.as_dict()}
+        for m in self.mappings:
+            m.absolute(float(getattr(features, m.settings.webcam)), self._controls, SOURCE)
+
+    def _release(self) -> None:
+        c, now = self._controls, self._controls.clock()
+        for m in self.mappings:
+            spec = c.spec(m.target)
+            if spec is None or m.is_action or spec.type == "trigger":
+                continue
+            if spec.type == "float":
+                c.fade(m.target, float(spec.default), self._settings.release_seconds, now, source=SOURCE, writer=SOURCE)
+            else:
+                c.write(m.target, float(spec.default), SOURCE, SOURCE)

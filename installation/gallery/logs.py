@@ -91,21 +91,27 @@ class RecentErrors(logging.Handler):
     def recent(self) -> list[dict[str, Any]]:
         return list(self._records)
 
+    def resize(self, keep: int) -> None:
+        if keep != self._records.maxlen:
+            self._records = collections.deque(self._records, maxlen=keep)
 
-def configure(settings: LoggingSettings, name: str = LOG_NAME) -> tuple[SafeRotatingFileHandler, RecentErrors]:
-    """Route the root logger to stderr, to the rotating file and to the recent-errors list."""
+
+def configure(settings: LoggingSettings, recent: RecentErrors, name: str = LOG_NAME) -> SafeRotatingFileHandler:
+    """Route the root logger to stderr, to `recent` and to a rotating file (returned, so that a
+    reloaded show can replace it)."""
     root = logging.getLogger()
     root.setLevel(settings.level.upper())
     if not any(type(h) is logging.StreamHandler for h in root.handlers):
         console = logging.StreamHandler()
         console.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(console)
+    if recent not in root.handlers:
+        root.addHandler(recent)
+    recent.resize(settings.keep_errors)
     directory = Path(settings.directory) if settings.directory else default_directory()
     file_handler = SafeRotatingFileHandler(
         directory / name, max_bytes=int(settings.max_megabytes * 1024 * 1024), backups=settings.backups
     )
     file_handler.setFormatter(logging.Formatter(FORMAT))
-    recent = RecentErrors(settings.keep_errors)
     root.addHandler(file_handler)
-    root.addHandler(recent)
-    return file_handler, recent
+    return file_handler

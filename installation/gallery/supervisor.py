@@ -34,6 +34,7 @@ POLL_SECONDS = 0.1
 STOP_GRACE_SECONDS = 5.0
 LINE_BYTES = 4096  # a longer line from the child is cut: the relay never holds more than this
 HISTORY = 20  # restarts remembered for the health page
+USER_ERROR = 2  # the CLI's exit code for a configuration it refuses (a hostile or broken model)
 _LEVEL = re.compile(rb"(?:\S+ \S+ )?(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
 
 
@@ -77,8 +78,9 @@ def hang_cause(
     return None
 
 
-def _relay(stream: Any) -> None:
-    """Child output -> our log, at the level each line names (continuation lines: the last one)."""
+def _relay(stream: Any, errors: collections.deque[str]) -> None:
+    """Child output -> our log, at the level each line names (continuation lines: the last one).
+    Warnings and errors are also kept in `errors`, to explain an exit."""
     level = logging.INFO
     with stream:
         for line in iter(lambda: stream.readline(LINE_BYTES), b""):
@@ -86,9 +88,13 @@ def _relay(stream: Any) -> None:
             if match:
                 level = logging.getLevelName(match.group(1).decode())
                 line = line[match.end():].lstrip(b" ")
+            elif line.startswith(b"error: "):  # the CLI's one-line report of a UserError
+                level = logging.ERROR
             text = line.decode("utf-8", "replace").rstrip()
             if text:
                 renderer_log.log(level, "%s", text)
+                if level >= logging.WARNING:
+                    errors.append(text)
 
 
 class Supervisor:
@@ -121,10 +127,14 @@ class Supervisor:
         self._restart_now: str | None = None
         self._lock = threading.Lock()
         self._child: subprocess.Popen | None = None
+        self._child_errors: collections.deque[str] = collections.deque(maxlen=3)
+        self._relay: threading.Thread | None = None
         self._receiver: heartbeat.Receiver | None = None
         self._child_started = 0.0
         self._resumed_at = 0.0
         self._ready_sent = False
+        self._exited_at: float | None = None
+        self.last_recovery_s: float | None = None  # from a renderer's end to its successor's first frame
         self._last_watchdog = 0.0
         self._watchdog_every = min(watchdog_interval() or 1.0, 1.0)
         self.state = "starting"
@@ -153,10 +163,10 @@ class Supervisor:
     def run(self) -> int:
         """Supervise until `stop()`; returns 0."""
         while not self._stop.is_set():
-            cause, ran_for = self._run_child()
+            cause, ran_for, refused = self._run_child()
             if self._stop.is_set():
                 break
-            self._after_exit(cause, ran_for)
+            self._after_exit(cause, ran_for, refused)
         self._notifier.stopping()
         return 0
 
@@ -174,26 +184,32 @@ class Supervisor:
             theirs.close()
         self._receiver = heartbeat.Receiver(ours)
         self._child_started = self._resumed_at = time.monotonic()
-        threading.Thread(target=_relay, args=(self._child.stdout,), name="renderer-output", daemon=True).start()
+        self._first_frame_at: float | None = None
+        self._child_errors.clear()
+        self._relay = threading.Thread(
+            target=_relay, args=(self._child.stdout, self._child_errors), name="renderer-output", daemon=True
+        )
+        self._relay.start()
         self.state = "starting"
 
-    def _run_child(self) -> tuple[str, float]:
-        """Start a child and watch it until it exits, hangs or is asked to restart."""
+    def _run_child(self) -> tuple[str, float, bool]:
+        """Start a child and watch it until it exits, hangs or is asked to restart: the cause,
+        how long it ran, and whether it refused its configuration (no use trying it again)."""
         try:
             self._spawn()
         except OSError as error:
-            return f"could not start: {error}", 0.0
+            return f"could not start: {error}", 0.0, False
         assert self._child is not None and self._receiver is not None
         try:
             while True:
                 if self._stop.is_set():
                     self._terminate()
-                    return "stopped", time.monotonic() - self._child_started
+                    return "stopped", time.monotonic() - self._child_started, False
                 select.select([self._receiver], [], [], POLL_SECONDS)
                 self._take_beats()
                 code = self._child.poll()
                 if code is not None:
-                    return exit_cause(code), time.monotonic() - self._child_started
+                    return self._explain(code), time.monotonic() - self._child_started, code == USER_ERROR
                 with self._lock:
                     requested, self._restart_now = self._restart_now, None
                 cause = requested or hang_cause(
@@ -202,8 +218,9 @@ class Supervisor:
                 )
                 if cause:
                     self._kill(graceful=requested is not None)
-                    return cause, time.monotonic() - self._child_started
+                    return cause, time.monotonic() - self._child_started, False
         finally:
+            self._exited_at = time.monotonic()
             self._receiver.close()
             latest = self._receiver.latest
             self.frames_before += latest.frames if latest is not None else 0
@@ -220,10 +237,15 @@ class Supervisor:
         if beat.last_frame is None:
             return
         state = "paused" if beat.paused else "playing"
+        if self._first_frame_at is None:
+            self._first_frame_at = now
+            since = f", {now - self._exited_at:.1f} s after the last one ended" if self._exited_at else ""
+            log.info("renderer presented its first frame %.1f s after its start%s", now - self._child_started, since)
+            if self._exited_at:
+                self.last_recovery_s = now - self._exited_at
         if not self._ready_sent:
             self._ready_sent = True
             self._notifier.ready(f"{state}, fallback level {self.level}")
-            log.info("renderer presented its first frame")
         elif state != self.state:
             self._notifier.status(f"{state}, fallback level {self.level}")
         self.state = state
@@ -234,15 +256,22 @@ class Supervisor:
             self._notifier.watchdog()
             self._last_watchdog = now
 
-    def _after_exit(self, cause: str, ran_for: float) -> None:
+    def _explain(self, code: int) -> str:
+        """The exit, with the last error the child printed (what a curator needs to fix it)."""
+        self._relay.join(timeout=1.0)  # the child's last lines explain its end
+        last = self._child_errors[-1] if self._child_errors else ""
+        return exit_cause(code) + (f" ({last})" if last else "")
+
+    def _after_exit(self, cause: str, ran_for: float, refused: bool) -> None:
         now = time.monotonic()
         with self._lock:
             decision = self._policy.crashed(now, ran_for)
-            if decision.step_down:
+            if decision.step_down or refused:
                 level = self._next_level(self.level, self.child_status())
                 if level != self.level:
-                    log.error("%d crashes within %g s: stepping down to fallback level %d",
-                              self.settings.crashes_per_step, self.settings.crash_window, level)
+                    why = "it refused its configuration" if refused else (
+                        f"{self.settings.crashes_per_step} crashes within {self.settings.crash_window:g} s")
+                    log.error("renderer: %s; stepping down to fallback level %d", why, level)
                 self.level = level
             record = Restart(time.time(), cause, decision.delay, self.level)
             self.restarts.append(record)
@@ -304,6 +333,7 @@ class Supervisor:
             },
             "recent_restarts": [r.cause for r in self.restarts],
             "fallback_level": self.level,
+            "last_recovery_s": None if self.last_recovery_s is None else round(self.last_recovery_s, 2),
             "renderer_pid": self._child.pid if self._child is not None else None,
             "renderer_uptime_s": round(now - self._child_started, 1) if self._child is not None else None,
             "frames": beat.frames if beat is not None else 0,

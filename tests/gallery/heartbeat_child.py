@@ -5,6 +5,7 @@ argv: LEVEL [behaviour ...] where a behaviour is
   freeze-after=S  stop presenting frames after S seconds, but keep beating
   silent          never present a frame
   crash-below=L   at fallback level < L, exit with code 4 at once
+  refuse-below=L  at fallback level < L, print a CLI error and exit with code 2 (a refused model)
 """
 
 import sys
@@ -23,6 +24,9 @@ pulse = heartbeat.Pulse(sender, lambda: (frames, last), status=lambda: {"level":
                         interval=0.05, on_orphaned=done.set).start()
 if level < int(options.get("crash-below", 0)):
     sys.exit(4)
+if level < int(options.get("refuse-below", 0)):
+    print("error: model.pkl: not a checkpoint", file=sys.stderr)
+    sys.exit(2)
 start = time.monotonic()
 while not done.is_set():
     elapsed = time.monotonic() - start

@@ -72,6 +72,15 @@ def test_repeated_crashes_step_down_until_one_runs(supervise) -> None:
     assert [r.level for r in sup.restarts] == [0, 1, 1, 2]
 
 
+def test_a_refused_configuration_steps_down_at_once(supervise) -> None:
+    sup = supervise(Supervisor(stand_in("refuse-below=1"), FAST, next_level=lambda level, status: level + 1,
+                               env=child_env()))
+    status = wait_for(lambda: playing(sup), 20, "a renderer at level 1")
+    assert status["fallback_level"] == 1 and status["restarts"] == 1
+    assert sup.restarts[0].cause == "exited with code 2 (error: model.pkl: not a checkpoint)"
+    assert status["last_recovery_s"] < 5
+
+
 def test_backoff_doubles_up_to_the_limit(supervise) -> None:
     sup = supervise(Supervisor(stand_in("crash-after=0"), FAST, env=child_env()))
     wait_for(lambda: len(sup.restarts) >= 4, 20, "four restarts")

@@ -1,0 +1,136 @@
+"""The renderer process that `run.py gallery` supervises: `python -m installation.gallery.renderer SHOW`.
+
+It plays the show the way `run.py play` does, adapted to having nobody there: at the fallback
+level the supervisor asks for, on the CPU at a lower resolution when there is no GPU, without a
+keyboard quit. It reports each presented frame through the heartbeat, follows the schedule,
+lists known problems on the HUD, and quits when the supervisor is gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from typing import Any
+
+from installation.errors import UserError
+from installation.gallery import fallback, heartbeat
+from installation.gallery.problems import SHOWN
+from installation.gallery.feed import GalleryFeed
+from installation.gallery.follower import ScheduleFollower
+from installation.gallery.power import ScreenPower
+from installation.gallery.schedule import Schedule
+from installation.show.sections import Show
+from installation.show.watcher import ShowWatcher
+
+log = logging.getLogger("installation.gallery.renderer")
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"  # the supervisor adds the time as it relays
+
+
+def unattended(show: Show, level: int, cuda: bool) -> tuple[Show, list[str]]:
+    """`show` as played at fallback `level` on this machine, with no keyboard quit; and the
+    problems that brings (for the HUD)."""
+    notes = []
+    show = fallback.configuration(show, show.gallery, level)
+    show = dataclasses.replace(show, display=dataclasses.replace(show.display, allow_quit=False))
+    if show.render.device != "cpu" and not cuda:
+        if show.render.device == "cuda":
+            notes.append("the show asks for CUDA but there is no usable GPU: playing on the CPU")
+        show = dataclasses.replace(show, render=dataclasses.replace(show.render, device="cpu"))
+        show = fallback.limit_resolution(show, show.gallery.cpu_resolution)
+    return show, notes
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m installation.gallery.renderer", description=__doc__)
+    parser.add_argument("show")
+    parser.add_argument("--level", type=int, default=0, help="fallback level (see installation/gallery/fallback.py)")
+    parser.add_argument("--problem", action="append", default=[], help="a problem to list on the HUD")
+    return parser
+
+
+class Renderer:
+    """What the gallery adds to a live show, attached by `play`'s setup hook."""
+
+    def __init__(self, level: int, cuda: bool) -> None:
+        self.level, self.cuda = level, cuda
+        self.feed: GalleryFeed | None = None
+        self.follower: ScheduleFollower | None = None
+        self._live: Any = None
+        self._presenter: Any = None
+
+    def attach(self, live: Any, presenter: Any) -> None:
+        self._live, self._presenter = live, presenter
+        self.feed = GalleryFeed(live)
+        presenter.feed = self.feed
+        self.follower = ScheduleFollower(
+            Schedule(live.show.schedule), self.feed, live.clock, presenter, power=ScreenPower()
+        ).start()
+        # Hot reload here rather than in `play`, so that an edited show keeps this level's changes.
+        ShowWatcher(live.show, self._reload, on_error=live.report).start()
+        live.on_reload.append(self._reloaded)
+        sender = heartbeat.Sender.from_environment()
+        if sender is None:
+            log.warning("no heartbeat descriptor: running unsupervised")
+            return
+        heartbeat.Pulse(sender, self.feed.frames, paused=self.paused, status=self.status,
+                        on_orphaned=presenter.stop).start()  # fmt: skip
+
+    def _reload(self, show: Show) -> None:
+        show, notes = unattended(show, self.level, self.cuda)
+        for note in notes:
+            SHOWN.report(note)
+        self._live.reload(show)
+
+    def _reloaded(self, show: Show) -> None:
+        if self.follower is not None:
+            self.follower.schedule = Schedule(show.schedule)
+
+    def paused(self) -> bool:
+        """Not presenting new frames on purpose: closed, or paused with the space key."""
+        return bool(self.follower and self.follower.closed) or self._live.clock.paused
+
+    def status(self) -> dict[str, Any]:
+        live, presenter = self._live, self._presenter
+        engine = live.engine
+        stats = engine.stats if engine is not None and engine.ready.is_set() else None
+        show = live.show
+        return {
+            "fps": round(presenter.displayed_fps, 1),
+            "rendered_fps": round(stats.rendered_fps, 1) if stats else None,
+            "resolution": stats.level if stats else None,
+            "model": str(show.model.path),
+            "device": show.render.device,
+            "fallback_level": self.level,
+            "closed": bool(self.follower and self.follower.closed),
+            "problems": SHOWN.current(),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")  # before torch loads (see installation/cli.py)
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    SHOWN.inherit(args.problem)
+    try:
+        import torch
+
+        from installation.live import play
+        from installation.show.loader import load_show
+
+        cuda = torch.cuda.is_available()
+        show, notes = unattended(load_show(args.show), args.level, cuda)
+        for note in notes:
+            SHOWN.report(note)
+        play(show, device=show.render.device, setup=Renderer(args.level, cuda).attach, watch=False)
+    except UserError as error:  # the supervisor reads this line and steps down
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""`run.py gallery SHOW` put together: the show, the log, the health page, the supervisor.
+
+Runs in the supervising process. Each (re)start of the renderer plays the best show available
+right then (`showfile.resolve`), at the supervisor's fallback level, and is told the problems
+found on the way so the HUD can show them. A watcher thread notices when the show or its model
+is fixed, and then restarts the renderer on the full configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from installation.gallery import fallback, showfile
+from installation.gallery.health import HealthServer
+from installation.gallery.logs import RecentErrors, configure
+from installation.gallery.schedule import Schedule
+from installation.gallery.sdnotify import Notifier
+from installation.gallery.supervisor import Supervisor
+from installation.show.sections import DEFAULT_MODEL, Show
+
+log = logging.getLogger(__name__)
+
+WATCH_SECONDS = 1.0
+RETRY_WHEN_CLOSED_S = 60.0  # a step-down is undone once the piece has been closed this long
+
+
+def _stat(path: Path | str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _model_of(show: Show) -> Path | None:
+    return None if show.model.path == DEFAULT_MODEL else Path(show.model.path)
+
+
+class Gallery:
+    """Supervises the renderer for the show at `path` until SIGTERM / SIGINT (or `stop()`)."""
+
+    def __init__(self, path: Path, *, renderer: list[str] | None = None) -> None:
+        self.path = Path(path).expanduser().resolve()
+        self._renderer = renderer or [sys.executable, "-m", "installation.gallery.renderer"]
+        self._lock = threading.Lock()
+        self._last_good: str | None = None
+        self._resolved = self._resolve()
+        show = self._resolved.show
+        self._recent = RecentErrors()
+        self._file_log = configure(show.logging, self._recent)
+        self._notifier = Notifier()
+        self.supervisor = Supervisor(self._launch, show.gallery, next_level=self._next_level, notifier=self._notifier)
+        self.health: HealthServer | None = None
+        self._health_key: tuple | None = None
+        self._stop = threading.Event()
+        self._closed_since: float | None = None
+
+    # -- what the renderer plays ---------------------------------------------------------------
+
+    def _resolve(self) -> showfile.Resolved:
+        resolved = showfile.resolve(self.path, self._last_good)
+        if resolved.original:
+            self._last_good = resolved.text
+        return resolved
+
+    @property
+    def show(self) -> Show:
+        return self._resolved.show
+
+    def _launch(self, level: int) -> list[str]:
+        with self._lock:
+            self._resolved = resolved = self._resolve()
+        notes = list(resolved.problems)
+        if level:
+            notes.append(f"after repeated failures the renderer runs with: {fallback.describe(level)}")
+        args = [*self._renderer, str(resolved.path), "--level", str(level)]
+        for note in notes:
+            args += ["--problem", note]
+        return args
+
+    def _next_level(self, level: int, status: dict[str, Any]) -> int:
+        return fallback.next_level(self.show, self.show.gallery, level, on_cpu=status.get("device") == "cpu")
+
+    # -- keeping up with the show file ---------------------------------------------------------
+
+    def _files(self) -> tuple:
+        model = _model_of(self.show)
+        return _stat(self.path), model and _stat(model)
+
+    def _watch(self) -> None:
+        seen = self._files()
+        while not self._stop.wait(WATCH_SECONDS):
+            try:
+                now = self._files()
+                if now != seen:
+                    seen = now
+                    self._show_changed()
+                self._retry_full_when_closed()
+            except Exception:  # the watcher must outlive any one bad edit
+                log.exception("gallery watcher")
+
+    def _show_changed(self) -> None:
+        was = self._resolved
+        with self._lock:
+            self._resolved = resolved = self._resolve()
+        if not resolved.original:
+            log.warning("show file changed but cannot be played as written; the renderer keeps what it has")
+            return
+        show = resolved.show
+        self.supervisor.configure(show.gallery)
+        self._start_health(show)
+        self._reconfigure_logging(show)
+        # The running renderer reloads an edited show by itself; it must be restarted when it
+        # plays a stand-in or a safer configuration, which the fixed show may not need.
+        if not was.original or self.supervisor.level:
+            self.supervisor.restart("show or model file fixed: playing it as written", level=0)
+
+    def _retry_full_when_closed(self) -> None:
+        """While nobody is looking (closed hours), try the full configuration again."""
+        status = self.supervisor.status()
+        if not status["paused"] or not self.supervisor.level:
+            self._closed_since = None
+            return
+        now = time.monotonic()
+        self._closed_since = self._closed_since or now
+        if now - self._closed_since > RETRY_WHEN_CLOSED_S:
+            self._closed_since = None
+            self.supervisor.restart("closed: trying the full configuration again", level=0)
+
+    def _reconfigure_logging(self, show: Show) -> None:
+        logging.getLogger().removeHandler(self._file_log)
+        self._file_log.close()
+        self._file_log = configure(show.logging, self._recent)
+
+    # -- the health page -----------------------------------------------------------------------
+
+    def _start_health(self, show: Show) -> None:
+        settings = show.health
+        key = (settings.enabled, settings.host, settings.port, settings.allow)
+        if key == self._health_key:
+            return
+        self._health_key = key
+        if self.health is not None:
+            self.health.close()
+            self.health = None
+        if not settings.enabled:
+            return
+        try:
+            self.health = HealthServer(self.status, settings.host, settings.port, settings.allow).start()
+        except OSError as error:
+            log.error("health page not served on %s:%d: %s", settings.host, settings.port, error)
+            return
+        exposure = "" if self.health.host.startswith("127.") or self.health.host == "::1" else " (open to the network)"
+        log.info("health page: %s%s", self.health.url, exposure)
+
+    def status(self) -> dict[str, Any]:
+        sup = self.supervisor.status()
+        child = self.supervisor.child_status()
+        show = self.show
+        now = dt.datetime.now()
+        schedule = Schedule(show.schedule)
+        state = schedule.at(now)
+        upcoming = schedule.next_change(now)
+        return {
+            "show": show.info.name,
+            "show_file": str(self.path),
+            **sup,
+            "fallback": fallback.describe(self.supervisor.level),
+            "fps": child.get("fps"),
+            "rendered_fps": child.get("rendered_fps"),
+            "model": child.get("model"),
+            "device": child.get("device"),
+            "resolution": child.get("resolution"),
+            "inputs": child.get("inputs", {}),
+            "schedule": {
+                "open": state.open, "level": round(state.level, 3), "scene": state.scene,
+                "next_change": upcoming.isoformat(timespec="minutes") if upcoming else None,
+            },
+            "problems": list(self._resolved.problems) + list(child.get("problems", [])),
+            "recent_errors": self._recent.recent(),
+        }
+
+    # -- running -------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.supervisor.stop()
+
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, lambda *_: self.stop())
+        self._start_health(self.show)
+        watcher = threading.Thread(target=self._watch, name="gallery-watcher", daemon=True)
+        watcher.start()
+        log.info("gallery: supervising %s", self.path)
+        try:
+            return self.supervisor.run()
+        finally:
+            self._stop.set()
+            if self.health is not None:
+                self.health.close()
+            self._file_log.close()

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from installation.model.ops import SQRT2, bias_act_, modulated_conv2d, upsample2d
+from installation.model.ops import SQRT2, lrelu_clamp_, modulated_conv2d, upsample2d
 
 
 class CastCache(nn.Module):
@@ -102,8 +102,12 @@ class SynthesisLayer(CastCache):
         gain: float = 1.0,
         fused: bool | None = None,
     ) -> torch.Tensor:
+        act_gain = SQRT2 * gain
         styles = self.affine(w.to(x.dtype))
-        x = modulated_conv2d(x, self.weight, styles, up=self.up, kernel=kernel, fused=fused)
+        bias = self.cached(f"b*{act_gain}", x.dtype, lambda: self.bias * act_gain)
+        x = modulated_conv2d(
+            x, self.weight, styles, up=self.up, kernel=kernel, fused=fused, gain=act_gain, bias=bias
+        )
         assert x.shape[2:] == self.size, (x.shape, self.size)
         if self.use_noise and noise_mode != "none":
             if noise is None:
@@ -112,12 +116,11 @@ class SynthesisLayer(CastCache):
                     if noise_mode == "const"
                     else torch.randn(x.shape[0], 1, *self.size, device=x.device, dtype=x.dtype)
                 )
-            strength = self.noise_strength * noise_gain
+            strength = self.noise_strength * (noise_gain * act_gain)
             if isinstance(strength, torch.Tensor) and strength.ndim == 1:
                 strength = strength[:, None, None, None]
             x.add_((noise * strength).to(x.dtype))
-        clamp = None if self.conv_clamp is None else self.conv_clamp * gain
-        return bias_act_(x, self.bias, SQRT2 * gain, clamp)
+        return lrelu_clamp_(x, None if self.conv_clamp is None else self.conv_clamp * gain)
 
 
 class ToRGB(CastCache):
@@ -133,8 +136,8 @@ class ToRGB(CastCache):
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, fused: bool | None = None) -> torch.Tensor:
         styles = self.affine(w.to(x.dtype)) * self.weight_gain
-        x = modulated_conv2d(x, self.weight, styles, demodulate=False, fused=fused)
-        return bias_act_(x, self.bias, 1.0, self.conv_clamp, lrelu=False)
+        x = modulated_conv2d(x, self.weight, styles, demodulate=False, fused=fused, bias=self.bias)
+        return x if self.conv_clamp is None else x.clamp_(-self.conv_clamp, self.conv_clamp)
 
 
 class SkipUp(CastCache):

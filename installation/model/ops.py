@@ -22,15 +22,17 @@ def fir_filter_2d(device: torch.device | str = "cpu", dtype: torch.dtype = torch
     return (kernel / kernel.sum()).to(device=device, dtype=dtype)
 
 
-def blur_depthwise(x: torch.Tensor, kernel: torch.Tensor, pad: tuple[int, int]) -> torch.Tensor:
-    """Pad (before, after) on both spatial axes, then correlate every channel with `kernel`.
+def blur_depthwise(
+    x: torch.Tensor, kernel: torch.Tensor, pad: int, bias: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Zero-pad `pad` on every side, correlate every channel with `kernel`, add `bias` [C].
 
-    The filter is symmetric, so correlation and convolution agree.
+    The convolution pads and adds the bias itself, so no padded copy of a large activation and
+    no extra pass for the bias. The filter is symmetric: correlation and convolution agree.
     """
     channels = x.shape[1]
-    x = F.pad(x, (pad[0], pad[1], pad[0], pad[1]))
     weight = kernel.to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
-    return F.conv2d(x, weight, groups=channels)
+    return F.conv2d(x, weight, bias, padding=pad, groups=channels)
 
 
 def upsample2d(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
@@ -42,19 +44,14 @@ def upsample2d(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     return F.conv_transpose2d(x, weight, stride=2, groups=c, padding=1)
 
 
-def bias_act_(
-    x: torch.Tensor, bias: torch.Tensor | None, gain: float, clamp: float | None, lrelu: bool = True
-) -> torch.Tensor:
-    """In place: x = clamp(act(x + bias) * gain). One tensor, no temporaries of its size."""
-    if bias is not None:
-        x.add_(bias.to(x.dtype).reshape(1, -1, 1, 1))
-    if lrelu:
-        F.leaky_relu_(x, 0.2)
-    if gain != 1:
-        x.mul_(gain)
-    if clamp is not None:
-        x.clamp_(-clamp, clamp)
-    return x
+def lrelu_clamp_(x: torch.Tensor, clamp: float | None) -> torch.Tensor:
+    """In place: clamp(leaky_relu(x, 0.2), -clamp, clamp); two passes over x, no temporaries.
+
+    Bias and gain are folded into the convolution before it (leaky ReLU commutes with a
+    positive gain), which leaves these two of NVIDIA's five elementwise passes.
+    """
+    F.leaky_relu_(x, 0.2)
+    return x if clamp is None else x.clamp_(-clamp, clamp)
 
 
 def modulated_conv2d(
@@ -66,51 +63,61 @@ def modulated_conv2d(
     up: bool = False,
     kernel: torch.Tensor | None = None,
     fused: bool | None = None,
+    gain: float = 1.0,
+    bias: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """StyleGAN2's modulated convolution for a batch: per-sample input scaling and demodulation.
 
     x [N, Cin, H, W], weight [Cout, Cin, k, k], styles [N, Cin]. With `up`, the result is the
-    transposed stride-2 convolution followed by the [1,3,3,1] blur (2H x 2W). `fused=None`
-    picks the cheaper formulation: per-sample weights in a grouped convolution when weights are
-    smaller than activations (high resolutions, batch 1), else one shared convolution with the
-    modulation applied to activations.
+    transposed stride-2 convolution followed by the [1,3,3,1] blur (2H x 2W). Returns
+    `gain * conv + bias` (bias [Cout]): the gain goes into the modulation and the bias into the
+    last convolution's epilogue, so neither costs a pass over the output. `fused=None` picks the
+    cheaper formulation: per-sample weights in a grouped convolution when weights are smaller
+    than activations (high resolutions), else one shared convolution with the modulation
+    applied to activations.
     """
     n, cin, h, w = x.shape
     cout, wcin, kh, kw = weight.shape
     assert wcin == cin and styles.shape == (n, cin), (x.shape, weight.shape, styles.shape)
     weight = weight.to(x.dtype)
     styles = styles.to(x.dtype)
+    bias = None if bias is None else bias.to(x.dtype)
     if x.dtype == torch.float16 and demodulate:
         # fp16 overflows on large styles x weights; demodulation undoes any overall scale anyway.
         weight = weight * (1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True))
         styles = styles / styles.norm(float("inf"), dim=1, keepdim=True)
-    dcoefs = None
+    out_scale = None  # [N, Cout]: demodulation times gain
     if demodulate:
         # sum over (in, kh, kw) of (w * s)^2 = (w^2 summed over k) @ s^2
-        dcoefs = torch.rsqrt(styles.square() @ weight.square().sum(dim=[2, 3]).T + 1e-8)  # [N, Cout]
+        out_scale = torch.rsqrt(styles.square() @ weight.square().sum(dim=[2, 3]).T + 1e-8) * gain
+    elif gain != 1:
+        styles = styles * gain
     if fused is None:
         fused = n * cout * cin * kh * kw <= n * cin * h * w
-    padding = 0 if up else kh // 2
+    conv_bias = None if up else bias  # after an up-sampling conv the bias goes into the blur
     if fused:
         wmod = weight[None] * styles[:, None, :, None, None]
-        if dcoefs is not None:
-            wmod = wmod * dcoefs[:, :, None, None, None]
+        if out_scale is not None:
+            wmod = wmod * out_scale[:, :, None, None, None]
         xg = x.reshape(1, n * cin, h, w)
         if up:
             wmod = wmod.transpose(1, 2).reshape(n * cin, cout, kh, kw)
             y = F.conv_transpose2d(xg, wmod, stride=2, groups=n)
         else:
-            y = F.conv2d(xg, wmod.reshape(n * cout, cin, kh, kw), padding=padding, groups=n)
+            gbias = None if conv_bias is None else conv_bias.repeat(n)
+            y = F.conv2d(xg, wmod.reshape(n * cout, cin, kh, kw), gbias, padding=kh // 2, groups=n)
         y = y.reshape(n, cout, *y.shape[2:])
     else:
         xs = x * styles[:, :, None, None]
         if up:
             y = F.conv_transpose2d(xs, weight.transpose(0, 1), stride=2)
         else:
-            y = F.conv2d(xs, weight, padding=padding)
-        if dcoefs is not None:
-            y.mul_(dcoefs[:, :, None, None])
+            y = F.conv2d(xs, weight, conv_bias if out_scale is None else None, padding=kh // 2)
+        if out_scale is not None:
+            y.mul_(out_scale[:, :, None, None])
+            if conv_bias is not None:
+                y.add_(conv_bias[:, None, None])
     if up:
         assert kernel is not None
-        y = blur_depthwise(y, kernel * 4, pad=(1, 1))
+        y = blur_depthwise(y, kernel * 4, 1, bias)
     return y

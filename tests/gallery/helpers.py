@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import signal
+import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,3 +35,89 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
 def stand_in(*behaviour: str) -> Callable[[int], list[str]]:
     """launch(level) for the stand-in renderer."""
     return lambda level: [sys.executable, str(HERE / "heartbeat_child.py"), str(level), *behaviour]
+
+
+def gallery_show(tmp_path: Path, extra: str = "", *, logs: str = "logs") -> Path:
+    """A show for `run.py gallery` tests: tiny frames, short timeouts, free ports, no MIDI."""
+    path = tmp_path / "show.toml"
+    path.write_text(f"""
+[show]
+name = "gallery test"
+[display]
+fullscreen = false
+[render]
+max_resolution = 32
+[gallery]
+hang_seconds = 4
+start_seconds = 90
+restart_delay = 0.2
+restart_delay_max = 2
+[health]
+port = 0
+[logging]
+directory = "{logs}"
+[osc]
+port = 0
+query_port = -1
+[midi]
+enabled = false
+{extra}
+""")
+    return path
+
+
+class GalleryRun:
+    """`run.py gallery SHOW` as a real process; its output collected, its health page read."""
+
+    def __init__(self, show: Path, env: dict[str, str] | None = None) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "gallery", str(show)], cwd=ROOT, env=env or child_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        found = wait_for(lambda: self.process.poll() is not None or self.match(r"health page: (http://\S+)"),
+                         60, "the health page")  # fmt: skip
+        assert self.process.poll() is None, "\n".join(self.lines)
+        self.url = found.group(1)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.decode("utf-8", "replace").rstrip())
+
+    def match(self, pattern: str) -> re.Match | None:
+        for line in list(self.lines):
+            if found := re.search(pattern, line):
+                return found
+        return None
+
+    def health(self) -> dict:
+        with urllib.request.urlopen(self.url, timeout=10) as response:
+            return json.loads(response.read())
+
+    def showing(self, *, other_than: int | None = None, min_frames: int = 3, timeout: float = 60) -> dict:
+        """The health once a renderer (not pid `other_than`) shows new frames."""
+        start = {}
+
+        def ready() -> dict | None:
+            h = self.health()
+            pid = h["renderer_pid"]
+            if h["state"] != "playing" or pid == other_than or h["last_frame_age_s"] is None:
+                return None
+            first = start.setdefault(pid, h["frames"])
+            return h if h["frames"] - first >= min_frames and h["last_frame_age_s"] < 2 else None
+
+        return wait_for(ready, timeout, "a renderer showing frames")
+
+    def stop(self) -> None:
+        """SIGTERM, as systemd stops it; the renderer must go with it."""
+        renderer = self.health().get("renderer_pid") if self.process.poll() is None else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise AssertionError("the gallery did not stop on SIGTERM")
+        if renderer:
+            wait_for(lambda: not Path(f"/proc/{renderer}").exists(), 10, "the renderer to end")

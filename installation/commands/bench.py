@@ -18,9 +18,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", default="bench.json", help="where to write the results")
+    # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
+    parser.add_argument("--soak", type=float, metavar="SECONDS", default=None,
+                        help="run the gallery renderer this long with OSC firing; report memory over time")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.soak is not None:
+        from installation.bench.soak import run_soak
+
+        return run_soak(args.soak, args.json)
     import json
 
     import torch

@@ -59,6 +59,7 @@ class Renderer:
         self.level, self.cuda = level, cuda
         self.feed: GalleryFeed | None = None
         self.follower: ScheduleFollower | None = None
+        self.surfaces: Any = None
         self._live: Any = None
         self._presenter: Any = None
 
@@ -66,8 +67,10 @@ class Renderer:
         self._live, self._presenter = live, presenter
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
+        self.surfaces = self._start_surfaces(live)
+        recall = self.surfaces.recall_scene if self.surfaces is not None else None
         self.follower = ScheduleFollower(
-            Schedule(live.show.schedule), self.feed, live.clock, presenter, power=ScreenPower()
+            Schedule(live.show.schedule), self.feed, live.clock, presenter, recall=recall, power=ScreenPower()
         ).start()
         # Hot reload here rather than in `play`, so that an edited show keeps this level's changes.
         ShowWatcher(live.show, self._reload, on_error=live.report).start()
@@ -79,6 +82,20 @@ class Renderer:
         heartbeat.Pulse(sender, self.feed.frames, paused=self.paused, status=self.status,
                         on_orphaned=presenter.stop).start()  # fmt: skip
 
+    @staticmethod
+    def _start_surfaces(live: Any) -> Any:
+        """OSC, MIDI, webcam: a piece that cannot open them (a port taken, a device gone) still
+        plays, with the problem on the HUD, rather than failing at every restart."""
+        from installation.control.surfaces import ControlSurfaces
+
+        try:
+            surfaces = ControlSurfaces(live.show, live.bus)
+            surfaces.start()
+        except UserError as error:
+            SHOWN.report(f"control surfaces off: {error}")
+            return None
+        return surfaces
+
     def _reload(self, show: Show) -> None:
         show, notes = unattended(show, self.level, self.cuda)
         for note in notes:
@@ -88,6 +105,11 @@ class Renderer:
     def _reloaded(self, show: Show) -> None:
         if self.follower is not None:
             self.follower.schedule = Schedule(show.schedule)
+        if self.surfaces is not None:
+            try:
+                self.surfaces.reconfigure(show)
+            except UserError as error:
+                SHOWN.report(f"control surfaces not reconfigured: {error}")
 
     def paused(self) -> bool:
         """Not presenting new frames on purpose: closed, or paused with the space key."""
@@ -106,6 +128,7 @@ class Renderer:
             "device": show.render.device,
             "fallback_level": self.level,
             "closed": bool(self.follower and self.follower.closed),
+            "inputs": self.surfaces.hud() if self.surfaces is not None else {},
             "problems": SHOWN.current(),
         }
 
@@ -125,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         show, notes = unattended(load_show(args.show), args.level, cuda)
         for note in notes:
             SHOWN.report(note)
-        play(show, device=show.render.device, setup=Renderer(args.level, cuda).attach, watch=False)
+        renderer = Renderer(args.level, cuda)
+        try:
+            play(show, device=show.render.device, setup=renderer.attach, watch=False)
+        finally:
+            if renderer.surfaces is not None:
+                renderer.surfaces.stop()
     except UserError as error:  # the supervisor reads this line and steps down
         print(f"error: {error}", file=sys.stderr)
         return 2

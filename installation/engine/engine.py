@@ -20,6 +20,7 @@ refresh (`frames.pair_at`), so the screen still updates at its own rate.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -33,7 +34,7 @@ from installation.backends.base import Backend
 from installation.engine.clock import ShowClock
 from installation.engine.convert import FrameConverter
 from installation.engine.frames import Frame, FramePair
-from installation.engine.latents import LatentSource
+from installation.engine.latents import LatentSource, render_latents
 from installation.engine.planner import Costs, Planner
 from installation.engine.probe import measure_costs, pick_threads
 from installation.engine.ring import FrameRing
@@ -57,6 +58,7 @@ class EngineSettings:
     display_fps: float = 60.0
     blend: bool = True
     cuda_graphs: bool = False
+    threads: int | None = None  # CPU threads for rendering; None: probed at start (with the costs)
 
     @property
     def batch_budget_ms(self) -> float:
@@ -104,10 +106,9 @@ class Engine:
         self.error: BaseException | None = None
         self._backend, self._source, self._costs = backend, source, costs
         self._converter = FrameConverter(backend.device)
-        max_batch = settings.batch or settings.max_batch
-        self._ring = FrameRing(2 * max_batch + 4, _host_buffer)
+        self._ring = FrameRing(2 * max(settings.batch or 0, settings.max_batch) + 4, _host_buffer)
         self._lock = threading.Lock()
-        self._swap: tuple[Backend | None, LatentSource | None, Costs | None] | None = None
+        self._swap: dict | None = None  # changes handed over by other threads, applied between batches
         self._taps: list[Callable[[Frame], None]] = []
         self._planner: Planner | None = None
         self._version = 0
@@ -115,6 +116,7 @@ class Engine:
         self._serial = 0
         self._published: deque[float] = deque()  # when recent frames were published
         self._rendered_fps = 0.0
+        self._threads = 0  # torch's thread count in the producer thread (it is per thread)
         self._last = (0.0, 0.0)  # batch ms, render ms
         self._discarded = 0
         self._stop = threading.Event()
@@ -137,7 +139,7 @@ class Engine:
         return EngineStats(
             rendered_fps=self._rendered_fps, batch_ms=self._last[0], render_ms=self._last[1],
             batch=planner.batch if planner else 0, level=planner.level if planner else 0,
-            lead_ms=self._lead_s() * 1000 if planner else 0.0, threads=torch.get_num_threads(),
+            lead_ms=self._lead_s() * 1000 if planner else 0.0, threads=self._threads,
             slowdown=planner.slowdown if planner else 1.0, discarded=self._discarded, version=self._version,
         )  # fmt: skip
 
@@ -164,20 +166,22 @@ class Engine:
         with self._lock:
             self._taps = [t for t in self._taps if t is not tap]
 
-    def set_source(self, source: LatentSource) -> None:
-        """Render from `source` from the next batch on (a reloaded show); look-ahead frames
-        from the old one are retired like after a parameter change."""
-        self._queue_swap(source=source)
-
-    def set_backend(self, backend: Backend, costs: Costs | None = None) -> None:
-        """Switch to another backend (a new model) between two batches. Give `costs` measured
-        for it (see `probe.measure_costs`) or the old ones are kept and corrected as it runs."""
-        self._queue_swap(backend=backend, costs=costs)
-
-    def _queue_swap(self, backend=None, source=None, costs=None) -> None:
+    def swap(
+        self,
+        *,
+        source: LatentSource | None = None,
+        backend: Backend | None = None,
+        costs: Costs | None = None,
+        settings: EngineSettings | None = None,
+    ) -> None:
+        """Change what is rendered, between two batches and all at once (a reloaded show, a new
+        model). Look-ahead frames from the old inputs are retired as after a parameter change.
+        Give `costs` measured for a new backend (`probe.measure_costs`), or the old ones are
+        kept and corrected as it runs. Thread-safe; a later swap adds to a pending one."""
         with self._lock:
-            old = self._swap or (None, None, None)
-            self._swap = (backend or old[0], source or old[1], costs or old[2])
+            old = self._swap or {}
+            new = dict(source=source, backend=backend, costs=costs, settings=settings)
+            self._swap = {k: new[k] if new[k] is not None else old.get(k) for k in new}
 
     # -- the producer thread ------------------------------------------------------------------
     def _run(self) -> None:
@@ -196,16 +200,20 @@ class Engine:
 
     def _prepare(self) -> None:
         levels = allowed_levels(self._backend, self.settings)
+        if self.settings.threads:
+            torch.set_num_threads(self.settings.threads)  # for this thread, which renders
         if self._costs is None:
             with torch.inference_mode():
                 sample = self._source.latents([self.clock.now()])
-            pick_threads(self._backend, sample, levels[len(levels) // 2])
+            if not self.settings.threads:
+                pick_threads(self._backend, sample, levels[len(levels) // 2])
             self._costs = measure_costs(
                 self._backend, sample, levels, self.settings.frame_budget_ms, self.settings.batch_budget_ms,
                 self.settings.batch or self.settings.max_batch,
             )  # fmt: skip
         self._planner = self._new_planner(self._costs, levels)
         self._renderer = self._wrap(self._backend)
+        self._threads = torch.get_num_threads()
 
     def _new_planner(self, costs: Costs, levels: list[int]) -> Planner:
         s = self.settings
@@ -224,15 +232,17 @@ class Engine:
             swap, self._swap = self._swap, None
         if swap is None:
             return
-        backend, source, costs = swap
-        if source is not None:
-            self._source = source
-        if backend is not None:
-            self._backend = backend
-            self._converter = FrameConverter(backend.device)
-            self._renderer = self._wrap(backend)
-            self._costs = costs or self._costs
-            self._planner = self._new_planner(self._costs, allowed_levels(backend, self.settings))
+        if swap["source"] is not None:
+            self._source = swap["source"]
+        if swap["settings"] is not None:
+            self.settings = _within(swap["settings"], self._ring.capacity)
+        if swap["backend"] is not None:
+            self._backend = swap["backend"]
+            self._converter = FrameConverter(self._backend.device)
+            self._renderer = self._wrap(self._backend)
+        self._costs = swap["costs"] or self._costs
+        if swap["backend"] is not None or swap["settings"] is not None or swap["costs"] is not None:
+            self._planner = self._new_planner(self._costs, allowed_levels(self._backend, self.settings))
 
     def _lead_s(self) -> float:
         planner = self._planner
@@ -270,8 +280,7 @@ class Engine:
         with torch.inference_mode():
             latents = self._source.latents(times)
             begin = time.perf_counter()
-            images = self._renderer.render(latents.ws, stop_res=level, noise_mode=latents.noise_mode,
-                                           noise_gain=latents.noise_gain)  # fmt: skip
+            images = render_latents(self._renderer, latents, level)
             self._converter.convert(images, buffers)
         done = time.perf_counter()
         self._last = ((done - start) * 1000, (done - begin) * 1000)
@@ -297,6 +306,16 @@ class Engine:
             self._published.popleft()
         span = now - self._published[0]
         self._rendered_fps = (len(self._published) - n) / span if span > 0 else 0.0
+
+
+def _within(settings: EngineSettings, capacity: int) -> EngineSettings:
+    """`settings` with a fixed batch that fits a ring of `capacity` frames (two batches and the
+    pair on screen)."""
+    largest = (capacity - 4) // 2
+    if settings.batch and settings.batch > largest:
+        log.warning("batch %d is more than this running engine holds: using %d", settings.batch, largest)
+        return dataclasses.replace(settings, batch=largest)
+    return settings
 
 
 def _host_buffer(shape: tuple[int, int, int]) -> torch.Tensor:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 
+from installation.backends.base import Backend
+
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Latents:
     """One batch of generator input: ws [B, num_ws, w_dim] and the per-pixel noise to use.
 
-    `noise_gain` is a float or a [B] tensor (one gain per frame)."""
+    `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
+    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
     noise_mode: str = "const"
+    noise: dict[str, torch.Tensor] | None = None
 
 
 class LatentSource(Protocol):
@@ -31,3 +39,24 @@ class LatentSource(Protocol):
     def version(self) -> int: ...
 
     def latents(self, times: Sequence[float]) -> Latents: ...
+
+
+def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> torch.Tensor:
+    """`backend.render` of a batch. Noise fields go to backends whose `render` takes `noise`;
+    others render their constant noise instead (said once per backend class)."""
+    kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
+    if latents.noise is not None:
+        if _takes_noise(type(backend)):
+            kw["noise"] = latents.noise
+        elif type(backend) not in _warned:
+            _warned.add(type(backend))
+            log.warning("the %s backend takes no noise fields: looping noise is rendered as constant noise",
+                        backend.name)  # fmt: skip
+    return backend.render(latents.ws, **kw)
+
+
+_warned: set[type] = set()
+
+
+def _takes_noise(backend_class: type) -> bool:
+    return "noise" in inspect.signature(backend_class.render).parameters

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import statistics
 
 import torch
 
@@ -18,28 +19,36 @@ REPEATS = 3
 LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (room to go up later)
 
 
-def render_ms(backend: Backend, latents: Latents, level: int, batch: int = 1, repeats: int = REPEATS) -> float:
-    """Median ms of one render of `batch` copies of the first latent, after a warm-up."""
+def render_ms(
+    backend: Backend, latents: Latents, level: int, batch: int = 1, repeats: int = REPEATS, warmup: int = 1
+) -> float:
+    """Median ms of one render of `batch` copies of the first latent, after `warmup` untimed ones."""
     ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
     gain = latents.noise_gain
     gain = gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain
     kw = dict(stop_res=level, noise_mode=latents.noise_mode, noise_gain=gain)
-    return median_ms(lambda: backend.render(ws, **kw), repeats, sync=device_sync(backend.device))
+    return median_ms(lambda: backend.render(ws, **kw), repeats, warmup, sync=device_sync(backend.device))
 
 
 def pick_threads(backend: Backend, latents: Latents, level: int) -> int:
     """On a CPU, time one thread against all of them and keep the faster: on a contended host
-    two threads were measured at 4-10x slower than one. Sets torch's thread count."""
+    two threads were measured at 4-10x slower than one. Sets torch's thread count for the
+    calling thread (the one that will render)."""
     cores = os.cpu_count() or 1
     if backend.device.type != "cpu" or cores == 1:
         return torch.get_num_threads()
-    times = {}
-    for threads in (cores, 1):
-        torch.set_num_threads(threads)
-        times[threads] = render_ms(backend, latents, level)
-    best = min(times, key=times.get)
+    torch.set_num_threads(1)
+    single = render_ms(backend, latents, level)
+    torch.set_num_threads(cores)
+    render_ms(backend, latents, level, repeats=1, warmup=0)  # starts the larger pool: not timed
+    times = []
+    for _ in range(REPEATS):  # stop early when all cores are clearly worse: each try costs time
+        times.append(render_ms(backend, latents, level, repeats=1, warmup=0))
+        if times[-1] > 2 * single:
+            break
+    best = cores if statistics.median(times) < single else 1
     torch.set_num_threads(best)
-    log.info("CPU threads: %d (%s)", best, ", ".join(f"{n}: {ms:.0f} ms" for n, ms in times.items()))
+    log.info("CPU threads: %d (1: %.0f ms, %d: %.0f ms)", best, single, cores, statistics.median(times))
     return best
 
 

@@ -45,9 +45,9 @@ class FrameRing:
                 return None
             if self._closed:
                 return None
-            taken = [b for b in self._free if tuple(b.shape) == shape][:count]
-            for buffer in taken:
-                self._free.remove(buffer)
+            matching = [b for b in self._free if tuple(b.shape) == shape]
+            taken, others = matching[:count], [b for b in self._free if tuple(b.shape) != shape]
+            self._free = matching[count:] + others
             while len(taken) < count:
                 if self._allocated == self.capacity:  # make room: drop a free buffer of another size
                     self._free.pop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pytest
 import torch
 
 from installation.backends import TorchEagerBackend
@@ -57,3 +58,13 @@ def tiny_backend(resolution: int = 64, precision: str = "fp32") -> TorchEagerBac
 def flat_costs(levels: Sequence[int], ms: float = 1.0) -> Costs:
     """Costs that make every level fit any budget: no probing in tests that do not need it."""
     return Costs({lv: ms for lv in levels}, {1: 1.0})
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models run as fast on one thread, and far faster on a host busy with other work.
+    (Imported by the conftest of each live-loop test folder.)"""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -27,7 +27,7 @@ def rig():
     hand = HandClock()
     backend = tiny_backend(64)
     source = SlerpSource(backend.G)
-    settings = EngineSettings(min_resolution=32, batch=2)
+    settings = EngineSettings(min_resolution=32, batch=2, threads=1)
     engine = Engine(backend, source, ShowClock(hand), settings, costs=flat_costs(LEVELS)).start()
     yield hand, backend, source, engine
     engine.stop()
@@ -38,6 +38,11 @@ def expected(backend, source, t: float, level: int) -> np.ndarray:
     return to_uint8(backend.render(source.latents([t]).ws, stop_res=level))[0]
 
 
+def assert_same_picture(pixels: np.ndarray, reference: np.ndarray) -> None:
+    """Batched and single renders differ by float rounding (1e-4): a level at most."""
+    assert np.abs(pixels.astype(int) - reference).max() <= 1
+
+
 def test_frames_are_rendered_ahead_for_their_presentation_times(rig):
     hand, backend, source, engine = rig
     pair = wait_for(lambda: engine.pair_at(0.0))
@@ -46,22 +51,25 @@ def test_frames_are_rendered_ahead_for_their_presentation_times(rig):
     assert pair.a.t <= lead + 0.1
     assert engine.clock.now() == 0.0
     # a frame is the picture of its time, whatever the batch it was rendered in
-    np.testing.assert_array_equal(pair.a.pixels, expected(backend, source, pair.a.t, 64))
+    assert_same_picture(pair.a.pixels, expected(backend, source, pair.a.t, 64))
 
 
 def test_a_parameter_change_retires_the_look_ahead_and_shows_within_one_lead(rig):
     hand, backend, source, engine = rig
+    published = []
+    engine.add_tap(lambda f: published.append((f.t, f.version, f.pixels.copy())))
     wait_for(lambda: engine.pair_at(0.0))
     lead = engine.stats.lead_ms / 1000
     time.sleep(0.1)  # the producer has filled its look-ahead and idles (the clock stands still)
     hand.t += 0.05
     source.set_offset(0.3)
-    first_new = wait_for(lambda: (p := engine.pair_at(200.0)) and p.newest.version == 1 and p.newest)
+    wait_for(lambda: any(version == 1 for _, version, _ in published))
     assert engine.stats.discarded >= 1
+    t, _, pixels = min(p for p in published if p[1] == 1)
     # the new inputs start at now + lead (the lead is re-estimated from every render)
     lead = max(lead, engine.stats.lead_ms / 1000)
-    assert 0.05 < first_new.t <= 0.05 + 2 * lead + 1 / 60
-    np.testing.assert_array_equal(first_new.pixels, expected(backend, source, first_new.t, 64))
+    assert 0.05 < t <= 0.05 + 2 * lead + 1 / 60
+    assert_same_picture(pixels, expected(backend, source, t, 64))
 
 
 def test_frames_before_the_change_stay_as_a_bridge(rig):
@@ -81,7 +89,7 @@ def test_a_paused_show_renders_the_frame_at_the_paused_time(rig):
     source.set_offset(-0.2)
     pair = wait_for(lambda: (p := engine.pair_at(0.0)) and p.a.t == 0.0 and p.a.version == 1 and p)
     assert pair.alpha == 0
-    np.testing.assert_array_equal(pair.a.pixels, expected(backend, source, 0.0, 64))
+    assert_same_picture(pair.a.pixels, expected(backend, source, 0.0, 64))
 
 
 @pytest.mark.parametrize("budget_ms, level", [(1e-3, 32), (1e4, 64)])
@@ -101,7 +109,7 @@ def test_an_error_in_the_producer_is_kept_for_the_display():
     backend = tiny_backend(64)
     source = SlerpSource(backend.G)
     source.latents = lambda times: 1 / 0
-    engine = Engine(backend, source, ShowClock(HandClock()), costs=flat_costs(LEVELS)).start()
+    engine = Engine(backend, source, ShowClock(HandClock()), EngineSettings(threads=1), flat_costs(LEVELS)).start()
     wait_for(lambda: engine.error is not None)
     engine.stop()
     assert isinstance(engine.error, ZeroDivisionError)

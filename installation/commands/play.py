@@ -1,0 +1,42 @@
+"""`run.py play [SHOW]`: play a show in a window (the default command: `run.py` plays shows/default.toml)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "play"
+HELP = "play a show full-screen (default: shows/default.toml); edits to the show file apply live"
+DEFAULT_SHOW = Path(__file__).resolve().parents[2] / "shows" / "default.toml"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720)."""
+    from installation.errors import UserError
+
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"bad size {text!r}: use WIDTHxHEIGHT, e.g. 1280x720") from None
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise UserError(f"bad size {text!r}: each side from 16 to 16384 pixels")
+    return width, height
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("show", nargs="?", default=str(DEFAULT_SHOW), help="show file (default: shows/default.toml)")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full-screen")
+    parser.add_argument("--size", default="1280x720", help="window size when not full-screen (default 1280x720)")
+    parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
+    parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after N seconds (tests, benchmarks)")
+    parser.add_argument("--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from installation.live import play
+    from installation.show.loader import load_show
+
+    play(load_show(args.show), windowed=args.windowed, size=parse_size(args.size), device=args.device,
+         backend=args.backend, seconds=args.seconds, cuda_graphs=args.cuda_graphs)  # fmt: skip
+    return 0

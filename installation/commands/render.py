@@ -1,0 +1,83 @@
+"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "render"
+HELP = "render a show to an mp4 (--out) or PNG frames (--frames), deterministically; default: one seamless loop"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("show", help="show file")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="duration (default: one loop of the motion, which then loops with no seam)")  # fmt: skip
+    parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    parser.add_argument("--size", default=None, help="WIDTHxHEIGHT, placed by the show's display.fit (default: as rendered)")
+    parser.add_argument("--out", default=None, help="mp4 file to write (default walk.mp4 unless --frames is given)")
+    parser.add_argument("--frames", default=None, help="folder to write frame_000000.png ... into")
+    parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
+    parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
+    parser.add_argument("--precision", default=None, choices=("fp32", "mixed", "bf16", "fp16"),
+                        help="generator arithmetic (default: the show's render.precision)")  # fmt: skip
+
+
+def loop_seconds(show) -> float:
+    """One loop of the show's motion at its default speed and tempo."""
+    from installation.errors import UserError
+    from installation.motion.clock import period_seconds
+    from installation.params.bus import ParameterBus
+
+    snapshot = ParameterBus(show.parameters, clock=lambda: 0.0).snapshot()
+    if float(snapshot["speed"]) <= 0:
+        raise UserError("this show's speed is 0 by default, so it has no loop: give --seconds")
+    return period_seconds(show.motion, snapshot) / float(snapshot["speed"])
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    import torch
+
+    from installation.commands.play import parse_size
+    from installation.engine.probe import pick_threads
+    from installation.engine.show_source import ShowSource
+    from installation.errors import UserError
+    from installation.live import load_renderer
+    from installation.params.bus import ParameterBus
+    from installation.show.loader import load_show
+    from installation.sinks import PngFolder, Progress, VideoFile, frame_times, render_offline
+
+    show = load_show(args.show)
+    if args.fps <= 0:
+        raise UserError("--fps must be above 0")
+    seconds = args.seconds if args.seconds is not None else loop_seconds(show)
+    times = frame_times(seconds, args.fps)
+    if not times:
+        raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
+    renderer = load_renderer(show, args.device, args.precision, args.backend)
+    G, backend = renderer.G, renderer.backend
+    source = ShowSource(show, G, ParameterBus(show.parameters, clock=lambda: 0.0))  # defaults, no live input
+    stop_res = show.render.max_resolution or None
+    if stop_res is not None and stop_res not in backend.resolutions:
+        stop_res = max([r for r in backend.resolutions if r <= stop_res], default=None)
+    batch = int(show.render.batch) if show.render.batch != "auto" else (8 if backend.device.type == "cuda" else 1)
+    backend.prepare(stop_res, batch)  # a compiled backend builds its graph first: full speed from frame 0
+    with torch.inference_mode():  # the motion clock starts at times[0] either way: frames are unchanged
+        pick_threads(backend, source.latents(times[:1]), stop_res or G.img_resolution)
+    h0, w0 = G.config.init_size
+    rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
+    size = parse_size(args.size) if args.size else rendered
+    out = args.out or (None if args.frames else "walk.mp4")
+    sinks = ([VideoFile(out, args.fps, size)] if out else []) + ([PngFolder(args.frames)] if args.frames else [])
+    progress = Progress(len(times))
+    try:
+        render_offline(backend, source, times, sinks, stop_res=stop_res, size=size, mode=show.display.fit,
+                       background=show.display.background, batch=batch, progress=progress)  # fmt: skip
+    finally:
+        for sink in sinks:
+            sink.close()
+    progress.finish()
+    where = " and ".join(str(p) for p in (out, args.frames) if p)
+    print(f"wrote {len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]}) to {where}", file=sys.stderr)
+    return 0

@@ -1,0 +1,82 @@
+"""The heads-up display: frame rates, render state and parameter values, as a small texture."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from installation.engine.engine import EngineStats
+
+REFRESH_S = 0.25  # text changes this often at most: rendering it is not free
+MAX_PARAMETERS = 16
+
+
+def hud_lines(
+    stats: EngineStats | None,
+    displayed_fps: float,
+    params: Mapping[str, float | int | bool],
+    *,
+    full_resolution: int | None = None,
+    paused: bool = False,
+    note: str = "",
+) -> list[str]:
+    """The HUD's text. Latency is the bound a parameter change can take to show (see the engine)."""
+    if stats is None:
+        lines = [f"displayed {displayed_fps:5.1f} fps   starting..."]
+    else:
+        frame_ms = 1000 / displayed_fps if displayed_fps > 0 else 0.0
+        latency = stats.batch_ms + stats.lead_ms + frame_ms
+        level = f"{stats.level}/{full_resolution} px" if full_resolution else f"{stats.level} px"
+        lines = [
+            f"displayed {displayed_fps:5.1f} fps   rendered {stats.rendered_fps:5.1f} fps   "
+            f"generator {stats.render_ms:5.1f} ms",
+            f"batch {stats.batch}   level {level}   threads {stats.threads}   "
+            f"latency <= {latency:4.0f} ms   x{stats.slowdown:.2f} slower than probed",
+        ]
+    if paused:
+        lines.append("PAUSED")
+    if note:
+        lines.append(note)
+    shown = list(params.items())[:MAX_PARAMETERS]
+    for i in range(0, len(shown), 4):
+        lines.append("   ".join(f"{name} {_format(value)}" for name, value in shown[i : i + 4]))
+    return lines
+
+
+def _format(value: float | int | bool) -> str:
+    if isinstance(value, bool) or isinstance(value, int):
+        return str(value)
+    return f"{value:.3g}"
+
+
+class Hud:
+    """Renders HUD lines onto a texture for `Screen.show`'s overlay, at most every REFRESH_S."""
+
+    def __init__(self, renderer, size: int = 18) -> None:
+        import pygame
+
+        pygame.font.init()
+        self._renderer = renderer
+        self._font = pygame.font.Font(None, size)
+        self._texture = None
+        self._lines: list[str] = []
+        self._drawn_at = -REFRESH_S
+
+    def texture(self, lines: list[str], now: float):
+        if self._texture is not None and (lines == self._lines or now - self._drawn_at < REFRESH_S):
+            return self._texture
+        import pygame
+        from pygame._sdl2 import video
+
+        rendered = [self._font.render(line, True, (240, 240, 240)) for line in lines]
+        width = max(s.get_width() for s in rendered) + 12
+        height = sum(s.get_height() + 2 for s in rendered) + 10
+        surface = pygame.Surface((width, height), pygame.SRCALPHA)
+        surface.fill((0, 0, 0, 150))
+        y = 5
+        for line in rendered:
+            surface.blit(line, (6, y))
+            y += line.get_height() + 2
+        self._texture = video.Texture.from_surface(self._renderer, surface)
+        self._texture.blend_mode = pygame.BLENDMODE_BLEND
+        self._lines, self._drawn_at = lines, now
+        return self._texture

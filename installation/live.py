@@ -1,0 +1,247 @@
+"""One running show: show file -> parameter bus -> motion -> engine -> screen, with hot reload.
+
+How the rest plugs in (see `play`'s `setup` hook, called before the first frame):
+- control surfaces write parameters on `live.bus` (a ParameterBus), from any thread:
+  `live.bus.set("psi", 0.4, source="osc")`; they never touch the model or the engine;
+- every key event reaches each function in `presenter.key_handlers` (show-defined bindings);
+  space, arrows, h, f, s, esc and q also have their own meaning (display/keys.py);
+- `presenter.presented` is the last picture on screen (`Presented`: monotonic time, show time,
+  input version, refresh count): a heartbeat reads it;
+- `live.clock` pauses and resumes the show; `live.on_reload` callbacks see each new Show.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from installation.engine import Engine, EngineSettings, FramePair, ShowClock
+from installation.engine.show_source import ShowSource
+from installation.errors import UserError
+from installation.params.bus import ParameterBus
+from installation.show.sections import Show
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A model on a device and the backend that runs it."""
+
+    G: object
+    backend: object
+    key: tuple  # what it was made from: a reload with the same key keeps it
+
+
+def pick_precision(setting: str, device) -> str:
+    """The show's `render.precision`: 'auto' is fp16 mixed precision on CUDA, bf16 mixed on a
+    CPU that computes bf16 natively, else fp32."""
+    if setting != "auto":
+        return setting
+    if device.type == "cuda":
+        return "mixed"
+    from installation.bench.generator import available_precisions
+
+    return "mixed" if "mixed" in available_precisions(device) else "fp32"
+
+
+def renderer_key(show: Show, device_name: str | None = None, precision: str | None = None,
+                 backend: str = "auto") -> tuple:  # fmt: skip
+    """What the renderer for `show` is made of: (model path, device, precision, backend). A
+    reloaded show with the same key keeps the running model. Arguments override the show."""
+    from installation.model.loading import pick_device
+
+    device = pick_device(device_name or show.render.device)
+    return (str(show.model.path), device, precision or pick_precision(show.render.precision, device), backend)
+
+
+def load_renderer(show: Show, device_name: str | None = None, precision: str | None = None,
+                  backend: str = "auto") -> Renderer:  # fmt: skip
+    """The show's model on its device, with the backend that runs it ('auto': the fastest here,
+    calibrated by the backends package the first time a model is used)."""
+    from installation.backends import create_backend
+    from installation.model.loading import load_model
+
+    key = renderer_key(show, device_name, precision, backend)
+    path, device, precision, backend = key
+    G = load_model(path, device)
+    log.info("model %s on %s, precision %s", path, device, precision)
+    return Renderer(G, create_backend(G, device, precision, backend), key)
+
+
+def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:
+    r = show.render
+    return EngineSettings(
+        frame_budget_ms=r.frame_budget_ms, batch=None if r.batch == "auto" else int(r.batch),
+        max_resolution=r.max_resolution or None, blend=r.blend, display_fps=display_fps, cuda_graphs=cuda_graphs,
+    )  # fmt: skip
+
+
+class LiveShow:
+    """A show running in the engine. `start()` loads the model in a thread and starts the
+    engine; until then (and if loading fails: see `error`) there are no frames. It is the
+    presenter's `Feed`."""
+
+    def __init__(self, show: Show, *, device: str | None = None, backend: str = "auto",
+                 display_fps: float = 60.0, cuda_graphs: bool = False) -> None:  # fmt: skip
+        self.show = show
+        self.clock = ShowClock()
+        self.bus = ParameterBus(show.parameters, clock=self.clock.now)  # stamps writes in show time
+        self.engine: Engine | None = None
+        self.on_reload: list[Callable[[Show], None]] = []
+        self.note = ""  # the last reload problem, shown on the HUD
+        self._device, self._backend = device, backend
+        self._display_fps, self._cuda_graphs = display_fps, cuda_graphs
+        self._renderer: Renderer | None = None
+        self._source: ShowSource | None = None
+        self._error: BaseException | None = None
+        self._loader: threading.Thread | None = None
+
+    # -- running ------------------------------------------------------------------------------
+    def start(self) -> "LiveShow":
+        self._loader = threading.Thread(target=self._load_first, name="model-loader", daemon=True)
+        self._loader.start()
+        return self
+
+    def _load_first(self) -> None:
+        try:
+            renderer = load_renderer(self.show, self._device, backend=self._backend)
+            source = ShowSource(self.show, renderer.G, self.bus)
+            settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
+            self._renderer, self._source = renderer, source
+            self.engine = Engine(renderer.backend, source, self.clock, settings).start()
+        except BaseException as error:  # the display loop reports it
+            self._error = error
+
+    def wait_until_loaded(self, timeout: float | None = None) -> None:
+        if self._loader is not None:
+            self._loader.join(timeout)
+
+    def stop(self) -> None:
+        self.wait_until_loaded()
+        if self.engine is not None:
+            self.engine.stop()
+
+    # -- the presenter's feed -----------------------------------------------------------------
+    @property
+    def error(self) -> BaseException | None:
+        return self._error or (self.engine.error if self.engine else None)
+
+    def pair_at(self, t: float) -> FramePair | None:
+        return self.engine.pair_at(t) if self.engine else None
+
+    def hud_lines(self, displayed_fps: float) -> list[str]:
+        from installation.display.hud import hud_lines
+
+        engine = self.engine
+        stats = engine.stats if engine is not None and engine.ready.is_set() else None
+        full = self._renderer.G.img_resolution if self._renderer else None
+        note = self.note or ("" if stats else "loading the model and measuring this machine...")
+        return hud_lines(stats, displayed_fps, self.bus.snapshot().values, full_resolution=full,
+                         paused=self.clock.paused, note=note)  # fmt: skip
+
+    def actions(self) -> dict[str, Callable[[], None]]:
+        """What the keyboard's show actions do (see display/keys.py)."""
+        return {"pause": self.clock.toggle, "previous": lambda: self.step_keyframe(-1),
+                "next": lambda: self.step_keyframe(1)}  # fmt: skip
+
+    def step_keyframe(self, delta: int) -> None:
+        """Jump to the keyframe `delta` away from the one the motion is at."""
+        if self._source is not None:
+            self.bus.set("keyframe", self._source.keyframe_index() + delta, source="keyboard")
+
+    # -- hot reload ---------------------------------------------------------------------------
+    def reload(self, show: Show) -> None:
+        """Adopt an edited show (ShowWatcher's callback; runs in its thread). Motion and
+        parameters change between two frames; a new model is loaded here, off the render
+        loop, while the old one keeps rendering. A show that cannot run is reported and the
+        running one goes on."""
+        self.wait_until_loaded()
+        if self.engine is None:
+            return
+        try:
+            renderer = self._renderer
+            if renderer_key(show, self._device, backend=self._backend) != renderer.key:
+                renderer = load_renderer(show, self._device, backend=self._backend)
+            source = ShowSource(show, renderer.G, self.bus)
+            costs = None
+            if renderer is not self._renderer:
+                costs = self._measure(renderer, source)
+        except UserError as error:
+            self.report(str(error))
+            return
+        self.bus.reconfigure(show.parameters)
+        settings = engine_settings(show, self._display_fps, self._cuda_graphs)
+        if renderer is self._renderer:
+            self.engine.swap(source=source, settings=settings)
+        else:
+            self.engine.swap(source=source, backend=renderer.backend, costs=costs, settings=settings)
+        self._renderer, self._source, self.show, self.note = renderer, source, show, ""
+        for callback in self.on_reload:
+            callback(show)
+
+    def _measure(self, renderer: Renderer, source: ShowSource):
+        """Render costs of a new model, measured while the old one keeps rendering (so they
+        come out high; the planner corrects them as the new model runs)."""
+        import torch
+
+        from installation.engine.engine import allowed_levels
+        from installation.engine.probe import measure_costs
+
+        settings = self.engine.settings
+        with torch.inference_mode():
+            sample = source.latents([self.clock.now()])
+        return measure_costs(renderer.backend, sample, allowed_levels(renderer.backend, settings),
+                             settings.frame_budget_ms, settings.batch_budget_ms, settings.batch or settings.max_batch)  # fmt: skip
+
+    def report(self, message: str) -> None:
+        """A show edit that could not be applied (ShowWatcher's on_error)."""
+        log.warning("%s", message)
+        self.note = f"not reloaded: {message}"
+
+
+def play(
+    show: Show,
+    *,
+    windowed: bool = False,
+    size: tuple[int, int] = (1280, 720),
+    device: str | None = None,
+    backend: str = "auto",
+    seconds: float | None = None,
+    cuda_graphs: bool = False,
+    watch: bool = True,
+    setup: Callable[[LiveShow, object], None] | None = None,
+) -> None:
+    """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
+    before the first frame: the place to start control surfaces and heartbeats."""
+    from installation.display import Presenter, Screen, init_video
+    from installation.show.watcher import ShowWatcher
+
+    init_video()  # no screen: say so now, before loading anything
+    display = show.display
+    screen = Screen(fullscreen=display.fullscreen and not windowed, display=display.display, size=size,
+                    mode=display.fit, background=display.background, title=show.info.name)  # fmt: skip
+    live = LiveShow(show, device=device, backend=backend, cuda_graphs=cuda_graphs).start()
+    presenter = Presenter(screen, live, hud=display.hud, allow_quit=display.allow_quit,
+                          screenshots=Path("screenshots"), actions=live.actions())  # fmt: skip
+
+    def follow_display(new: Show) -> None:
+        screen.mode, screen.background = new.display.fit, new.display.background
+        presenter.allow_quit = new.display.allow_quit
+
+    live.on_reload.append(follow_display)
+    watcher = ShowWatcher(show, live.reload, on_error=live.report) if watch and show.path.is_file() else None
+    try:
+        if setup is not None:
+            setup(live, presenter)
+        if watcher is not None:
+            watcher.start()
+        presenter.run(seconds)
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        live.stop()
+        screen.close()

@@ -1,0 +1,31 @@
+"""A one-line progress bar on stderr, redrawn in place."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+WIDTH = 30
+
+
+class Progress:
+    def __init__(self, total: int, what: str = "frames", stream: TextIO = sys.stderr) -> None:
+        self.total, self.what, self.stream = total, what, stream
+        self.done = 0
+        self._start = time.monotonic()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        elapsed = time.monotonic() - self._start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        filled = WIDTH * self.done // max(self.total, 1)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (WIDTH - filled)}] {self.done}/{self.total} {self.what}"
+                          f"  {rate:.1f}/s  {left:.0f} s left ")  # fmt: skip
+        self.stream.flush()
+
+    def finish(self) -> None:
+        elapsed = time.monotonic() - self._start
+        self.stream.write(f"\r{' ' * (WIDTH + 50)}\r{self.done} {self.what} in {elapsed:.1f} s\n")
+        self.stream.flush()

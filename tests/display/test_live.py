@@ -1,0 +1,112 @@
+"""A whole show in a real window: keys, hot reload, and `run.py play` itself."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from installation.show.loader import load_show
+from tests.sinks.show_files import tiny_checkpoint, write_show
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def running(x_display, tmp_path):
+    """A live show on the tiny checkpoint in a real window, with its presenter (not yet run)."""
+    from installation.display import Presenter, Screen
+    from installation.live import LiveShow
+
+    show = load_show(write_show(tmp_path, extra='[display]\nfullscreen = false\nallow_quit = false\nfit = "fit"\n'))
+    live = LiveShow(show, backend="torch").start()
+    screen = Screen(fullscreen=False, size=(320, 240), mode="fit", vsync=False)
+    presenter = Presenter(screen, live, screenshots=tmp_path / "shots", actions=live.actions(), allow_quit=False)
+    deadline = time.monotonic() + 30
+    while live.pair_at(live.clock.now()) is None and live.error is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the engine probes the machine, then renders
+    yield live, presenter, tmp_path
+    live.stop()
+    screen.close()
+    assert live.error is None
+
+
+def key(name: str):
+    import pygame
+
+    return pygame.event.Event(pygame.KEYDOWN, key=pygame.key.key_code(name), mod=0, unicode=name, scancode=0)
+
+
+def test_keys_act_and_reach_the_key_handlers(running):
+    import pygame
+
+    live, presenter, folder = running
+    seen = []
+    presenter.key_handlers.append(lambda event: seen.append(pygame.key.name(event.key)))
+    presenter.run(seconds=0.2)  # a picture on screen, for the screenshot
+    for name in ("h", "right", "s", "q", "x"):
+        pygame.event.post(key(name))
+    presenter.run(seconds=1.0)
+    assert seen == ["h", "right", "s", "q", "x"]
+    assert presenter.hud_on and live.bus.snapshot().count("keyframe") == 1
+    assert presenter.presented.count > 20 and presenter.presented.version >= 0  # q did not quit: a gallery
+    deadline = time.monotonic() + 5
+    while not list((folder / "shots").glob("*.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list((folder / "shots").glob("*.png"))) == 1
+    pygame.event.post(key("space"))
+    presenter.run(seconds=0.2)
+    assert live.clock.paused
+
+
+def test_a_valid_edit_swaps_motion_without_a_black_frame_and_an_invalid_one_is_reported(running):
+    from installation.show.watcher import ShowWatcher
+
+    live, presenter, folder = running
+    presenter.run(seconds=0.5)
+    before = live.pair_at(live.clock.now()).newest.version
+    watcher = ShowWatcher(live.show, live.reload, on_error=live.report, interval=0.05)
+    text = live.show.path.read_text()
+    live.show.path.write_text(text.replace("keyframes = [1, 2, 3]", "keyframes = [7, 8]"))
+    watcher.poll()
+    assert len(live.show.motion.keyframes) == 2 and live.note == ""
+    frames = []
+    for _ in range(40):  # while the engine switches, the screen always has a picture
+        presenter.run(seconds=0.02)
+        frames.append(live.pair_at(live.clock.now()))
+    assert all(pair is not None for pair in frames)
+    assert frames[-1].newest.version > before
+    live.show.path.write_text(text.replace("period_seconds = 2.0", "period_seconds = -5"))
+    watcher.poll()
+    assert "period_seconds" in live.note and len(live.show.motion.keyframes) == 2  # still the running show
+
+
+def test_a_new_model_loads_in_the_background_and_the_show_goes_on(running):
+    live, presenter, folder = running
+    presenter.run(seconds=0.3)
+    other = folder / "other"
+    other.mkdir()
+    checkpoint = tiny_checkpoint(other)
+    edited = live.show.path.read_text().replace('path = "tiny.pkl"', f'path = "{checkpoint}"')
+    live.show.path.write_text(edited)
+    old_model = live._renderer.G
+    live.reload(load_show(live.show.path))
+    presenter.run(seconds=0.5)
+    assert live._renderer.G is not old_model and live.pair_at(live.clock.now()) is not None
+
+
+def test_run_py_play_plays_a_show_for_some_seconds(x_display, tmp_path):
+    show = write_show(tmp_path)
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "play", str(show), "--backend", "torch", "--windowed", "--size", "200x150",
+                           "--seconds", "2"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_without_a_display_play_says_so_in_one_line_and_points_to_render(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "play", str(write_show(tmp_path))],
+                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "no display" in done.stderr and "run.py render" in done.stderr

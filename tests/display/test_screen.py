@@ -1,0 +1,63 @@
+"""A real SDL window (under Xvfb): what it shows against the rendered frames scaled on the CPU."""
+
+import numpy as np
+import pytest
+
+from installation.display.layout import compose, placement
+from installation.engine.frames import Frame, FramePair, blend
+from installation.model.imaging import to_uint8
+from tests.engine.live_helpers import SlerpSource, tiny_backend
+
+WINDOW = (320, 200)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    backend = tiny_backend(64)
+    source = SlerpSource(backend.G)
+    pixels = to_uint8(backend.render(source.latents([0.5, 1.5]).ws))
+    return [Frame(t, p, version=0, serial=i + 1) for i, (t, p) in enumerate(zip([0.5, 1.5], pixels))]
+
+
+@pytest.fixture
+def screen(x_display):
+    from installation.display.screen import Screen
+
+    screen = Screen(fullscreen=False, size=WINDOW, mode="fit", vsync=False)
+    yield screen
+    screen.close()
+
+
+def assert_close(shown: np.ndarray, expected: np.ndarray) -> None:
+    """SDL's bilinear filter and cv2's differ by a level here and there (and at a crop edge)."""
+    diff = np.abs(shown.astype(int) - expected.astype(int))
+    assert diff.mean() < 1 and np.percentile(diff, 99) <= 2, (diff.mean(), np.percentile(diff, 99))
+
+
+@pytest.mark.parametrize("mode", ["fit", "fill", "stretch"])
+def test_the_window_shows_the_frame_scaled_as_compose_does(screen, frames, mode):
+    screen.mode = mode
+    shown = screen.show(FramePair(frames[0]), capture=True)
+    assert shown.shape == (WINDOW[1], WINDOW[0], 3)
+    _, (x, y, w, h) = placement((64, 64), WINDOW, mode)
+    expected = compose(frames[0].pixels, WINDOW, mode)
+    assert_close(shown[y : y + h, x : x + w], expected[y : y + h, x : x + w])
+    if mode == "fit":  # letterbox: bars left and right, exactly black
+        assert (x, w) == (60, 200) and not shown[:, :x].any() and not shown[:, x + w :].any()
+
+
+def test_an_in_between_frame_is_the_cross_fade_of_its_neighbours(screen, frames):
+    pair = FramePair(frames[0], frames[1], 0.3)
+    shown = screen.show(pair, capture=True)
+    _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
+    expected = compose(blend(pair), WINDOW, "fit")
+    assert_close(shown[y : y + h, x : x + w], expected[y : y + h, x : x + w])
+    alone = screen.show(FramePair(frames[0]), capture=True)
+    assert np.abs(alone.astype(int) - shown).mean() > 1  # the fade really mixed the second frame in
+
+
+def test_a_frame_is_uploaded_once_however_often_it_is_shown(screen, frames):
+    screen.show(FramePair(frames[0], frames[1], 0.5))
+    textures = dict(screen._textures)
+    screen.show(FramePair(frames[1]))
+    assert screen._textures[frames[1].serial] is textures[frames[1].serial]

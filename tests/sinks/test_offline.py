@@ -1,0 +1,104 @@
+"""Offline rendering through the real show, motion and checkpoint loader."""
+
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from installation.engine.show_source import ShowSource
+from installation.live import load_renderer
+from installation.params.bus import ParameterBus
+from installation.show.loader import load_show
+from installation.sinks import frame_times, render_offline
+from tests.sinks.show_files import RESOLUTION, write_show
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+class Frames:
+    """A sink that keeps what it is given."""
+
+    def __init__(self):
+        self.images = []
+
+    def write(self, image):
+        self.images.append(image.copy())
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(scope="module")
+def show(tmp_path_factory):
+    return load_show(write_show(tmp_path_factory.mktemp("show"), period=2.0))
+
+
+def render(show, times, batch=1, **kw):
+    renderer = load_renderer(show, backend="torch")
+    source = ShowSource(show, renderer.G, ParameterBus(show.parameters, clock=lambda: 0.0))
+    frames = Frames()
+    render_offline(renderer.backend, source, times, [frames], batch=batch, **kw)
+    return frames.images
+
+
+def test_frame_times_are_k_over_fps():
+    assert frame_times(1.0, 4) == [0.0, 0.25, 0.5, 0.75]
+    assert len(frame_times(120.0, 30)) == 3600 and frame_times(120.0, 30)[-1] == 3599 / 30
+
+
+def test_the_same_show_and_times_give_identical_frames(show):
+    times = frame_times(1.0, 6)
+    first, again, batched = render(show, times), render(show, times), render(show, times, batch=4)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert all(np.abs(a.astype(int) - b).max() <= 1 for a, b in zip(first, batched))  # float sums, 1e-4 apart
+    assert not np.array_equal(first[0], first[3])  # and it moves
+
+
+def test_one_loop_period_loops_with_no_seam(show):
+    fps = 5
+    frames = render(show, [*frame_times(2.0, fps), 2.0])  # the frames of one loop, and the one after
+    assert len(frames) == 2 * fps + 1
+    assert np.abs(frames[-1].astype(int) - frames[0]).max() <= 1  # frame 0 is the frame after the last
+    step = np.abs(frames[1].astype(int) - frames[0]).mean()
+    assert step > 0.5  # consecutive frames do differ: the match above is not a still picture
+
+
+def test_a_size_places_the_frames_by_the_fit_mode(show):
+    (image,) = render(show, [0.0], size=(96, 48), mode="fit", background=(9, 9, 9))
+    assert image.shape == (48, 96, 3) and np.all(image[:, :24] == 9) and np.all(image[:, -24:] == 9)
+
+
+def test_run_py_render_writes_an_mp4_and_pngs(tmp_path):
+    show = write_show(tmp_path, period=2.0)
+    out, pngs = tmp_path / "walk.mp4", tmp_path / "frames"
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "render", str(show), "--backend", "torch", "--fps", "6",
+                           "--size", "64x48", "--out", str(out), "--frames", str(pngs)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "12/12 frames" in done.stderr  # the progress bar; default duration: one loop of 2 s
+    video = cv2.VideoCapture(str(out))
+    count = 0
+    while True:
+        ok, frame = video.read()
+        if not ok:
+            break
+        assert frame.shape == (48, 64, 3)
+        count += 1
+    assert count == 12 == int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    assert len(list(pngs.glob("frame_*.png"))) == 12
+    assert cv2.imread(str(pngs / "frame_000000.png")).shape == (48, 64, 3)
+
+
+def test_run_py_render_reports_a_bad_show_in_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[motion]\nperiod_seconds = -1\n")
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "render", str(bad)], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "period_seconds" in done.stderr
+
+
+def test_frames_at_a_lower_block_have_its_size(show):
+    (image,) = render(show, [0.5], stop_res=RESOLUTION // 2)
+    assert image.shape == (RESOLUTION // 2, RESOLUTION // 2, 3)

@@ -125,6 +125,16 @@ class LiveShow:
         if self.engine is not None:
             self.engine.stop()
 
+    @property
+    def renderer(self) -> Renderer | None:
+        """The model and backend rendering now (None until loaded)."""
+        return self._renderer
+
+    @property
+    def source(self) -> ShowSource | None:
+        """The latent source rendering now (None until loaded)."""
+        return self._source
+
     # -- the presenter's feed -----------------------------------------------------------------
     @property
     def error(self) -> BaseException | None:
@@ -149,9 +159,11 @@ class LiveShow:
                 "next": lambda: self.step_keyframe(1)}  # fmt: skip
 
     def step_keyframe(self, delta: int) -> None:
-        """Jump to the keyframe `delta` away from the one the motion is at."""
-        if self._source is not None:
-            self.bus.set("keyframe", self._source.keyframe_index() + delta, source="keyboard")
+        """Jump to the keyframe `delta` away from the one the motion is at (wrapping around)."""
+        source = self._source
+        if source is not None:
+            target = (source.keyframe_index() + delta) % len(source.motion.keyframes)
+            self.bus.set("keyframe", target, source="keyboard")
 
     # -- hot reload ---------------------------------------------------------------------------
     def reload(self, show: Show) -> None:

@@ -18,12 +18,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", default="bench.json", help="where to write the results")
+    # The live loop (installation/bench/loop.py): --loop SHOW and its options.
+    from installation.bench.loop import add_arguments as add_loop_arguments
+
+    add_loop_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument("--soak", type=float, metavar="SECONDS", default=None,
                         help="run the gallery renderer this long with OSC firing; report memory over time")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.loop:  # the live loop, measured while it plays (installation/bench/loop.py)
+        from installation.bench.loop import run as run_loop
+
+        return run_loop(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

@@ -23,14 +23,13 @@ def hud_lines(
     if stats is None:
         lines = [f"displayed {displayed_fps:5.1f} fps   starting..."]
     else:
-        frame_ms = 1000 / displayed_fps if displayed_fps > 0 else 0.0
-        latency = stats.batch_ms + stats.lead_ms + frame_ms
+        latency = stats.latency_bound_ms(1000 / displayed_fps if displayed_fps > 0 else 0.0)
         level = f"{stats.level}/{full_resolution} px" if full_resolution else f"{stats.level} px"
         lines = [
             f"displayed {displayed_fps:5.1f} fps   rendered {stats.rendered_fps:5.1f} fps   "
             f"generator {stats.render_ms:5.1f} ms",
             f"batch {stats.batch}   level {level}   threads {stats.threads}   "
-            f"latency <= {latency:4.0f} ms   x{stats.slowdown:.2f} slower than probed",
+            f"latency up to ~{latency:4.0f} ms   x{stats.slowdown:.2f} slower than probed",
         ]
     if paused:
         lines.append("PAUSED")

@@ -71,7 +71,7 @@ class EngineSettings:
 class EngineStats:
     rendered_fps: float
     batch_ms: float  # the last batch: latents + generator + conversion to uint8
-    render_ms: float  # ... of which generator + conversion
+    render_ms: float  # ... of which the generator (on CUDA: its launch; the wait is in conversion)
     batch: int
     level: int
     lead_ms: float
@@ -79,6 +79,14 @@ class EngineStats:
     slowdown: float
     discarded: int  # look-ahead frames retired because their inputs changed
     version: int
+    frames: int  # rendered since the start
+    busy_s: float  # time spent on batches since the start (as batch_ms)
+    generator_s: float  # ... of which in the generator (as render_ms)
+
+    def latency_bound_ms(self, frame_ms: float) -> float:
+        """Longest a parameter write can take to reach the screen now: the batch in flight,
+        then one lead, then one display frame of `frame_ms` (see the module docstring)."""
+        return self.batch_ms + self.lead_ms + frame_ms
 
 
 def allowed_levels(backend: Backend, settings: EngineSettings) -> list[int]:
@@ -118,6 +126,7 @@ class Engine:
         self._rendered_fps = 0.0
         self._threads = 0  # torch's thread count in the producer thread (it is per thread)
         self._last = (0.0, 0.0)  # batch ms, render ms
+        self._totals = (0, 0.0, 0.0)  # frames, busy s, generator s
         self._discarded = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -141,6 +150,7 @@ class Engine:
             batch=planner.batch if planner else 0, level=planner.level if planner else 0,
             lead_ms=self._lead_s() * 1000 if planner else 0.0, threads=self._threads,
             slowdown=planner.slowdown if planner else 1.0, discarded=self._discarded, version=self._version,
+            frames=self._totals[0], busy_s=self._totals[1], generator_s=self._totals[2],
         )  # fmt: skip
 
     # -- control ------------------------------------------------------------------------------
@@ -281,9 +291,12 @@ class Engine:
             latents = self._source.latents(times)
             begin = time.perf_counter()
             images = render_latents(self._renderer, latents, level)
+            rendered = time.perf_counter()
             self._converter.convert(images, buffers)
         done = time.perf_counter()
-        self._last = ((done - start) * 1000, (done - begin) * 1000)
+        self._last = ((done - start) * 1000, (rendered - begin) * 1000)
+        count, busy, generator = self._totals
+        self._totals = (count + len(times), busy + done - start, generator + rendered - begin)
         self._planner.record(level, len(times), self._last[0], time.monotonic())
         frames = []
         for t, buffer in zip(times, buffers):

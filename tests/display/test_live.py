@@ -110,3 +110,16 @@ def test_without_a_display_play_says_so_in_one_line_and_points_to_render(tmp_pat
                           capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "no display" in done.stderr and "run.py render" in done.stderr
+
+
+def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
+    import json
+
+    show, out = write_show(tmp_path), tmp_path / "loop.json"
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "bench", "--loop", str(show), "--loop-seconds", "3",
+                           "--loop-backend", "torch", "--json", str(out)], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert result["displayed_fps"] > 10 and result["rendered_fps"] > 0 and result["generator_alone_fps"] > 0
+    assert result["latency_ms"] and all(ms < 2000 for ms in result["latency_ms"])
+    assert "displayed fps" in done.stdout

@@ -201,13 +201,14 @@ class LiveShow:
         import torch
 
         from installation.engine.engine import allowed_levels
-        from installation.engine.probe import measure_costs
+        from installation.engine.probe import measure_costs, timing_twin
 
         settings = self.engine.settings
         with torch.inference_mode():
             sample = source.latents([self.clock.now()])
-        return measure_costs(renderer.backend, sample, allowed_levels(renderer.backend, settings),
-                             settings.frame_budget_ms, settings.batch_budget_ms, settings.batch or settings.max_batch)  # fmt: skip
+        levels = allowed_levels(renderer.backend, settings)
+        return measure_costs(timing_twin(renderer.backend), sample, levels, settings.frame_budget_ms,
+                             settings.batch_budget_ms, settings.batch or settings.max_batch)  # fmt: skip
 
     def report(self, message: str) -> None:
         """A show edit that could not be applied (ShowWatcher's on_error)."""

@@ -217,8 +217,9 @@ def _print(report: dict) -> None:
         for label in ("mixed_vs_fp32", "graph_vs_eager", "engine_eager", "engine_graphs"):
             if label in results:
                 value = results[label]
+                shown = {k: v for k, v in value.items() if k not in ("latency_ms", "trace")}
                 text = value.get("error") or ", ".join(
-                    f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items() if k != "latency_ms"
+                    f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in shown.items()
                 )
                 print(f"{label}: {text}")
 

@@ -21,7 +21,7 @@ ALONE_RENDERS = 10  # renders timed for the generator-alone figure
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loop", metavar="SHOW", default=None,
-                        help="measure the live loop playing SHOW (fps displayed / rendered / generator alone, latency)")  # fmt: skip
+                        help="measure the live loop playing SHOW: fps (displayed, rendered, generator) and latency")
     parser.add_argument("--loop-seconds", type=float, default=20.0, help="how long --loop plays (default 20)")
     parser.add_argument("--loop-backend", default="auto", help="render backend for --loop (default auto)")
 

@@ -13,7 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=None,
                         help="duration (default: one loop of the motion, which then loops with no seam)")  # fmt: skip
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    parser.add_argument("--size", default=None, help="WIDTHxHEIGHT, placed by the show's display.fit (default: as rendered)")
+    parser.add_argument("--size", default=None,
+                        help="WIDTHxHEIGHT, frames placed by the show's display.fit (default: as rendered)")
     parser.add_argument("--out", default=None, help="mp4 file to write (default walk.mp4 unless --frames is given)")
     parser.add_argument("--frames", default=None, help="folder to write frame_000000.png ... into")
     parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
@@ -79,5 +80,6 @@ def run(args: argparse.Namespace) -> int:
             sink.close()
     progress.finish()
     where = " and ".join(str(p) for p in (out, args.frames) if p)
-    print(f"wrote {len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]}) to {where}", file=sys.stderr)
+    what = f"{len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]})"
+    print(f"wrote {what} to {where}", file=sys.stderr)
     return 0

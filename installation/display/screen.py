@@ -36,7 +36,8 @@ def init_video() -> None:
         pygame.display.init()
     except pygame.error as error:
         if not desktop:
-            raise DisplayUnavailable(f"no display here (DISPLAY and WAYLAND_DISPLAY are unset): {RENDER_COMMAND}") from None
+            unset = "DISPLAY and WAYLAND_DISPLAY are unset"
+            raise DisplayUnavailable(f"no display here ({unset}): {RENDER_COMMAND}") from None
         raise DisplayUnavailable(f"cannot open a window ({error}): {RENDER_COMMAND}") from None
     finally:
         if not chosen:

@@ -36,7 +36,7 @@ from installation.engine.convert import FrameConverter
 from installation.engine.frames import Frame, FramePair
 from installation.engine.latents import LatentSource, render_latents
 from installation.engine.planner import Costs, Planner
-from installation.engine.probe import measure_costs, pick_threads
+from installation.engine.probe import measure_costs, pick_threads, timing_twin
 from installation.engine.ring import FrameRing
 from installation.engine.schedule import next_times
 
@@ -172,10 +172,6 @@ class Engine:
         with self._lock:
             self._taps = [*self._taps, tap]
 
-    def remove_tap(self, tap: Callable[[Frame], None]) -> None:
-        with self._lock:
-            self._taps = [t for t in self._taps if t is not tap]
-
     def swap(
         self,
         *,
@@ -215,10 +211,11 @@ class Engine:
         if self._costs is None:
             with torch.inference_mode():
                 sample = self._source.latents([self.clock.now()])
+            twin = timing_twin(self._backend)
             if not self.settings.threads:
-                pick_threads(self._backend, sample, levels[len(levels) // 2])
+                pick_threads(twin, sample, levels[len(levels) // 2])
             self._costs = measure_costs(
-                self._backend, sample, levels, self.settings.frame_budget_ms, self.settings.batch_budget_ms,
+                twin, sample, levels, self.settings.frame_budget_ms, self.settings.batch_budget_ms,
                 self.settings.batch or self.settings.max_batch,
             )  # fmt: skip
         self._planner = self._new_planner(self._costs, levels)
@@ -275,7 +272,8 @@ class Engine:
         if self.clock.paused:  # a still picture: only the frame at the paused time is needed
             times = None if self._ring.holds(now, version) else [now]
         else:
-            dt = max(1 / self.settings.display_fps, planner.batch_ms(planner.level, planner.batch) / planner.batch / 1000)
+            per_frame_s = planner.batch_ms(planner.level, planner.batch) / planner.batch / 1000
+            dt = max(1 / self.settings.display_fps, per_frame_s)  # no more frames than the screen shows
             times = next_times(now, lead=self._lead_s(), dt=dt, batch=planner.batch, end=self._ring.end())
         if times is None:
             return False

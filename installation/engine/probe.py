@@ -16,6 +16,17 @@ from installation.engine.planner import MIN_BATCH_GAIN, Costs
 log = logging.getLogger(__name__)
 
 REPEATS = 3
+
+
+def timing_twin(backend: Backend) -> Backend:
+    """What the probe times: torch eager on the same model. Backends that compile build a graph
+    for each new shape, and a probe of every level and batch size would set off a build for
+    each; the planner corrects the costs by what the real backend then measures."""
+    from installation.backends import TorchEagerBackend
+
+    if isinstance(backend, TorchEagerBackend):
+        return backend
+    return TorchEagerBackend(backend.G, backend.device, backend.precision)
 LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (room to go up later)
 
 

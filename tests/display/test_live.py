@@ -99,8 +99,8 @@ def test_a_new_model_loads_in_the_background_and_the_show_goes_on(running):
 
 def test_run_py_play_plays_a_show_for_some_seconds(x_display, tmp_path):
     show = write_show(tmp_path)
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "play", str(show), "--backend", "torch", "--windowed", "--size", "200x150",
-                           "--seconds", "2"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    command = ["play", str(show), "--backend", "torch", "--windowed", "--size", "200x150", "--seconds", "2"]
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
 
@@ -116,8 +116,8 @@ def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     import json
 
     show, out = write_show(tmp_path), tmp_path / "loop.json"
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "bench", "--loop", str(show), "--loop-seconds", "3",
-                           "--loop-backend", "torch", "--json", str(out)], capture_output=True, text=True, timeout=120)  # fmt: skip
+    command = ["bench", "--loop", str(show), "--loop-seconds", "3", "--loop-backend", "torch", "--json", str(out)]
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
     assert result["displayed_fps"] > 10 and result["rendered_fps"] > 0 and result["generator_alone_fps"] > 0

@@ -73,9 +73,9 @@ def test_a_size_places_the_frames_by_the_fit_mode(show):
 def test_run_py_render_writes_an_mp4_and_pngs(tmp_path):
     show = write_show(tmp_path, period=2.0)
     out, pngs = tmp_path / "walk.mp4", tmp_path / "frames"
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "render", str(show), "--backend", "torch", "--fps", "6",
-                           "--size", "64x48", "--out", str(out), "--frames", str(pngs)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    command = ["render", str(show), "--backend", "torch", "--fps", "6", "--size", "64x48", "--out", str(out),
+               "--frames", str(pngs)]  # fmt: skip
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "12/12 frames" in done.stderr  # the progress bar; default duration: one loop of 2 s
     video = cv2.VideoCapture(str(out))

@@ -26,6 +26,8 @@ from installation.show.sections import Show
 
 log = logging.getLogger(__name__)
 
+RECORD_FPS = 30.0
+
 
 @dataclass(frozen=True)
 class Renderer:
@@ -99,6 +101,8 @@ class LiveShow:
         self._source: ShowSource | None = None
         self._error: BaseException | None = None
         self._loader: threading.Thread | None = None
+        self._taps: list[Callable] = []
+        self._lock = threading.Lock()
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> "LiveShow":
@@ -112,9 +116,21 @@ class LiveShow:
             source = ShowSource(self.show, renderer.G, self.bus)
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
             self._renderer, self._source = renderer, source
-            self.engine = Engine(renderer.backend, source, self.clock, settings).start()
+            engine = Engine(renderer.backend, source, self.clock, settings)
+            with self._lock:
+                for tap in self._taps:
+                    engine.add_tap(tap)
+                self.engine = engine.start()
         except BaseException as error:  # the display loop reports it
             self._error = error
+
+    def add_tap(self, tap: Callable) -> None:
+        """`tap(frame)` for every rendered frame, from the engine's thread (see Engine.add_tap),
+        whether the engine is running yet or not."""
+        with self._lock:
+            self._taps.append(tap)
+            if self.engine is not None:
+                self.engine.add_tap(tap)
 
     def wait_until_loaded(self, timeout: float | None = None) -> None:
         if self._loader is not None:
@@ -225,11 +241,13 @@ def play(
     backend: str = "auto",
     seconds: float | None = None,
     cuda_graphs: bool = False,
+    record: str | None = None,
     watch: bool = True,
     setup: Callable[[LiveShow, object], None] | None = None,
 ) -> None:
     """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
-    before the first frame: the place to start control surfaces and heartbeats."""
+    before the first frame: the place to start control surfaces and heartbeats. `record`: an
+    mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as on screen."""
     from installation.display import Presenter, Screen, init_video
     from installation.show.watcher import ShowWatcher
 
@@ -246,6 +264,12 @@ def play(
         presenter.allow_quit = new.display.allow_quit
 
     live.on_reload.append(follow_display)
+    recorder = None
+    if record:
+        from installation.sinks import Recorder, VideoFile
+
+        recorder = Recorder(VideoFile(record, RECORD_FPS, size), RECORD_FPS, size, mode=display.fit)
+        live.add_tap(recorder.offer)
     watcher = ShowWatcher(show, live.reload, on_error=live.report) if watch and show.path.is_file() else None
     try:
         if setup is not None:
@@ -258,3 +282,5 @@ def play(
             watcher.stop()
         live.stop()
         screen.close()
+        if recorder is not None:
+            recorder.close()

@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
     parser.add_argument("--seconds", type=float, default=None, help="stop after N seconds (tests, benchmarks)")
+    parser.add_argument("--record", metavar="FILE.mp4", default=None,
+                        help="also record the rendered frames to an mp4 (30 fps, at --size)")  # fmt: skip
     parser.add_argument("--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)")
 
 
@@ -38,5 +40,6 @@ def run(args: argparse.Namespace) -> int:
     from installation.show.loader import load_show
 
     play(load_show(args.show), windowed=args.windowed, size=parse_size(args.size), device=args.device,
-         backend=args.backend, seconds=args.seconds, cuda_graphs=args.cuda_graphs)  # fmt: skip
+         backend=args.backend, seconds=args.seconds, cuda_graphs=args.cuda_graphs,
+         record=args.record)  # fmt: skip
     return 0

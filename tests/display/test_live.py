@@ -97,11 +97,17 @@ def test_a_new_model_loads_in_the_background_and_the_show_goes_on(running):
     assert live._renderer.G is not old_model and live.pair_at(live.clock.now()) is not None
 
 
-def test_run_py_play_plays_a_show_for_some_seconds(x_display, tmp_path):
-    show = write_show(tmp_path)
-    command = ["play", str(show), "--backend", "torch", "--windowed", "--size", "200x150", "--seconds", "2"]
+def test_run_py_play_plays_a_show_for_some_seconds_and_records_it(x_display, tmp_path):
+    import cv2
+
+    show, video = write_show(tmp_path), tmp_path / "rec.mp4"
+    command = ["play", str(show), "--backend", "torch", "--windowed", "--size", "200x150", "--seconds", "3",
+               "--record", str(video)]  # fmt: skip
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    capture = cv2.VideoCapture(str(video))
+    ok, frame = capture.read()
+    assert ok and frame.shape == (150, 200, 3) and int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) > 5
 
 
 def test_without_a_display_play_says_so_in_one_line_and_points_to_render(tmp_path):

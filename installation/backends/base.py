@@ -37,3 +37,8 @@ class Backend(ABC):
         noise_mode: str = "const",
         noise_gain: torch.Tensor | float = 1.0,
     ) -> torch.Tensor: ...
+
+    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
+        """Get ready to render this shape at full speed, waiting for any build it needs.
+        False when it will render more slowly than it could (a build failed)."""
+        return True

@@ -22,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.loop import add_arguments as add_loop_arguments
 
     add_loop_arguments(parser)
+    # Every backend and precision side by side (installation/bench/backends.py): --backends.
+    from installation.bench.backends import add_arguments as add_backend_arguments
+
+    add_backend_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument("--soak", type=float, metavar="SECONDS", default=None,
                         help="run the gallery renderer this long with OSC firing; report memory over time")  # fmt: skip
@@ -32,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.loop import run as run_loop
 
         return run_loop(args)
+    if args.backends:  # backends side by side (installation/bench/backends.py)
+        from installation.bench.backends import run as run_backends
+
+        return run_backends(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

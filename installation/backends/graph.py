@@ -1,0 +1,105 @@
+"""The synthesis network as one exportable graph: ws and noise gain in, an image out.
+
+One graph per stop resolution, batch size and precision (NVIDIA-style modulated convolutions
+use the batch as the group count, which ONNX needs fixed; `dynamic_batch` switches to the
+shared-weight formulation instead, which is slower at high resolutions). Noise is the model's
+constant noise times the gain input: a gain of zero is exactly `noise_mode='none'`. Both the
+AOTInductor and the onnxruntime backend start from `export_program`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+INPUTS = ("ws", "noise_gain")
+CHATTY_LOGGERS = ("torch.onnx", "onnxscript", "onnx_ir")  # log every pass of every export at INFO
+
+
+class SynthesisGraph(nn.Module):
+    """`forward(ws [B, num_ws, w_dim], noise_gain [B]) -> img`: float32 [B, C, H, W], or with
+    `uint8` the displayable [B, H, W, C] uint8 pixels (NVIDIA's mapping of [-1, 1])."""
+
+    def __init__(self, synthesis: nn.Module, stop_res: int, precision: str, *, uint8: bool = False,
+                 fused: bool | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self.synthesis = synthesis
+        self.stop_res = stop_res
+        self.precision = precision
+        self.uint8 = uint8
+        self.fused = fused
+
+    def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor) -> torch.Tensor:
+        img = self.synthesis(
+            ws, noise_mode="const", stop_res=self.stop_res, precision=self.precision, noise_gain=noise_gain,
+            fused=self.fused, guard_nonfinite=False,
+        )  # fmt: skip
+        if self.uint8:
+            return (img * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
+        return img
+
+
+def example_inputs(G: nn.Module, batch: int, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """ws from the mapping network (realistic magnitudes for tracing) and unit noise gains."""
+    generator = torch.Generator().manual_seed(0)
+    z = torch.randn(batch, G.z_dim, generator=generator)
+    with torch.no_grad():
+        c = torch.zeros(batch, G.c_dim) if G.c_dim else None
+        ws = G.mapping(z, c).to(device)
+    return ws, torch.ones(batch, device=device)
+
+
+def export_program(
+    G: nn.Module,
+    stop_res: int,
+    batch: int = 1,
+    precision: str = "fp32",
+    *,
+    uint8: bool = False,
+    dynamic_batch: bool = False,
+    device: torch.device | str = "cpu",
+) -> torch.export.ExportedProgram:
+    """torch.export of the synthesis network up to `stop_res`.
+
+    Traces a copy of the network: export swaps a module's tensors while it traces, which must
+    not disturb a render running on the original in another thread.
+    """
+    _quiet_exporters()
+    synthesis = copy.deepcopy(G.synthesis).to(device)
+    # torch.export specialises a size-1 axis, so a dynamic batch is traced at 2
+    ws, gain = example_inputs(G, max(batch, 2) if dynamic_batch else batch, device)
+    module = SynthesisGraph(synthesis, stop_res, precision, uint8=uint8, fused=False if dynamic_batch else None)
+    with torch.no_grad():
+        module(ws, gain)  # fills the folded-weight caches, so export reads them as constants
+        dims = None
+        if dynamic_batch:
+            b = torch.export.Dim("batch", min=1, max=1024)
+            dims = ({0: b}, {0: b})
+        return torch.export.export(module, (ws, gain), dynamic_shapes=dims, strict=False)
+
+
+def export_onnx(program: torch.export.ExportedProgram, path: str | Path) -> Path:
+    """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used)."""
+    _quiet_exporters()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    onnx_program = torch.onnx.export(program, input_names=list(INPUTS), output_names=["img"], dynamo=True,
+                                     verbose=False)  # fmt: skip
+    onnx_program.save(str(tmp))
+    tmp.replace(path)  # readers never see a half-written graph
+    return path
+
+
+def _quiet_exporters() -> None:
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # torch's own pytree code warns about its own deprecated API while exporting
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*", category=FutureWarning)

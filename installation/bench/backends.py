@@ -1,0 +1,169 @@
+"""`run.py bench --backends`: every backend and precision side by side, per resolution.
+
+NVIDIA's official configurations at 256 / 512 / 1024 px with random weights (or one given
+model), batch 1, constant noise. Each variant is timed in round robin with the others, so a
+burst of load elsewhere on a shared host hits all of them alike; times are compared with our
+torch eager fp32 path and with NVIDIA's reference generator measured on this machine type.
+Outputs are checked against eager fp32 with the tolerances of `bench.generator`. One more row
+runs eager fp32 in a child process without transparent huge pages, to show what they are worth.
+Graphs are exported and compiled once and kept in the user cache, so only a first run is slow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+# NVIDIA's stylegan2-ada-pytorch generator, fp32, batch 1, const noise, on a 2-vCPU AMD EPYC Zen 4
+# VM (docs: /work/shared/spec/cpu-performance.md). Only meaningful on that machine type.
+NVIDIA_REFERENCE_MS = {256: 255.0, 512: 1356.0, 1024: 2780.0}
+BASELINE = ("torch", "fp32")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backends", action="store_true",
+                        help="compare every backend and precision per resolution (official configs)")  # fmt: skip
+    parser.add_argument("--resolutions", default="256,512,1024",
+                        help="with --backends: official configurations to time (default 256,512,1024)")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from installation.bench.generator import available_precisions, official_config
+    from installation.bench.timing import machine_description, print_table
+    from installation.errors import UserError
+    from installation.model.generator import Generator
+    from installation.model.loading import load_model, pick_device
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    available = available_precisions(device)
+    precisions = args.precisions.split(",") if args.precisions else available
+    unknown = [p for p in precisions if p not in available]
+    if unknown:
+        raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
+    try:
+        resolutions = [args.official] if args.official else [int(r) for r in args.resolutions.split(",")]
+    except ValueError:
+        raise UserError(f"bad --resolutions {args.resolutions!r}: use e.g. 256,512") from None
+    if args.model not in (None, "", "default") and not args.official:
+        models = [(None, lambda: load_model(args.model, device))]
+    else:
+        models = [(res, lambda res=res: _official(Generator, official_config(res), device)) for res in resolutions]
+    print(f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; "
+          "ratio: time / torch eager fp32 (below 1 is faster); vs NVIDIA: how many times faster than the reference")  # fmt: skip
+    results = {"machine": machine_description(device), "thp": os.environ.get("THP_MEM_ALLOC_ENABLE"), "models": []}
+    for official_res, build in models:
+        G = build()
+        model = compare(G, device, precisions, args.repeats, official_res)
+        results["models"].append(model)
+        print(f"\n{model['name']}: {model['resolution']} px on {device}")
+        print_table(
+            ["backend", "precision", "ms/frame", "ratio", "vs NVIDIA", "max|diff|/std", "ok", "faults/frame", "build s"],
+            [[r["backend"], r["precision"], f"{r['ms']:.1f}", f"{r['ratio']:.2f}",
+              f"{r['vs_nvidia']:.2f}x" if r.get("vs_nvidia") else "", f"{r['rel_err']:.1e}" if "rel_err" in r else "",
+              r.get("ok", ""), r.get("faults", ""), f"{r['build_s']:.0f}" if "build_s" in r else ""]
+             for r in model["rows"]],
+        )  # fmt: skip
+    with open(args.json, "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+def _official(Generator, config, device):
+    import torch
+
+    torch.manual_seed(0)
+    return Generator(config).requires_grad_(False).eval().to(device)
+
+
+def compare(G, device, precisions: list[str], repeats: int, official_res: int | None) -> dict:
+    """One model: build every (backend, precision), time them in round robin, check outputs."""
+    from installation.backends import available_backends, create_backend
+    from installation.backends.graph import example_inputs
+    from installation.bench.generator import TOLERANCES
+    from installation.bench.timing import device_sync
+
+    ws, gain = example_inputs(G, 1, device)
+    variants, rows = {}, {}
+    for precision in precisions:
+        for name in available_backends(device, precision):
+            start = time.perf_counter()
+            backend = create_backend(G, device, precision, name, background=False)
+            if not backend.prepare():
+                continue  # its build failed, as logged; eager is timed on its own row anyway
+            variants[(name, precision)] = backend
+            rows[(name, precision)] = {"backend": name, "precision": precision}
+            if name != "torch":
+                rows[(name, precision)]["build_s"] = time.perf_counter() - start
+    sync = device_sync(device)
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key in variants}
+    faults = dict.fromkeys(variants, 0)
+    for backend in variants.values():
+        backend.render(ws, noise_gain=gain)  # warm-up
+    for _ in range(max(1, repeats)):
+        for key, backend in variants.items():
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            start = time.perf_counter()
+            backend.render(ws, noise_gain=gain)
+            sync()
+            samples[key].append((time.perf_counter() - start) * 1000)
+            faults[key] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    reference = variants[BASELINE].render(ws, noise_gain=gain).float()
+    std = float(reference.std())
+    for key, backend in variants.items():
+        row = rows[key]
+        row["ms"] = statistics.median(samples[key])
+        row["faults"] = faults[key] // len(samples[key])
+        err = float((backend.render(ws, noise_gain=gain).float() - reference).abs().max())
+        row.update(max_abs_err=err, rel_err=err / std, tolerance=TOLERANCES[key[1]],
+                   ok=err / std <= TOLERANCES[key[1]])  # fmt: skip
+    if official_res is not None and device.type == "cpu":
+        rows[("torch", "fp32, THP off")] = _eager_without_thp(official_res, repeats)
+    base_ms = rows[BASELINE]["ms"]
+    nvidia = NVIDIA_REFERENCE_MS.get(official_res) if device.type == "cpu" else None
+    for row in rows.values():
+        row["ratio"] = row["ms"] / base_ms
+        if nvidia:
+            row["vs_nvidia"] = nvidia / row["ms"]
+    name = G.config.extra.get("description", "model")
+    return {"name": name, "resolution": G.config.img_resolution, "nvidia_reference_ms": nvidia,
+            "rows": list(rows.values())}  # fmt: skip
+
+
+def _eager_without_thp(resolution: int, repeats: int) -> dict:
+    """Eager fp32 in a child process whose torch loads with THP_MEM_ALLOC_ENABLE=0."""
+    import torch
+
+    env = {**os.environ, "THP_MEM_ALLOC_ENABLE": "0"}
+    code = f"from installation.bench.backends import _child; _child({resolution}, {repeats}, {torch.get_num_threads()})"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return {"backend": "torch", "precision": "fp32, THP off", **json.loads(out.stdout.strip().splitlines()[-1])}
+
+
+def _child(resolution: int, repeats: int, threads: int) -> None:
+    import torch
+
+    from installation.backends.graph import example_inputs
+    from installation.bench.generator import official_config
+    from installation.bench.timing import median_ms
+    from installation.model.generator import Generator
+
+    torch.set_num_threads(threads)
+    G = _official(Generator, official_config(resolution), torch.device("cpu"))
+    ws, gain = example_inputs(G, 1)
+    with torch.inference_mode():
+        G.synthesis(ws)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        ms = median_ms(lambda: G.synthesis(ws, noise_gain=gain), repeats, warmup=0)
+        faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // max(1, repeats)
+    print(json.dumps({"ms": ms, "faults": faults}))

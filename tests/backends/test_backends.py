@@ -1,0 +1,132 @@
+"""Every backend against torch eager on a tiny generator, and how they fall back and cache.
+
+The module shares one cache folder, so the one AOTInductor compile (10-25 s) and the ONNX
+exports are paid once; `auto` then calibrates from those builds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import torch
+
+from installation.backends import TorchEagerBackend, create_backend
+from installation.backends import onnxrt
+from installation.backends.auto import CHOICES_FILE
+from installation.backends.graph_backend import GraphBackend
+from installation.errors import UserError
+from tests.model.helpers import tiny_generator
+
+RES = 16
+TOLERANCE = 1e-4  # max |diff| / std of the eager image: the fp32 tolerance of installation.bench.generator
+
+
+@pytest.fixture(scope="module")
+def G():
+    return tiny_generator(resolution=RES)
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("backend-cache")
+
+
+def latents(G, batch: int) -> torch.Tensor:
+    with torch.no_grad():
+        return G.mapping(torch.randn(batch, G.z_dim, generator=torch.Generator().manual_seed(batch)))
+
+
+def assert_matches_eager(G, backend, ws, **kw) -> None:
+    want = TorchEagerBackend(G, "cpu", "fp32").render(ws, **kw)
+    got = backend.render(ws, **kw)
+    assert got.shape == want.shape and got.dtype == torch.float32
+    rel = float((got - want).abs().max() / want.std())
+    assert rel < TOLERANCE, (backend.name, kw, rel)
+
+
+def test_compiled_backend_matches_eager(G, cache_dir):
+    backend = create_backend(G, "cpu", "fp32", "torch-compiled", cache_dir=cache_dir, background=False)
+    assert backend.name == "torch-compiled"
+    ws = latents(G, 1)
+    for kw in ({}, {"noise_gain": 0.5}, {"noise_gain": torch.tensor([2.0])}, {"noise_mode": "none"}):
+        assert_matches_eager(G, backend, ws, **kw)
+
+
+def test_onnxruntime_backend_matches_eager_per_batch_and_stop_res(G, cache_dir):
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
+    assert backend.name == "onnxruntime-cpu"
+    assert_matches_eager(G, backend, latents(G, 1))
+    ws = latents(G, 2)
+    assert_matches_eager(G, backend, ws, noise_gain=torch.tensor([0.0, 1.5]))
+    assert_matches_eager(G, backend, ws, stop_res=8, noise_mode="none")
+
+
+def test_random_noise_renders_eagerly_without_a_build(G, cache_dir, monkeypatch):
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
+    monkeypatch.setattr(type(backend), "_build", lambda *a: pytest.fail("random noise must not build a graph"))
+    img = backend.render(latents(G, 1), noise_mode="random", stop_res=4)
+    assert img.shape == (1, 3, 4, 4) and bool(torch.isfinite(img).all())
+
+
+def test_background_build_renders_eagerly_until_ready(G, cache_dir):
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=True)
+    ws = latents(G, 1)
+    first = backend.render(ws, stop_res=4)  # starts the build, renders this one eagerly
+    assert torch.equal(first, TorchEagerBackend(G, "cpu", "fp32").render(ws, stop_res=4))
+    assert backend.prepare(stop_res=4)  # waits for the worker
+    assert_matches_eager(G, backend, ws, stop_res=4)
+
+
+def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatch):
+    chosen = create_backend(G, "cpu", "fp32", cache_dir=cache_dir)
+    choices = json.loads((cache_dir / CHOICES_FILE).read_text())
+    (entry,) = choices.values()
+    assert entry["backend"] == chosen.name and set(entry["ms"]) >= {"torch", chosen.name}
+    assert_matches_eager(G, chosen, latents(G, 1))
+
+    def no_calibration(*args, **kwargs):
+        pytest.fail("a second load must read the cached choice, not calibrate")
+
+    monkeypatch.setattr(GraphBackend, "prepare", no_calibration)
+    monkeypatch.setattr(TorchEagerBackend, "prepare", no_calibration)
+    assert create_backend(G, "cpu", "fp32", cache_dir=cache_dir).name == chosen.name
+
+
+def test_missing_provider_falls_back_to_torch_with_a_log_line(G, cache_dir, caplog):
+    if "tensorrt" in onnxrt.installed_providers():
+        pytest.skip("TensorRT is installed here")
+    with caplog.at_level(logging.WARNING, logger="installation.backends"):
+        backend = create_backend(G, "cpu", "fp32", "onnxruntime-tensorrt", cache_dir=cache_dir)
+    assert isinstance(backend, TorchEagerBackend)
+    (record,) = caplog.records
+    assert "TensorrtExecutionProvider" in record.getMessage()
+    assert_matches_eager(G, backend, latents(G, 1))
+
+
+def test_unsupported_precision_falls_back_to_torch(G, cache_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="installation.backends"):
+        backend = create_backend(G, "cpu", "bf16", "onnxruntime-cpu", cache_dir=cache_dir)
+    assert isinstance(backend, TorchEagerBackend) and backend.precision == "bf16"
+    assert "bf16" in caplog.text
+
+
+def test_failed_export_falls_back_to_eager_once(G, tmp_path, monkeypatch, caplog):
+    def broken_exporter(*args, **kwargs):
+        raise RuntimeError("exporter unavailable")
+
+    monkeypatch.setattr(onnxrt, "export_program", broken_exporter)
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=False)
+    ws = latents(G, 1)
+    with caplog.at_level(logging.WARNING, logger="installation.backends"):
+        for _ in range(2):
+            assert_matches_eager(G, backend, ws)
+    assert not backend.prepare()
+    (record,) = caplog.records
+    assert "exporter unavailable" in record.getMessage()
+
+
+def test_unknown_backend_name_is_a_user_error(G):
+    with pytest.raises(UserError, match="unknown backend"):
+        create_backend(G, "cpu", "fp32", "tensorflow")

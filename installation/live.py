@@ -240,6 +240,7 @@ def play(
     device: str | None = None,
     backend: str = "auto",
     seconds: float | None = None,
+    fps: float = 60.0,
     cuda_graphs: bool = False,
     record: str | None = None,
     watch: bool = True,
@@ -255,8 +256,8 @@ def play(
     display = show.display
     screen = Screen(fullscreen=display.fullscreen and not windowed, display=display.display, size=size,
                     mode=display.fit, background=display.background, title=show.info.name)  # fmt: skip
-    live = LiveShow(show, device=device, backend=backend, cuda_graphs=cuda_graphs).start()
-    presenter = Presenter(screen, live, hud=display.hud, allow_quit=display.allow_quit,
+    live = LiveShow(show, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs).start()
+    presenter = Presenter(screen, live, fps=fps, hud=display.hud, allow_quit=display.allow_quit,
                           screenshots=Path("screenshots"), actions=live.actions())  # fmt: skip
 
     def follow_display(new: Show) -> None:

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="measure the live loop playing SHOW: fps (displayed, rendered, generator) and latency")
     parser.add_argument("--loop-seconds", type=float, default=20.0, help="how long --loop plays (default 20)")
     parser.add_argument("--loop-backend", default="auto", help="render backend for --loop (default auto)")
+    parser.add_argument("--loop-fps", type=float, default=60.0, help="screen refreshes per second for --loop")
 
 
 class _Probe:
@@ -85,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
     show = load_show(args.loop)
     init_video()
     screen = Screen(fullscreen=False, size=(1280, 720), mode=show.display.fit, background=show.display.background)
-    live = LiveShow(show, device=None if args.device == "auto" else args.device, backend=args.loop_backend).start()
-    presenter = Presenter(screen, live, allow_quit=True)
+    device = None if args.device == "auto" else args.device
+    live = LiveShow(show, device=device, backend=args.loop_backend, display_fps=args.loop_fps).start()
+    presenter = Presenter(screen, live, fps=args.loop_fps, allow_quit=True)
     levels: Counter[int] = Counter()
     batches: Counter[int] = Counter()
     try:
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "show": str(show.path),
         "seconds": elapsed,
+        "refresh_fps": args.loop_fps,
         "displayed_fps": presented / elapsed,
         "rendered_fps": frames / elapsed,
         "generator_alone_fps": 1000 / alone_ms,

@@ -30,16 +30,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
     parser.add_argument("--seconds", type=float, default=None, help="stop after N seconds (tests, benchmarks)")
+    parser.add_argument("--fps", type=float, default=60.0,
+                        help="screen refreshes per second (default 60); without a GPU drawing costs CPU time")  # fmt: skip
     parser.add_argument("--record", metavar="FILE.mp4", default=None,
                         help="also record the rendered frames to an mp4 (30 fps, at --size)")  # fmt: skip
     parser.add_argument("--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from installation.errors import UserError
     from installation.live import play
     from installation.show.loader import load_show
 
+    if args.fps <= 0:
+        raise UserError("--fps must be above 0")
     play(load_show(args.show), windowed=args.windowed, size=parse_size(args.size), device=args.device,
-         backend=args.backend, seconds=args.seconds, cuda_graphs=args.cuda_graphs,
+         backend=args.backend, seconds=args.seconds, fps=args.fps, cuda_graphs=args.cuda_graphs,
          record=args.record)  # fmt: skip
     return 0

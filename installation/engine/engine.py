@@ -43,6 +43,9 @@ from installation.engine.schedule import next_times
 log = logging.getLogger(__name__)
 
 LEAD_MARGIN = 1.25  # the lead is this many predicted batch times (plus a display frame)
+RETHREAD_SLOWDOWN = 2.0  # renders this much slower than probed: try the CPU thread count again
+RETHREAD_WAIT_S = (20.0, 300.0)  # ... first after this, doubling while the count stays (each probe
+# costs a few renders, during which the screen cross-fades the frames it has)
 IDLE_POLL_S = 0.002  # how often an idle producer looks for a new version: part of the latency
 FPS_WINDOW_S = 2.0
 
@@ -125,6 +128,8 @@ class Engine:
         self._published: deque[float] = deque()  # when recent frames were published
         self._rendered_fps = 0.0
         self._threads = 0  # torch's thread count in the producer thread (it is per thread)
+        self._rethread_wait = RETHREAD_WAIT_S[0]
+        self._rethread_at = time.monotonic() + self._rethread_wait
         self._last = (0.0, 0.0)  # batch ms, render ms
         self._totals = (0, 0.0, 0.0)  # frames, busy s, generator s
         self._discarded = 0
@@ -296,6 +301,7 @@ class Engine:
         count, busy, generator = self._totals
         self._totals = (count + len(times), busy + done - start, generator + rendered - begin)
         self._planner.record(level, len(times), self._last[0], time.monotonic())
+        self._maybe_rethread(latents, level)
         frames = []
         for t, buffer in zip(times, buffers):
             self._serial += 1
@@ -305,6 +311,21 @@ class Engine:
         for frame in frames:
             for tap in self._taps:
                 tap(frame)
+
+    def _maybe_rethread(self, latents, level: int) -> None:
+        """Host contention comes and goes, and with it the better CPU thread count (two threads
+        were measured 4-10x slower than one on a busy host): probe again when renders are much
+        slower than they were at start-up."""
+        if self._backend.device.type != "cpu" or self.settings.threads:
+            return
+        if time.monotonic() < self._rethread_at or self._planner.slowdown < RETHREAD_SLOWDOWN:
+            return
+        before = self._threads
+        with torch.inference_mode():
+            self._threads = pick_threads(timing_twin(self._backend), latents, level)
+        first, longest = RETHREAD_WAIT_S
+        self._rethread_wait = first if self._threads != before else min(2 * self._rethread_wait, longest)
+        self._rethread_at = time.monotonic() + self._rethread_wait
 
     def _frame_shape(self, level: int) -> tuple[int, int, int]:
         h0, w0 = self._backend.G.config.init_size

@@ -113,3 +113,20 @@ def test_an_error_in_the_producer_is_kept_for_the_display():
     wait_for(lambda: engine.error is not None)
     engine.stop()
     assert isinstance(engine.error, ZeroDivisionError)
+
+
+def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(monkeypatch):
+    import installation.engine.engine as engine_module
+
+    calls = []
+    monkeypatch.setattr(engine_module, "RETHREAD_WAIT_S", (0.0, 0.0))
+    monkeypatch.setattr(engine_module, "pick_threads", lambda backend, latents, level: calls.append(level) or 1)
+    backend = tiny_backend(64)
+    # probed costs of 0.01 ms: every real render is far slower than "probed"
+    engine = Engine(backend, SlerpSource(backend.G), ShowClock(), EngineSettings(min_resolution=32),
+                    costs=flat_costs(LEVELS, ms=0.01)).start()  # fmt: skip
+    try:
+        wait_for(lambda: len(calls) >= 2)
+    finally:
+        engine.stop()
+    assert engine.error is None and engine.stats.threads == 1

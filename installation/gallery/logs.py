@@ -23,6 +23,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_NAME = "gallery.log"
 RETRY_SECONDS = 60.0
 MESSAGE_CHARS = 500  # recent errors are for reading at a glance, not whole tracebacks
+CONTINUED = "continued"  # a record attribute: the line belongs to the record before (a traceback's)
 
 
 def default_directory() -> Path:
@@ -77,6 +78,8 @@ class RecentErrors(logging.Handler):
         self._records: collections.deque[dict[str, Any]] = collections.deque(maxlen=keep)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, CONTINUED, False):
+            return
         try:
             message = record.getMessage()
         except Exception:  # a bad format string in someone's log call

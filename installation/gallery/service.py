@@ -53,6 +53,7 @@ class Gallery:
         self._lock = threading.Lock()
         self._last_good: str | None = None
         self._resolved = self._resolve()
+        self._playing = self._resolved  # what the running renderer was started with
         show = self._resolved.show
         self._recent = RecentErrors()
         self._file_log = configure(show.logging, self._recent)
@@ -77,7 +78,7 @@ class Gallery:
 
     def _launch(self, level: int) -> list[str]:
         with self._lock:
-            self._resolved = resolved = self._resolve()
+            self._resolved = self._playing = resolved = self._resolve()
         notes = list(resolved.problems)
         if level:
             notes.append(f"after repeated failures the renderer runs with: {fallback.describe(level)}")
@@ -108,7 +109,6 @@ class Gallery:
                 log.exception("gallery watcher")
 
     def _show_changed(self) -> None:
-        was = self._resolved
         with self._lock:
             self._resolved = resolved = self._resolve()
         if not resolved.original:
@@ -120,7 +120,7 @@ class Gallery:
         self._reconfigure_logging(show)
         # The running renderer reloads an edited show by itself; it must be restarted when it
         # plays a stand-in or a safer configuration, which the fixed show may not need.
-        if not was.original or self.supervisor.level:
+        if not self._playing.original or self.supervisor.level:
             self.supervisor.restart("show or model file fixed: playing it as written", level=0)
 
     def _retry_full_when_closed(self) -> None:

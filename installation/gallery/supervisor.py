@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from installation.gallery import heartbeat
+from installation.gallery.logs import CONTINUED
 from installation.gallery.restarts import RestartPolicy
 from installation.gallery.sdnotify import Notifier, child_environment, watchdog_interval
 from installation.show.gallery_sections import GallerySettings
@@ -85,14 +86,17 @@ def _relay(stream: Any, errors: collections.deque[str]) -> None:
     with stream:
         for line in iter(lambda: stream.readline(LINE_BYTES), b""):
             match = _LEVEL.match(line)
+            continued = False
             if match:
                 level = logging.getLevelName(match.group(1).decode())
                 line = line[match.end():].lstrip(b" ")
             elif line.startswith(b"error: "):  # the CLI's one-line report of a UserError
                 level = logging.ERROR
+            else:  # a traceback's lines, say: one record in the log's reading, not many errors
+                continued = True
             text = line.decode("utf-8", "replace").rstrip()
             if text:
-                renderer_log.log(level, "%s", text)
+                renderer_log.log(level, "%s", text, extra={CONTINUED: continued})
                 if level >= logging.WARNING:
                     errors.append(text)
 
@@ -133,6 +137,7 @@ class Supervisor:
         self._child_started = 0.0
         self._resumed_at = 0.0
         self._ready_sent = False
+        self._first_frame_at: float | None = None
         self._exited_at: float | None = None
         self.last_recovery_s: float | None = None  # from a renderer's end to its successor's first frame
         self._last_watchdog = 0.0
@@ -184,7 +189,7 @@ class Supervisor:
             theirs.close()
         self._receiver = heartbeat.Receiver(ours)
         self._child_started = self._resumed_at = time.monotonic()
-        self._first_frame_at: float | None = None
+        self._first_frame_at = None
         self._child_errors.clear()
         self._relay = threading.Thread(
             target=_relay, args=(self._child.stdout, self._child_errors), name="renderer-output", daemon=True
@@ -334,6 +339,8 @@ class Supervisor:
             "recent_restarts": [r.cause for r in self.restarts],
             "fallback_level": self.level,
             "last_recovery_s": None if self.last_recovery_s is None else round(self.last_recovery_s, 2),
+            "renderer_start_s": None if self._first_frame_at is None
+            else round(self._first_frame_at - self._child_started, 2),
             "renderer_pid": self._child.pid if self._child is not None else None,
             "renderer_uptime_s": round(now - self._child_started, 1) if self._child is not None else None,
             "frames": beat.frames if beat is not None else 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
@@ -48,7 +49,7 @@ fullscreen = false
 [render]
 max_resolution = 32
 [gallery]
-hang_seconds = 4
+hang_seconds = 6
 start_seconds = 90
 restart_delay = 0.2
 restart_delay_max = 2
@@ -121,3 +122,57 @@ class GalleryRun:
             raise AssertionError("the gallery did not stop on SIGTERM")
         if renderer:
             wait_for(lambda: not Path(f"/proc/{renderer}").exists(), 10, "the renderer to end")
+
+
+class NetworkCamera:
+    """An MJPEG camera on loopback that can fail mid-stream (`down`) and come back (`up`)."""
+
+    def __init__(self) -> None:
+        self._down = threading.Event()
+        self._server: http.server.HTTPServer | None = None
+        self.port = 0
+        self.up()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/camera.mjpg"
+
+    def up(self) -> None:
+        camera = self
+
+        class Stream(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                import cv2
+                import numpy as np
+
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                count = 0
+                try:
+                    while not camera._down.is_set():
+                        picture = np.full((120, 160, 3), (count * 9) % 256, np.uint8)
+                        jpeg = cv2.imencode(".jpg", picture)[1].tobytes()
+                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n"
+                                         % (len(jpeg), jpeg))  # fmt: skip
+                        count += 1
+                        time.sleep(1 / 15)
+                except OSError:  # the reader went away
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._down.clear()
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Stream)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        """Cut every open stream and refuse new ones (the camera lost power)."""
+        self._down.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

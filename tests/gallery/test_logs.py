@@ -64,3 +64,12 @@ def test_recent_errors_keep_the_last_few_warnings() -> None:
     recent.handle(broken)
     assert [r["message"] for r in recent.recent()] == ["problem 3", "problem 4", "bad %s %s"]
     assert recent.recent()[-1]["level"] == "error"
+
+
+def test_continuation_lines_are_not_listed_as_errors() -> None:
+    recent = RecentErrors()
+    first, rest = record("Traceback (most recent call last):", logging.ERROR), record("  File x", logging.ERROR)
+    rest.continued = True
+    recent.handle(first)
+    recent.handle(rest)
+    assert [r["message"] for r in recent.recent()] == ["Traceback (most recent call last):"]

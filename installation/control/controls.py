@@ -25,6 +25,8 @@ from installation.params.spec import ParamSpec, Value
 log = logging.getLogger(__name__)
 
 AMBIENT_SOURCES = frozenset({"webcam", "midi-clock", "scene", "autopilot", "schedule", "show"})
+# Sources of the surfaces here, which report a person's input themselves (note_input).
+SURFACE_SOURCES = frozenset({"osc", "midi", "key"})
 
 
 class Controls:
@@ -52,6 +54,7 @@ class Controls:
         self._written: dict[str, tuple[str, float]] = {}  # name -> (writer, value)
         self._last_input = clock()  # counting from start: the autopilot waits a full idle time
         self._last_input_source = "start"
+        self._bus_input_seen = bus.last_input_time
         self._random = random.Random()
         # Set by the surfaces that own these actions.
         self.on_learn: Callable[[str], bool] | None = None
@@ -141,14 +144,17 @@ class Controls:
             self._last_input, self._last_input_source = now, source
 
     def idle_seconds(self, now: float | None = None) -> float:
-        """Seconds since a person last did something (through us, or through the bus directly)."""
+        """Seconds since a person last did something, through us or through the bus directly
+        (the display's own keys write it). The bus may stamp writes on another clock (the show's,
+        which pauses), so a new input there is noticed here, on our clock, when it changes."""
         now = self.clock() if now is None else now
+        bus_last, bus_source = self.bus.last_input_time, self.bus.last_input_source
         with self._lock:
-            last = self._last_input
-        bus_last = self.bus.last_input_time
-        if bus_last is not None and self.bus.last_input_source not in AMBIENT_SOURCES:
-            last = max(last, bus_last)
-        return max(0.0, now - last)
+            if bus_last != self._bus_input_seen:
+                self._bus_input_seen = bus_last
+                if bus_source not in AMBIENT_SOURCES and bus_source not in SURFACE_SOURCES:
+                    self._last_input, self._last_input_source = now, bus_source or "bus"
+            return max(0.0, now - self._last_input)
 
     @property
     def last_input_source(self) -> str:

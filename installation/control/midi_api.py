@@ -44,7 +44,7 @@ class MidiApi:
         return "" if self.api is None else f"mido.backends.rtmidi/{self.name}"
 
 
-def _jack_server_running() -> bool:
+def jack_server_running() -> bool:
     """A cheap look for the JACK server's socket (JACK 2 in /dev/shm, JACK 1 in a per-user
     folder), so that without a server libjack is never called and never complains on stderr."""
     server = os.environ.get("JACK_DEFAULT_SERVER", "default")
@@ -64,7 +64,7 @@ def choose_api(preference: str = "auto") -> MidiApi:
         usable = [a for a in (rtmidi.API_MACOSX_CORE, rtmidi.API_WINDOWS_MM) if a in compiled]
         return MidiApi(usable[0], "the system's MIDI") if usable else MidiApi(None, "no MIDI API compiled in rtmidi")
     alsa = rtmidi.API_LINUX_ALSA in compiled and os.access("/dev/snd/seq", os.R_OK | os.W_OK)
-    jack = rtmidi.API_UNIX_JACK in compiled and _jack_server_running()
+    jack = rtmidi.API_UNIX_JACK in compiled and jack_server_running()
     if preference in ("auto", "alsa") and alsa:
         return MidiApi(rtmidi.API_LINUX_ALSA, "the ALSA sequencer (/dev/snd/seq)")
     if preference in ("auto", "jack") and jack:

@@ -26,7 +26,6 @@ from installation.show.schema import SchemaError, check_table, settings_of
 log = logging.getLogger(__name__)
 
 TIMEOUT = 30.0
-_DEFAULTS = MappingSettings(key="-", to="-")  # to compare against; never used as a mapping
 
 
 def learn_path(show_path: Path, configured: str) -> Path:
@@ -55,7 +54,7 @@ def write_bindings(path: Path, bindings: Sequence[MappingSettings], show_name: s
         lines.append("[[mappings]]")
         for s in settings_of(MappingSettings):
             value = getattr(binding, s.name)
-            if value != getattr(_DEFAULTS, s.name) or s.name in ("midi", "to"):
+            if value != s.default:
                 lines.append(f"{s.name} = {s.kind.format(value)}")
         lines.append("")
     temporary = path.with_name(path.name + ".tmp")

@@ -32,6 +32,18 @@ Handler = Callable[[str, tuple, Sender], None]
 Defer = Callable[[float, Callable[[], None]], bool]
 
 MAX_DATAGRAM = 65535
+
+
+class _QuietParser(logging.Filter):
+    """python-osc logs every unknown type tag on the root logger; a sender of garbage must not
+    write a log line per packet (we count such packets by what their arguments lack instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.module == "osc_message" and str(record.msg).startswith("Unhandled parameter type"))
+
+
+logging.getLogger().addFilter(_QuietParser())
+
 RECEIVE_BUFFER = 4 * 1024 * 1024  # absorbs bursts while the loop is busy; the kernel may cap it
 MAX_DELAY = 60.0  # seconds: bundles further ahead than this are refused, not queued
 

@@ -3,7 +3,7 @@ handle on OSC, OSCQuery, MIDI, the webcam, the keyboard and the autopilot.
 
     surfaces = ControlSurfaces(show, bus, z_dim=space.z_dim)
     surfaces.start()                 # UserError if e.g. the OSC port is taken
-    display.on_key = surfaces.on_key # key names as pygame gives them
+    presenter.key_handlers.append(surfaces.on_key_event)  # or on_key("space") with key names
     ...each frame: z, count = surfaces.latent.get(); hud.update(surfaces.hud())
     surfaces.reconfigure(new_show)   # after bus.reconfigure(new_show.parameters), on hot reload
     surfaces.stop()
@@ -208,6 +208,13 @@ class ControlSurfaces:
     def on_key(self, name: str) -> bool:
         """The display's key callback: True when the key is bound here."""
         return self.keyboard.on_key(name)
+
+    def on_key_event(self, event: object) -> None:
+        """For `Presenter.key_handlers`: pygame key events; presses go to `on_key`."""
+        import pygame
+
+        if getattr(event, "type", None) == pygame.KEYDOWN:
+            self.on_key(pygame.key.name(event.key))
 
     def recall_scene(self, name: str | int, source: str = "schedule", crossfade: float | None = None) -> bool:
         """Recall a scene (the gallery schedule's playlist uses this)."""

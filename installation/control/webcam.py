@@ -93,6 +93,8 @@ class Webcam:
                 self._lose()
 
     def _lose(self) -> None:
+        if self.state == "lost":
+            return  # said once per loss, not once per attempt to reopen
         self.state = "lost"
         self._extractor.reset()
         self._on_features(None)

@@ -18,11 +18,11 @@ SOURCE = "webcam"
 
 
 def resolve_source(source: int | str, show_dir: Path) -> int | str:
-    """A camera index as is; a file relative to the show made absolute; anything else (a URL) as is."""
-    if isinstance(source, int):
+    """A camera index or a stream URL as is; a file made absolute, relative to the show (it may
+    not exist yet: a missing file is a camera that is not there, retried like one)."""
+    if isinstance(source, int) or "://" in source:
         return source
-    path = (show_dir / Path(source).expanduser()).resolve()
-    return str(path) if path.exists() else source
+    return str((show_dir / Path(source).expanduser()).resolve())
 
 
 class WebcamControl:

@@ -233,10 +233,10 @@ class KeyboardSettings:
 @dataclass(frozen=True)
 class AutopilotSettings:
     enabled: bool = setting(True, Flag(), "take over when nobody has touched anything for a while")
-    idle_seconds: float = setting(300.0, Number(1, 86400), "seconds without input before it takes over")
+    idle_seconds: float = setting(300.0, Number(0.1, 86400), "seconds without input before it takes over")
     fade_seconds: float = setting(20.0, Number(0, 3600), "how long parameters take to ease back to their defaults")
     scenes: tuple[str, ...] = setting((), ListOf(Text()), "scenes to cycle through while idle (in order)")
-    scene_seconds: float = setting(120.0, Number(1, 86400), "time on each of those scenes")
+    scene_seconds: float = setting(120.0, Number(0.1, 86400), "time on each of those scenes")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,179 @@
+"""MIDI end to end through real rtmidi ports on a JACK server (dummy driver): a virtual output
+port plays the knob box, a virtual input port stands for its LEDs."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+import rtmidi
+
+from installation.control.midi_api import MidiApi
+from tests.control.helpers import eventually, settled
+
+BOX = f"KnobBox{os.getpid()}"
+
+SHOW = f"""
+[osc]
+enabled = false
+[midi]
+inputs = ["{BOX}"]
+outputs = ["{BOX}.*:leds"]
+takeover = "none"
+
+[[mappings]]
+midi = "cc 1"
+to = "psi"
+
+[[mappings]]
+midi = "ch 2 cc 7"
+to = "speed"
+fine = true
+
+[[mappings]]
+midi = "cc 16"
+to = "radius"
+encoder = "twos_complement"
+step = 0.1
+
+[[mappings]]
+midi = "note 36"
+to = "keyframe:next"
+
+[[mappings]]
+midi = "program"
+to = "scene"
+
+[scenes.calm]
+values = {{ psi = 0.2 }}
+crossfade = 0
+
+[scenes.wild]
+values = {{ psi = 1.8 }}
+crossfade = 0
+"""
+
+
+class KnobBox:
+    """A controller: a virtual output port to play, and a virtual input port that records."""
+
+    def __init__(self, api: MidiApi, name: str = BOX) -> None:
+        self.out = rtmidi.MidiOut(rtapi=api.api, name=name)
+        self.out.open_virtual_port("knobs")
+        self.received: list[list[int]] = []
+        self.leds = rtmidi.MidiIn(rtapi=api.api, name=f"{name}-lights")  # JACK client names are unique
+        self.leds.set_callback(lambda event, _: self.received.append(event[0]))
+        self.leds.open_virtual_port("leds")
+        self.ports = [self.out, self.leds]
+
+    def send(self, *message: int) -> None:
+        self.out.send_message(list(message))
+
+    def unplug(self) -> None:
+        """Close both ports (once: rtmidi crashes on a second delete)."""
+        ports, self.ports = self.ports, []
+        for port in ports:
+            port.close_port()
+            port.delete()
+
+
+@pytest.fixture
+def box(jack):
+    boxes = []
+
+    def make(name: str = BOX) -> KnobBox:
+        boxes.append(KnobBox(jack, name))
+        return boxes[-1]
+
+    yield make
+    for b in boxes:
+        b.unplug()
+
+
+@pytest.fixture
+def midi(jack, box, running):
+    knobs = box()
+    surfaces, bus = running(SHOW, midi_api=jack)
+    assert eventually(lambda: surfaces.midi.open_inputs == [f"{BOX}:knobs"])
+    return surfaces, bus, knobs
+
+
+def test_control_changes_14_bit_and_encoders(midi) -> None:
+    surfaces, bus, knobs = midi
+    knobs.send(0xB0, 1, 127)
+    assert eventually(lambda: settled(bus)["psi"] == 2.0)
+    knobs.send(0xB1, 7, 64)  # channel 2: coarse half, then the fine half
+    knobs.send(0xB1, 7 + 32, 0x40)
+    expected = ((64 << 7) | 0x40) / 16383 * 8.0
+    assert eventually(lambda: settled(bus)["speed"] == pytest.approx(expected))
+    knobs.send(0xB0, 7, 0)  # channel 1: not this mapping
+    for value in (1, 1, 127):  # +1, +1, -1 in two's complement, 0.1 of the range each
+        knobs.send(0xB0, 16, value)
+    assert eventually(lambda: settled(bus)["radius"] == pytest.approx(0.7))
+    assert settled(bus)["speed"] == pytest.approx(expected)
+
+
+def test_notes_and_program_changes(midi) -> None:
+    surfaces, bus, knobs = midi
+    knobs.send(0x90, 36, 100)
+    knobs.send(0x80, 36, 0)
+    knobs.send(0x90, 36, 90)
+    assert eventually(lambda: settled(bus)["keyframe"] == 2)
+    knobs.send(0xC0, 1)  # program 1: the second scene
+    assert eventually(lambda: settled(bus)["psi"] == 1.8)
+    assert surfaces.controls.scenes.current_name == "wild"
+
+
+def test_clock_sets_the_tempo(midi) -> None:
+    surfaces, bus, knobs = midi
+    knobs.send(0xFA)
+    interval = 60.0 / 125.0 / 24
+    start = time.perf_counter()
+    for i in range(24 * 3):
+        while time.perf_counter() < start + i * interval:
+            time.sleep(0.0005)
+        knobs.send(0xF8)
+    assert eventually(lambda: abs(settled(bus)["bpm"] - 125.0) < 2.0), settled(bus)["bpm"]
+
+
+def test_feedback_reaches_the_controller_leds(midi) -> None:
+    surfaces, bus, knobs = midi
+    surfaces.controls.write("psi", 1.0, "osc", "osc")  # moved elsewhere: the LED ring follows
+    assert eventually(lambda: [0xB0, 1, 64] in knobs.received)
+    knobs.received.clear()
+    knobs.send(0xB0, 1, 100)  # moved by the knob itself: nothing sent back to fight it
+    assert eventually(lambda: settled(bus)["psi"] == pytest.approx(200 / 127))
+    time.sleep(0.2)
+    assert [m for m in knobs.received if m[:2] == [0xB0, 1]] == []
+
+
+def test_a_replugged_controller_works_again_within_two_seconds(midi, box) -> None:
+    surfaces, bus, knobs = midi
+    knobs.unplug()
+    assert eventually(lambda: surfaces.midi.open_inputs == [])
+    plugged = time.monotonic()
+    again = box(f"{BOX}-2")  # back under another name, as a new ALSA client number would give
+    assert eventually(lambda: surfaces.midi.open_inputs == [f"{BOX}-2:knobs"], timeout=2.0)
+    again.send(0xB0, 1, 0)
+    assert eventually(lambda: settled(bus)["psi"] == 0.0, timeout=max(0.1, 2.0 - (time.monotonic() - plugged)))
+    assert time.monotonic() - plugged < 2.0
+
+
+def test_learn_binds_saves_and_reloads(jack, box, running, show_file) -> None:
+    knobs = box()
+    surfaces, bus = running(SHOW, midi_api=jack)
+    assert eventually(lambda: surfaces.midi.open_inputs == [f"{BOX}:knobs"])
+    assert surfaces.learn("mix_amount") and not surfaces.learn("no_such_parameter")
+    knobs.send(0xB3, 20, 5)  # the control moved: channel 4, cc 20
+    learnt = surfaces.midi_learn.path
+    assert eventually(lambda: learnt.exists())
+    assert learnt.name == "show.midi-learn.toml" and 'midi = "ch 4 cc 20"' in learnt.read_text()
+    knobs.send(0xB3, 20, 127)
+    assert eventually(lambda: settled(bus)["mix_amount"] == 1.0)
+    surfaces.stop()
+    again, bus2 = running(SHOW, midi_api=jack)  # the next start reads the binding back
+    assert eventually(lambda: again.midi.open_inputs == [f"{BOX}:knobs"])
+    knobs.send(0xB3, 20, 0)
+    knobs.send(0xB3, 20, 127)
+    assert eventually(lambda: settled(bus2)["mix_amount"] == 1.0)

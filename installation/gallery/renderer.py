@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 import sys
+import time
 from typing import Any
 
 from installation.errors import UserError
@@ -49,14 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("show")
     parser.add_argument("--level", type=int, default=0, help="fallback level (see installation/gallery/fallback.py)")
     parser.add_argument("--problem", action="append", default=[], help="a problem to list on the HUD")
+    parser.add_argument("--restarts", type=int, default=0, help="renderers the supervisor restarted so far")
+    parser.add_argument("--since", type=float, default=None, help="when the supervisor started (Unix time)")
     return parser
 
 
 class Renderer:
-    """What the gallery adds to a live show, attached by `play`'s setup hook."""
+    """What the gallery adds to a live show, attached by `play`'s setup hook. `restarts` and
+    `since` are the supervisor's counts, for `status()`."""
 
-    def __init__(self, level: int, cuda: bool) -> None:
-        self.level, self.cuda = level, cuda
+    def __init__(self, level: int, cuda: bool, restarts: int = 0, since: float | None = None) -> None:
+        self.level, self.cuda, self.restarts, self.since = level, cuda, restarts, since
         self.feed: GalleryFeed | None = None
         self.follower: ScheduleFollower | None = None
         self.surfaces: Any = None
@@ -64,6 +68,8 @@ class Renderer:
         self._presenter: Any = None
 
     def attach(self, live: Any, presenter: Any) -> None:
+        global _attached
+        _attached = self
         self._live, self._presenter = live, presenter
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
@@ -127,10 +133,22 @@ class Renderer:
             "model": str(show.model.path),
             "device": show.render.device,
             "fallback_level": self.level,
+            "restarts": self.restarts,
+            "uptime_s": None if self.since is None else round(time.time() - self.since, 1),
             "closed": bool(self.follower and self.follower.closed),
             "inputs": self.surfaces.hud() if self.surfaces is not None else {},
             "problems": SHOWN.current(),
         }
+
+
+_attached: Renderer | None = None
+
+
+def status() -> dict[str, Any]:
+    """The piece's state as this renderer process knows it: frame rates, model, device, fallback
+    level, restarts, schedule, inputs, problems. For OSC's /status and the like; {} outside
+    `run.py gallery` (the supervisor's fuller view is its /health page)."""
+    return _attached.status() if _attached is not None else {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         show, notes = unattended(load_show(args.show), args.level, cuda)
         for note in notes:
             SHOWN.report(note)
-        renderer = Renderer(args.level, cuda)
+        renderer = Renderer(args.level, cuda, args.restarts, args.since)
         try:
             play(show, device=show.render.device, setup=renderer.attach, watch=False)
         finally:

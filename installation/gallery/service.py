@@ -81,8 +81,10 @@ class Gallery:
             self._resolved = self._playing = resolved = self._resolve()
         notes = list(resolved.problems)
         if level:
-            notes.append(f"after repeated failures the renderer runs with: {fallback.describe(level)}")
-        args = [*self._renderer, str(resolved.path), "--level", str(level)]
+            last = self.supervisor.restarts[-1].cause if self.supervisor.restarts else "unknown"
+            notes.append(f"the renderer failed ({last}); now running with: {fallback.describe(level)}")
+        args = [*self._renderer, str(resolved.path), "--level", str(level),
+                "--restarts", str(self.supervisor.restart_count), "--since", str(self.supervisor.started_at)]
         for note in notes:
             args += ["--problem", note]
         return args

@@ -40,6 +40,17 @@ _LEVEL = re.compile(rb"(?:\S+ \S+ )?(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
 
 
 @dataclass(frozen=True)
+class Ended:
+    """How a renderer's run ended. `refused`: it rejected its configuration (a broken model), so
+    trying the same again is pointless; `requested`: `restart()` asked for it, no failure."""
+
+    cause: str
+    ran_for: float
+    refused: bool = False
+    requested: bool = False
+
+
+@dataclass(frozen=True)
 class Restart:
     at: float  # wall-clock time
     cause: str
@@ -168,10 +179,10 @@ class Supervisor:
     def run(self) -> int:
         """Supervise until `stop()`; returns 0."""
         while not self._stop.is_set():
-            cause, ran_for, refused = self._run_child()
+            ended = self._run_child()
             if self._stop.is_set():
                 break
-            self._after_exit(cause, ran_for, refused)
+            self._after_exit(ended)
         self._notifier.stopping()
         return 0
 
@@ -185,6 +196,9 @@ class Supervisor:
                 argv, env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             )
+        except OSError:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self._receiver = heartbeat.Receiver(ours)
@@ -197,33 +211,36 @@ class Supervisor:
         self._relay.start()
         self.state = "starting"
 
-    def _run_child(self) -> tuple[str, float, bool]:
-        """Start a child and watch it until it exits, hangs or is asked to restart: the cause,
-        how long it ran, and whether it refused its configuration (no use trying it again)."""
+    def _run_child(self) -> Ended:
+        """Start a child and watch it until it exits, hangs or is asked to restart."""
         try:
             self._spawn()
         except OSError as error:
-            return f"could not start: {error}", 0.0, False
+            return Ended(f"could not start: {error}", 0.0)
         assert self._child is not None and self._receiver is not None
         try:
             while True:
+                ran_for = time.monotonic() - self._child_started
                 if self._stop.is_set():
                     self._terminate()
-                    return "stopped", time.monotonic() - self._child_started, False
+                    return Ended("stopped", ran_for, requested=True)
                 select.select([self._receiver], [], [], POLL_SECONDS)
                 self._take_beats()
                 code = self._child.poll()
                 if code is not None:
-                    return self._explain(code), time.monotonic() - self._child_started, code == USER_ERROR
+                    return Ended(self._explain(code), ran_for, refused=code == USER_ERROR)
                 with self._lock:
                     requested, self._restart_now = self._restart_now, None
-                cause = requested or hang_cause(
-                    time.monotonic(), self._child_started, self._receiver.received_at, self._receiver.latest,
-                    self._resumed_at, self.settings,
-                )
-                if cause:
-                    self._kill(graceful=requested is not None)
-                    return cause, time.monotonic() - self._child_started, False
+                if requested:
+                    self._terminate()
+                    return Ended(requested, ran_for, requested=True)
+                hang = hang_cause(time.monotonic(), self._child_started, self._receiver.received_at,
+                                  self._receiver.latest, self._resumed_at, self.settings)  # fmt: skip
+                if hang:
+                    # A hung or stopped process cannot be trusted to act on anything gentler.
+                    self._signal(signal.SIGKILL)
+                    self._child.wait()
+                    return Ended(hang, ran_for)
         finally:
             self._exited_at = time.monotonic()
             self._receiver.close()
@@ -267,24 +284,30 @@ class Supervisor:
         last = self._child_errors[-1] if self._child_errors else ""
         return exit_cause(code) + (f" ({last})" if last else "")
 
-    def _after_exit(self, cause: str, ran_for: float, refused: bool) -> None:
-        now = time.monotonic()
+    def _after_exit(self, ended: Ended) -> None:
         with self._lock:
-            decision = self._policy.crashed(now, ran_for)
-            if decision.step_down or refused:
-                level = self._next_level(self.level, self.child_status())
-                if level != self.level:
-                    why = "it refused its configuration" if refused else (
-                        f"{self.settings.crashes_per_step} crashes within {self.settings.crash_window:g} s")
-                    log.error("renderer: %s; stepping down to fallback level %d", why, level)
-                self.level = level
-            record = Restart(time.time(), cause, decision.delay, self.level)
-            self.restarts.append(record)
+            if ended.requested:
+                delay = 0.0
+            else:
+                decision = self._policy.crashed(time.monotonic(), ended.ran_for)
+                delay = decision.delay
+                if decision.step_down or ended.refused:
+                    self._step_down(ended.refused)
+            self.restarts.append(Restart(time.time(), ended.cause, delay, self.level))
             self.restart_count += 1
         self.state = "restarting"
-        self._notifier.status(f"restarting: {cause}")
-        log.error("renderer %s after %.1f s; restart #%d in %.1f s", cause, ran_for, self.restart_count, decision.delay)
-        self._stop.wait(decision.delay)
+        self._notifier.status(f"restarting: {ended.cause}")
+        log.log(logging.INFO if ended.requested else logging.ERROR, "renderer %s after %.1f s; restart #%d in %.1f s",
+                ended.cause, ended.ran_for, self.restart_count, delay)  # fmt: skip
+        self._stop.wait(delay)
+
+    def _step_down(self, refused: bool) -> None:
+        level = self._next_level(self.level, self.child_status())
+        if level != self.level:
+            why = "it refused its configuration" if refused else (
+                f"{self.settings.crashes_per_step} crashes within {self.settings.crash_window:g} s")
+            log.error("renderer: %s; stepping down to fallback level %d", why, level)
+        self.level = level
 
     # -- ending a child -----------------------------------------------------------------------
 
@@ -294,16 +317,6 @@ class Supervisor:
             os.killpg(self._child.pid, sig)  # its own session: helpers it started go too
         except ProcessLookupError:
             pass
-
-    def _kill(self, graceful: bool) -> None:
-        """SIGTERM with a grace period when asked to restart; SIGKILL at once for a hang (a hung
-        or stopped process cannot be trusted to act on anything gentler)."""
-        assert self._child is not None
-        if graceful:
-            self._terminate()
-            return
-        self._signal(signal.SIGKILL)
-        self._child.wait()
 
     def _terminate(self) -> None:
         assert self._child is not None

@@ -81,6 +81,16 @@ def test_a_refused_configuration_steps_down_at_once(supervise) -> None:
     assert status["last_recovery_s"] < 5
 
 
+def test_a_requested_restart_is_no_crash(supervise) -> None:
+    sup = supervise(Supervisor(stand_in("crash-below=1"), FAST, next_level=lambda level, status: level + 1,
+                               env=child_env()))
+    first = wait_for(lambda: playing(sup), 20, "a renderer at level 1")["renderer_pid"]
+    sup.restart("show fixed", level=0)  # level 0 crashes again at once: back to 1 after two crashes
+    status = wait_for(lambda: (s := playing(sup)) and s["renderer_pid"] != first and s, 20, "a new renderer")
+    causes = [(r.cause, r.delay) for r in sup.restarts]
+    assert ("show fixed", 0.0) in causes and status["fallback_level"] == 1
+
+
 def test_backoff_doubles_up_to_the_limit(supervise) -> None:
     sup = supervise(Supervisor(stand_in("crash-after=0"), FAST, env=child_env()))
     wait_for(lambda: len(sup.restarts) >= 4, 20, "four restarts")

@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         raise live.error
     level, batch = levels.most_common(1)[0][0], batches.most_common(1)[0][0]
     backend = live.renderer.backend
+    torch.set_num_threads(last.threads or torch.get_num_threads())  # as the engine's thread rendered
     with torch.inference_mode():
         alone_ms = _generator_alone(backend, live.source.latents([0.0]), level, batch)
     frames = last.frames - first.frames

@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 WIDTH = 30
+REDRAW_S = 0.25  # a bar redrawn for every frame floods logs that capture stderr
 
 
 class Progress:
@@ -14,10 +15,14 @@ class Progress:
         self.total, self.what, self.stream = total, what, stream
         self.done = 0
         self._start = time.monotonic()
+        self._drawn = -REDRAW_S
 
     def advance(self, n: int = 1) -> None:
         self.done += n
         elapsed = time.monotonic() - self._start
+        if elapsed - self._drawn < REDRAW_S and self.done < self.total:
+            return
+        self._drawn = elapsed
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         filled = WIDTH * self.done // max(self.total, 1)

@@ -18,7 +18,7 @@ import rtmidi
 from installation.show.gallery_sections import WEEKDAYS
 from tests.checkpoints.ckpt_writers import random_state, reduce_pickle, small_config, write_nvlabs_pickle
 from tests.control.conftest import jack  # noqa: F401  (the JACK server fixture, for real MIDI ports)
-from tests.gallery.helpers import GalleryRun, NetworkCamera, gallery_show, wait_for
+from tests.gallery.helpers import GalleryRun, NetworkCamera, child_env, gallery_show, wait_for
 
 SUPERVISOR_OVERHEAD_S = 1.0  # noticing the crash, the restart delay (0.2 s here), starting the process
 
@@ -87,15 +87,27 @@ def gallery(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gallery")
     (tmp / "logs").write_text("not a folder")
     small_model(tmp / "model.pkl")
-    run = GalleryRun(gallery_show(tmp, '[model]\npath = "model.pkl"', logs="logs"))
-    run.folder = tmp
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # stands in for systemd's notify socket
+    systemd.bind(str(tmp / "notify"))
+    run = GalleryRun(gallery_show(tmp, '[model]\npath = "model.pkl"', logs="logs"),
+                     env={**child_env(), "NOTIFY_SOCKET": str(tmp / "notify")})  # fmt: skip
+    run.folder, run.systemd = tmp, systemd
     yield run
     run.stop()
+    systemd.close()
 
 
 def test_an_unusable_log_folder_costs_one_warning(gallery) -> None:
     gallery.showing()
     assert sum("cannot write the log file" in line for line in gallery.lines) == 1
+
+
+def test_systemd_hears_ready_with_the_first_frame_then_watchdog_pings(gallery) -> None:
+    gallery.showing()
+    gallery.systemd.settimeout(5)
+    messages = [gallery.systemd.recv(4096).decode() for _ in range(3)]
+    assert messages[0] == "READY=1\nSTATUS=playing, fallback level 0"
+    assert "WATCHDOG=1" in messages[1:]
 
 
 def test_kill_9(gallery) -> None:

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from installation.model.ops import SQRT2, lrelu_clamp_, modulated_conv2d, upsample2d
+from installation.model.ops import SQRT2, lrelu_clamp_, modulated_conv2d, prepare_weight, upsample2d
 
 
 class CastCache(nn.Module):
@@ -105,8 +105,10 @@ class SynthesisLayer(CastCache):
         act_gain = SQRT2 * gain
         styles = self.affine(w.to(x.dtype))
         bias = self.cached(f"b*{act_gain}", x.dtype, lambda: self.bias * act_gain)
+        weight = self.cached("w", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[0])
+        weight_sq = self.cached("w^2", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[1])
         x = modulated_conv2d(
-            x, self.weight, styles, up=self.up, kernel=kernel, fused=fused, gain=act_gain, bias=bias
+            x, weight, styles, up=self.up, kernel=kernel, fused=fused, gain=act_gain, bias=bias, weight_sq=weight_sq
         )
         assert x.shape[2:] == self.size, (x.shape, self.size)
         if self.use_noise and noise_mode != "none":
@@ -136,7 +138,8 @@ class ToRGB(CastCache):
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, fused: bool | None = None) -> torch.Tensor:
         styles = self.affine(w.to(x.dtype)) * self.weight_gain
-        x = modulated_conv2d(x, self.weight, styles, demodulate=False, fused=fused, bias=self.bias)
+        weight = self.cached("w", x.dtype, lambda: self.weight)
+        x = modulated_conv2d(x, weight, styles, demodulate=False, fused=fused, bias=self.bias)
         return x if self.conv_clamp is None else x.clamp_(-self.conv_clamp, self.conv_clamp)
 
 

@@ -54,6 +54,22 @@ def lrelu_clamp_(x: torch.Tensor, clamp: float | None) -> torch.Tensor:
     return x if clamp is None else x.clamp_(-clamp, clamp)
 
 
+def prepare_weight(
+    weight: torch.Tensor, dtype: torch.dtype, demodulate: bool = True
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The part of a modulated convolution that does not change between frames: the weight in
+    `dtype` and, when demodulating, its squares summed over the kernel [Cout, Cin]. Layers keep
+    the result, so no frame recasts or re-reduces a weight."""
+    cout, cin, kh, kw = weight.shape
+    weight = weight.to(dtype)
+    if not demodulate:
+        return weight, None
+    if dtype == torch.float16:
+        # fp16 overflows on large styles x weights; demodulation undoes any overall scale anyway.
+        weight = weight * (1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True))
+    return weight, weight.square().sum(dim=[2, 3])
+
+
 def modulated_conv2d(
     x: torch.Tensor,
     weight: torch.Tensor,
@@ -65,6 +81,7 @@ def modulated_conv2d(
     fused: bool | None = None,
     gain: float = 1.0,
     bias: torch.Tensor | None = None,
+    weight_sq: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """StyleGAN2's modulated convolution for a batch: per-sample input scaling and demodulation.
 
@@ -74,22 +91,22 @@ def modulated_conv2d(
     last convolution's epilogue, so neither costs a pass over the output. `fused=None` picks the
     cheaper formulation: per-sample weights in a grouped convolution when weights are smaller
     than activations (high resolutions), else one shared convolution with the modulation
-    applied to activations.
+    applied to activations. `weight_sq` given means `weight` comes from `prepare_weight`
+    with that result; else it is prepared here.
     """
     n, cin, h, w = x.shape
     cout, wcin, kh, kw = weight.shape
     assert wcin == cin and styles.shape == (n, cin), (x.shape, weight.shape, styles.shape)
-    weight = weight.to(x.dtype)
+    if weight_sq is None:
+        weight, weight_sq = prepare_weight(weight, x.dtype, demodulate)
     styles = styles.to(x.dtype)
     bias = None if bias is None else bias.to(x.dtype)
     if x.dtype == torch.float16 and demodulate:
-        # fp16 overflows on large styles x weights; demodulation undoes any overall scale anyway.
-        weight = weight * (1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True))
-        styles = styles / styles.norm(float("inf"), dim=1, keepdim=True)
+        styles = styles / styles.norm(float("inf"), dim=1, keepdim=True)  # see prepare_weight
     out_scale = None  # [N, Cout]: demodulation times gain
     if demodulate:
         # sum over (in, kh, kw) of (w * s)^2 = (w^2 summed over k) @ s^2
-        out_scale = torch.rsqrt(styles.square() @ weight.square().sum(dim=[2, 3]).T + 1e-8) * gain
+        out_scale = torch.rsqrt(styles.square() @ weight_sq.T + 1e-8) * gain
     elif gain != 1:
         styles = styles * gain
     if fused is None:

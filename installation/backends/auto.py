@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import statistics
+import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 
 from installation.backends.base import Backend
 from installation.backends.cache import ModelCache
 from installation.backends.graph import example_inputs
-from installation.bench.timing import device_sync, median_ms
+from installation.bench.timing import device_sync
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ CHOICES_FILE = "backend-choice.json"
 REPEATS = 3
 
 Factory = Callable[[str, bool], Backend]  # (name, background) -> backend
+K = TypeVar("K")
 
 
 def choose(G, device: torch.device, precision: str, cache: ModelCache, candidates: list[str],
@@ -49,12 +52,8 @@ def choose(G, device: torch.device, precision: str, cache: ModelCache, candidate
         if backend.name == name and backend.prepare():  # else it fell back or failed, as logged
             ready[name] = backend
             backend.render(ws, noise_gain=gain)  # warm-up
-    # Round robin, so a burst of load from elsewhere on the host hits every candidate alike.
-    samples: dict[str, list[float]] = {name: [] for name in ready}
-    sync = device_sync(torch.device(device))
-    for _ in range(REPEATS):
-        for name, backend in ready.items():
-            samples[name].append(median_ms(lambda: backend.render(ws, noise_gain=gain), 1, warmup=0, sync=sync))
+    calls = {name: (lambda b=backend: b.render(ws, noise_gain=gain)) for name, backend in ready.items()}
+    samples = round_robin(calls, REPEATS, device_sync(torch.device(device)))
     timings = {name: statistics.median(times) for name, times in samples.items()}
     best = min(timings, key=timings.get)
     log.info("backend: %s (%s)", best, _summary(timings))
@@ -64,6 +63,19 @@ def choose(G, device: torch.device, precision: str, cache: ModelCache, candidate
     if hasattr(backend, "background"):
         backend.background = True  # from now on, other shapes build without stalling a show
     return backend
+
+
+def round_robin(calls: dict[K, Callable[[], object]], repeats: int, sync: Callable[[], None]) -> dict[K, list[float]]:
+    """Milliseconds of each call, `repeats` times, taking turns: a burst of load from elsewhere
+    on a shared host then slows every candidate alike instead of the one it happens to hit."""
+    samples: dict[K, list[float]] = {key: [] for key in calls}
+    for _ in range(max(1, repeats)):
+        for key, call in calls.items():
+            start = time.perf_counter()
+            call()
+            sync()
+            samples[key].append((time.perf_counter() - start) * 1000)
+    return samples
 
 
 def _summary(timings: dict[str, float]) -> str:

@@ -56,7 +56,8 @@ class GraphBackend(Backend):
                 with torch.no_grad():
                     img = runner(ws.to(self.device, torch.float32).contiguous(), gain)
             except Exception as error:  # a runtime's refusal: this shape renders eagerly from now on
-                log.warning("%s failed to run %d px x %d (%s): torch eager renders it", self.name, *key, _first_line(error))
+                log.warning("%s failed to run %d px x %d (%s): torch eager renders it",
+                            self.name, *key, _first_line(error))  # fmt: skip
                 self._runners[key] = None
             else:
                 # Half-precision graphs have no per-block NaN guard; the eager path does.
@@ -73,13 +74,15 @@ class GraphBackend(Backend):
         return torch.full((batch,), float(noise_gain), device=self.device)
 
     def _runner(self, key: tuple[int, int], wait: bool) -> Runner | None:
-        if key in self._runners:
-            return self._runners[key]
+        # Only this thread adds to `_pending`; the worker keeps a runner before it drops the
+        # pending entry, so looking at `_pending` first never misses a finished build.
         event = self._pending.get(key)
         if event is not None:
             if wait:
                 event.wait()
             return self._runners.get(key)
+        if key in self._runners:
+            return self._runners[key]
         if wait:
             self._build_and_keep(key)
             return self._runners[key]

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     available = available_precisions(device)
     precisions = args.precisions.split(",") if args.precisions else available
+    precisions = ["fp32", *(p for p in precisions if p != "fp32")]  # eager fp32 is the baseline
     unknown = [p for p in precisions if p not in available]
     if unknown:
         raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
@@ -89,6 +90,7 @@ def _official(Generator, config, device):
 def compare(G, device, precisions: list[str], repeats: int, official_res: int | None) -> dict:
     """One model: build every (backend, precision), time them in round robin, check outputs."""
     from installation.backends import available_backends, create_backend
+    from installation.backends.auto import round_robin
     from installation.backends.graph import example_inputs
     from installation.bench.generator import TOLERANCES
     from installation.bench.timing import device_sync
@@ -105,19 +107,19 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
             rows[(name, precision)] = {"backend": name, "precision": precision}
             if name != "torch":
                 rows[(name, precision)]["build_s"] = time.perf_counter() - start
-    sync = device_sync(device)
-    samples: dict[tuple[str, str], list[float]] = {key: [] for key in variants}
     faults = dict.fromkeys(variants, 0)
+
+    def counted(key, backend):
+        def call():
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            backend.render(ws, noise_gain=gain)
+            faults[key] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+        return call
+
     for backend in variants.values():
         backend.render(ws, noise_gain=gain)  # warm-up
-    for _ in range(max(1, repeats)):
-        for key, backend in variants.items():
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            start = time.perf_counter()
-            backend.render(ws, noise_gain=gain)
-            sync()
-            samples[key].append((time.perf_counter() - start) * 1000)
-            faults[key] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    samples = round_robin({key: counted(key, b) for key, b in variants.items()}, repeats, device_sync(device))
     reference = variants[BASELINE].render(ws, noise_gain=gain).float()
     std = float(reference.std())
     for key, backend in variants.items():

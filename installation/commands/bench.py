@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.backends import add_arguments as add_backend_arguments
 
     add_backend_arguments(parser)
+    # Control surfaces (installation/bench/control.py): --control and its options.
+    from installation.bench.control import add_arguments as add_control_arguments
+
+    add_control_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument("--soak", type=float, metavar="SECONDS", default=None,
                         help="run the gallery renderer this long with OSC firing; report memory over time")  # fmt: skip
@@ -40,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.backends import run as run_backends
 
         return run_backends(args)
+    if args.control:  # input latency and OSC load (installation/bench/control.py)
+        from installation.bench.control import run as run_control
+
+        return run_control(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

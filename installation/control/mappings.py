@@ -85,11 +85,14 @@ class Mapping:
         self._position: float | None = None  # the physical control's last position (takeover)
 
     @property
+    def acts_on_edges(self) -> bool:
+        """Whether any input is a button: pressed above the middle of its range, else released."""
+        return self.settings.curve in ("toggle", "trigger") or (self.is_action and self.spec is None)
+
+    @property
     def is_button(self) -> bool:
         """Whether a note or key acts on press and release rather than as a value."""
-        if self.settings.curve in ("toggle", "trigger") or (self.is_action and self.spec is None):
-            return True
-        return not self.is_action and self.spec is not None and self.spec.type in ("trigger", "bool")
+        return self.acts_on_edges or (not self.is_action and self.spec.type in ("trigger", "bool"))
 
     # --- the maths -------------------------------------------------------------------------
 
@@ -121,7 +124,7 @@ class Mapping:
     def absolute(self, x: float, controls: "Controls", source: str) -> None:
         if not math.isfinite(x):
             return
-        if self.settings.curve in ("toggle", "trigger") or (self.is_action and self.spec is None):
+        if self.acts_on_edges:
             self.press(self.position(x) >= 0.5 if self.in_range else x >= 0.5, controls, source)
             return
         if self.in_range is None:  # a number that is the value (e.g. program -> scene index)

@@ -39,6 +39,12 @@ class MidiApi:
         return "none" if self.api is None else _RTMIDI_NAMES.get(self.api, rtmidi.get_api_name(self.api))
 
     @property
+    def label(self) -> str:
+        """The system's everyday name: ALSA, JACK, CoreMIDI, Windows MM."""
+        labels = {"LINUX_ALSA": "ALSA", "UNIX_JACK": "JACK", "MACOSX_CORE": "CoreMIDI", "WINDOWS_MM": "Windows MM"}
+        return labels.get(self.name, self.name)
+
+    @property
     def mido_backend(self) -> str:
         """The same choice spelled as a mido backend, for people who script with mido."""
         return "" if self.api is None else f"mido.backends.rtmidi/{self.name}"

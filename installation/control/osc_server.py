@@ -78,6 +78,11 @@ class OscServer:
         self.packets = 0
 
     @property
+    def thread_id(self) -> int | None:
+        """The receiving thread's system id (for CPU accounting)."""
+        return self._thread.native_id
+
+    @property
     def address(self) -> Sender:
         return self._sock.getsockname()
 

@@ -193,6 +193,8 @@ class ControlSurfaces:
         spec = self.controls.spec(settings.to)
         if settings.to == "scene":  # an index: range over the scenes there are
             spec = ParamSpec("scene", type="int", min=0, max=max(len(show.scenes) - 1, 1))
+        elif spec is None and not is_action(settings.to):
+            return None  # the bus has not taken this show's parameters yet (see reconfigure)
         takeover = show.midi.takeover if settings.source == "midi" else "none"
         return Mapping(settings, spec, takeover)
 
@@ -229,7 +231,7 @@ class ControlSurfaces:
         c = self.controls
         info: dict[str, Any] = {
             "osc": f"{self.osc.address[0]}:{self.osc.address[1]}" if self.osc else "off",
-            "midi": (f"{self.midi.api.name}: " + (", ".join(self.midi.open_inputs) or "no inputs")) if self.midi else "off",
+            "midi": (f"{self.midi.api.label}: " + (", ".join(self.midi.open_inputs) or "no inputs")) if self.midi else "off",
             "scene": c.scenes.current_name or "-",
             "autopilot": "on" if self.autopilot.engaged else f"idle {c.idle_seconds():.0f} s",
             "dropped": self.drops.total(),

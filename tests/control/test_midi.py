@@ -4,7 +4,10 @@ port plays the knob box, a virtual input port stands for its LEDs."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import rtmidi
@@ -177,3 +180,14 @@ def test_learn_binds_saves_and_reloads(jack, box, running, show_file) -> None:
     knobs.send(0xB3, 20, 0)
     knobs.send(0xB3, 20, 127)
     assert eventually(lambda: settled(bus2)["mix_amount"] == 1.0)
+
+
+def test_run_py_midi_list_names_the_system_and_the_ports(jack, box) -> None:
+    box()
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(root / "run.py"), "midi", "list"], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"MIDI system: {jack.label}" in done.stdout and f"mido.backends.rtmidi/{jack.name}" in done.stdout
+    inputs, outputs = done.stdout.split("outputs")
+    assert f"{BOX}:knobs" in inputs and f"{BOX}-lights:leds" in outputs

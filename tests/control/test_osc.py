@@ -188,3 +188,20 @@ def test_oscquery_describes_the_address_space(running) -> None:
     with pytest.raises(urllib.error.HTTPError) as missing:
         get("/installation/nothing")
     assert missing.value.code == 404
+
+
+def test_a_reloaded_show_rebinds_without_reopening_the_port(running, show_file) -> None:
+    surfaces, bus = running(SHOW)
+    address = surfaces.osc.address
+    edited = show_file(SHOW.replace('to = "speed"\ncurve = "exponential"', 'to = "radius"')
+                       .replace("[scenes.wild]", "[scenes.storm]"))  # fmt: skip
+    bus.reconfigure(edited.parameters)
+    surfaces.reconfigure(edited)
+    assert surfaces.osc.address == address
+    client = SimpleUDPClient(*address)
+    client.send_message("/1/fader1", 1.0)
+    client.send_message("/installation/scene", ["storm", 0.0])
+    assert eventually(lambda: settled(bus)["radius"] == 2.0 and settled(bus)["psi"] == 1.5)
+    assert settled(bus)["speed"] == 1.0
+    client.send_message("/installation/scene", "wild")
+    assert eventually(lambda: surfaces.drops.counts().get("no such scene") == 1)

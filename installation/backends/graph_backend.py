@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from abc import abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable
 
 import torch
@@ -21,6 +22,10 @@ from installation.backends.cache import ModelCache
 from installation.backends.torch_eager import TorchEagerBackend
 
 log = logging.getLogger(__name__)
+
+# Each loaded graph holds its own weights and buffers (0.2-0.9 GB at 1024 px): keep the most
+# recently used few; an evicted one reloads from the disk cache in under a second.
+MAX_LOADED_GRAPHS = 4
 
 Runner = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (ws, noise_gain [B]) -> images
 
@@ -36,7 +41,7 @@ class GraphBackend(Backend):
         self.cache = cache
         self.background = background
         self.eager = TorchEagerBackend(G, device, precision)
-        self._runners: dict[tuple[int, int], Runner | None] = {}  # None: cannot be built
+        self._runners: OrderedDict[tuple[int, int], Runner | None] = OrderedDict()  # None: cannot be built
         self._pending: dict[tuple[int, int], threading.Event] = {}
         self._queue: queue.Queue[tuple[int, int]] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -51,6 +56,7 @@ class GraphBackend(Backend):
         if noise_mode != "random" and stop in self.resolutions:
             runner = self._runner(key, wait=not self.background)
         if runner is not None:
+            self._touch(key)
             gain = self._gains(ws.shape[0], 0.0 if noise_mode == "none" else noise_gain)
             try:
                 with torch.no_grad():
@@ -67,6 +73,14 @@ class GraphBackend(Backend):
 
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
         return self._runner((stop_res or self.G.config.img_resolution, batch), wait=True) is not None
+
+    def _touch(self, key: tuple[int, int]) -> None:
+        """Mark `key` as just used and unload the least recently used graphs over the limit.
+        Only the rendering thread reorders or deletes; the worker only adds."""
+        self._runners.move_to_end(key)
+        loaded = [k for k, runner in self._runners.items() if runner is not None]
+        for old in loaded[:-MAX_LOADED_GRAPHS]:
+            del self._runners[old]
 
     def _gains(self, batch: int, noise_gain: torch.Tensor | float) -> torch.Tensor:
         if isinstance(noise_gain, torch.Tensor):

@@ -79,6 +79,20 @@ def test_background_build_renders_eagerly_until_ready(G, cache_dir):
     assert_matches_eager(G, backend, ws, stop_res=4)
 
 
+def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monkeypatch):
+    from installation.backends import graph_backend
+
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
+    builds = []
+    build = type(backend)._build
+    monkeypatch.setattr(type(backend), "_build", lambda self, *key: builds.append(key) or build(self, *key))
+    monkeypatch.setattr(graph_backend, "MAX_LOADED_GRAPHS", 1)
+    ws = latents(G, 1)
+    for stop_res in (4, 8, 4):
+        assert_matches_eager(G, backend, ws, stop_res=stop_res)
+    assert builds == [(4, 1), (8, 1), (4, 1)]  # the last one from the disk cache
+
+
 def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatch):
     chosen = create_backend(G, "cpu", "fp32", cache_dir=cache_dir)
     choices = json.loads((cache_dir / CHOICES_FILE).read_text())

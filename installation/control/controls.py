@@ -86,10 +86,6 @@ class Controls:
             written = self._written.get(name)
         return None if written is None else written[0]
 
-    def written(self) -> dict[str, tuple[str, float]]:
-        with self._lock:
-            return dict(self._written)
-
     # --- writing ---------------------------------------------------------------------------
 
     def write(self, name: str, value: float, source: str, writer: str) -> bool:

@@ -67,10 +67,6 @@ class Fader:
         with self._lock:
             self._fades = {n: f for n, f in self._fades.items() if f.source != source}
 
-    def active(self, name: str) -> bool:
-        with self._lock:
-            return name in self._fades
-
     def tick(self, now: float) -> None:
         with self._lock:
             fades = list(self._fades.items())

@@ -26,10 +26,6 @@ class Keyboard:
         for m in mappings:
             self._bindings.setdefault(key_name(m.settings.key), []).append(m)
 
-    @property
-    def keys(self) -> list[str]:
-        return sorted(self._bindings)
-
     def on_key(self, name: str) -> bool:
         """Handle one key press; False when the key is not bound (the display may use it)."""
         bound = self._bindings.get(key_name(name))

@@ -14,7 +14,6 @@ Three kinds of input reach a mapping:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from installation.params.spec import ParamSpec

@@ -83,7 +83,6 @@ class PortLister:
     """Lists MIDI sources (inputs to us) and destinations (outputs from us) of one API."""
 
     def __init__(self, api: MidiApi) -> None:
-        self.api = api
         self._in = self._out = None
         if api.api is not None:
             try:

@@ -54,7 +54,6 @@ class MidiRouter:
             self._table.setdefault((m.settings.midi.kind, m.settings.midi.number), []).append(m)
             if m.settings.fine:
                 self._lsb_of.setdefault(m.settings.midi.number + 32, []).append(m)
-        self.messages = 0
 
     def handle(self, port: str, data: list[int], t: float) -> None:
         """One raw MIDI message from `port` (rtmidi's callback)."""
@@ -63,7 +62,6 @@ class MidiRouter:
         except (ValueError, TypeError):
             self._drops.drop("malformed MIDI message", port)
             return
-        self.messages += 1
         kind = message.type
         if kind in ("clock", "start", "stop", "continue"):
             if self._clock is None:

@@ -70,11 +70,6 @@ class MidiPorts:
         with self._lock:
             return sorted(self._inputs)
 
-    @property
-    def open_outputs(self) -> list[str]:
-        with self._lock:
-            return sorted(self._outputs)
-
     def start(self) -> None:
         if self.api.api is None:
             if self._input_patterns or self._output_patterns:

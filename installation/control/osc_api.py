@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from installation.control.controls import Controls
@@ -41,7 +41,6 @@ class Node:
     access: int = ACCESS_WRITE
     range: tuple[dict[str, Any], ...] = ()  # per argument: {"MIN": .., "MAX": ..} or {"VALS": [..]}
     value: Callable[[dict[str, float]], list[Any]] | None = None  # given Controls.values()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def number(args: tuple, index: int = 0) -> float:

@@ -21,9 +21,6 @@ class SceneBook:
         self.scenes = tuple(scenes)
         self.current: int | None = None
 
-    def __len__(self) -> int:
-        return len(self.scenes)
-
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.scenes]

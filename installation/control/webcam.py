@@ -45,7 +45,6 @@ class Webcam:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webcam", daemon=True)
         self.state = "starting"
-        self.frames = 0
         self.reopened = 0
 
     def start(self) -> None:
@@ -126,5 +125,4 @@ class Webcam:
             if not ok:
                 return
             last_processed = now
-            self.frames += 1
             self._on_features(self._extractor.update(frame))

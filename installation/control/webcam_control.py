@@ -10,7 +10,7 @@ from pathlib import Path
 
 from installation.control.controls import Controls
 from installation.control.mappings import Mapping
-from installation.control.webcam import Webcam, describe_source
+from installation.control.webcam import Webcam
 from installation.control.webcam_features import FeatureExtractor, Features, PresenceSettings
 from installation.show.control_sections import WebcamSettings
 
@@ -41,7 +41,6 @@ class WebcamControl:
         source = resolve_source(settings.source, show_dir)
         self.camera = Webcam(source, FeatureExtractor(presence, faces=settings.faces), self._on_features,
                              max_fps=settings.max_fps)  # fmt: skip
-        self.source_text = describe_source(source)
 
     def start(self) -> None:
         self.camera.start()

@@ -17,8 +17,6 @@ log = logging.getLogger(__name__)
 
 SIZE = (160, 120)  # width, height the features are computed at
 FACE_SIZE = (320, 240)  # Haar cascades need faces of ~24 px or more
-FEATURES = ("motion", "motion_x", "motion_y", "presence", "foreground", "brightness", "hue",
-            "faces", "face_x", "face_y", "face_size")  # fmt: skip
 _CHANGE_LEVEL = 25  # grey levels a pixel must change by to count as motion / foreground
 _HUE_BINS = 18
 

@@ -77,7 +77,7 @@ def private_jack(period: int = 128) -> Iterator[str | None]:
     before = os.environ.get("JACK_DEFAULT_SERVER")
     os.environ["JACK_DEFAULT_SERVER"] = name
     process = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", str(period)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # fmt: skip
     try:
         deadline = time.monotonic() + 10
         while not jack_server_running() and time.monotonic() < deadline and process.poll() is None:
@@ -90,6 +90,17 @@ def private_jack(period: int = 128) -> Iterator[str | None]:
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
             os.environ["JACK_DEFAULT_SERVER"] = before
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to stop it when we die, even by a crash or SIGKILL."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the server is stopped on a normal exit only
 
 
 def latencies(bus, send: Callable[[int], None], samples: int) -> list[float]:

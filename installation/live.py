@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.control.latent import LatentOverride
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
 from installation.engine.show_source import ShowSource
 from installation.errors import UserError
@@ -95,6 +96,7 @@ class LiveShow:
         self.engine: Engine | None = None
         self.on_reload: list[Callable[[Show], None]] = []
         self.note = ""  # the last reload problem, shown on the HUD
+        self.hud_inputs: Callable[[], dict] | None = None  # the control surfaces' debug view
         self._device, self._backend = device, backend
         self._display_fps, self._cuda_graphs = display_fps, cuda_graphs
         self._renderer: Renderer | None = None
@@ -102,6 +104,7 @@ class LiveShow:
         self._error: BaseException | None = None
         self._loader: threading.Thread | None = None
         self._taps: list[Callable] = []
+        self._override: LatentOverride | None = None
         self._lock = threading.Lock()
 
     # -- running ------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ class LiveShow:
     def _load_first(self) -> None:
         try:
             renderer = load_renderer(self.show, self._device, backend=self._backend)
-            source = ShowSource(self.show, renderer.G, self.bus)
+            source = ShowSource(self.show, renderer.G, self.bus, self._override)
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
             self._renderer, self._source = renderer, source
             engine = Engine(renderer.backend, source, self.clock, settings)
@@ -131,6 +134,12 @@ class LiveShow:
             self._taps.append(tap)
             if self.engine is not None:
                 self.engine.add_tap(tap)
+
+    def attach_override(self, override: LatentOverride) -> None:
+        """Let `override` (a z sent by a controller) steer the motion, now and after reloads."""
+        self._override = override
+        if self._source is not None:
+            self._source.override = override
 
     def wait_until_loaded(self, timeout: float | None = None) -> None:
         if self._loader is not None:
@@ -166,8 +175,9 @@ class LiveShow:
         stats = engine.stats if engine is not None and engine.ready.is_set() else None
         full = self._renderer.G.img_resolution if self._renderer else None
         note = self.note or ("" if stats else "loading the model and measuring this machine...")
+        inputs = self.hud_inputs() if self.hud_inputs is not None else None
         return hud_lines(stats, displayed_fps, self.bus.snapshot().values, full_resolution=full,
-                         paused=self.clock.paused, note=note)  # fmt: skip
+                         paused=self.clock.paused, note=note, inputs=inputs)  # fmt: skip
 
     def actions(self) -> dict[str, Callable[[], None]]:
         """What the keyboard's show actions do (see display/keys.py)."""
@@ -194,7 +204,7 @@ class LiveShow:
             renderer = self._renderer
             if renderer_key(show, self._device, backend=self._backend) != renderer.key:
                 renderer = load_renderer(show, self._device, backend=self._backend)
-            source = ShowSource(show, renderer.G, self.bus)
+            source = ShowSource(show, renderer.G, self.bus, self._override)
             costs = None
             if renderer is not self._renderer:
                 costs = self._measure(renderer, source)
@@ -245,10 +255,13 @@ def play(
     record: str | None = None,
     watch: bool = True,
     setup: Callable[[LiveShow, object], None] | None = None,
+    controls: bool = True,
 ) -> None:
     """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
-    before the first frame: the place to start control surfaces and heartbeats. `record`: an
-    mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as on screen."""
+    before the first frame: the place for heartbeats and the like. With `controls`, the show's
+    control surfaces (OSC, MIDI, webcam, keys, autopilot) start once the model is loaded.
+    `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
+    on screen."""
     from installation.display import Presenter, Screen, init_video
     from installation.show.watcher import ShowWatcher
 
@@ -272,16 +285,74 @@ def play(
         recorder = Recorder(VideoFile(record, RECORD_FPS, size), RECORD_FPS, size, mode=display.fit)
         live.add_tap(recorder.offer)
     watcher = ShowWatcher(show, live.reload, on_error=live.report) if watch and show.path.is_file() else None
+    controls = ControlsStarter(live, presenter) if controls else None
     try:
         if setup is not None:
             setup(live, presenter)
         if watcher is not None:
             watcher.start()
+        if controls is not None:
+            controls.start()
         presenter.run(seconds)
     finally:
         if watcher is not None:
             watcher.stop()
+        if controls is not None:
+            controls.stop()
         live.stop()
         screen.close()
         if recorder is not None:
             recorder.close()
+
+
+class ControlsStarter:
+    """Starts a show's control surfaces once its model is loaded (they need its z size), off the
+    display loop, and wires them in: key events, the latent override, hot reloads. A surface
+    that cannot open (a port taken) is reported on the HUD; the show plays on without it."""
+
+    def __init__(self, live: LiveShow, presenter) -> None:
+        self.live, self.presenter = live, presenter
+        self.surfaces = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="controls-start", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        from installation.control.surfaces import ControlSurfaces
+
+        live = self.live
+        live.wait_until_loaded()
+        if live.renderer is None or self._stopped.is_set():
+            return
+        try:
+            surfaces = ControlSurfaces(live.show, live.bus, z_dim=live.renderer.G.z_dim,
+                                       keyframe_now=lambda: live.source.keyframe_index())  # fmt: skip
+            surfaces.start()
+        except UserError as error:
+            live.report(f"control surfaces off: {error}")
+            return
+        live.attach_override(surfaces.latent)
+        self.presenter.key_handlers.append(surfaces.on_key_event)
+        live.on_reload.append(self._reconfigure)
+        live.hud_inputs = surfaces.hud
+        with self._lock:
+            self.surfaces = surfaces
+            stopped = self._stopped.is_set()
+        if stopped:
+            surfaces.stop()
+
+    def _reconfigure(self, show: Show) -> None:
+        try:
+            self.surfaces.reconfigure(show)
+        except UserError as error:
+            self.live.report(f"control surfaces not reconfigured: {error}")
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            surfaces = self.surfaces
+        if surfaces is not None:
+            surfaces.stop()

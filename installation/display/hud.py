@@ -18,8 +18,10 @@ def hud_lines(
     full_resolution: int | None = None,
     paused: bool = False,
     note: str = "",
+    inputs: Mapping[str, object] | None = None,
 ) -> list[str]:
-    """The HUD's text. Latency is the bound a parameter change can take to show (see the engine)."""
+    """The HUD's text. Latency is the bound a parameter change can take to show (see the engine).
+    `inputs`: the control surfaces' state (OSC, MIDI, scene, webcam features), a debug view."""
     if stats is None:
         lines = [f"displayed {displayed_fps:5.1f} fps   starting..."]
     else:
@@ -35,16 +37,18 @@ def hud_lines(
         lines.append("PAUSED")
     if note:
         lines.append(note)
-    shown = list(params.items())[:MAX_PARAMETERS]
-    for i in range(0, len(shown), 4):
-        lines.append("   ".join(f"{name} {_format(value)}" for name, value in shown[i : i + 4]))
+    for items in (list(params.items())[:MAX_PARAMETERS], list((inputs or {}).items())):
+        for i in range(0, len(items), 4):
+            lines.append("   ".join(f"{name} {_format(value)}" for name, value in items[i : i + 4]))
     return lines
 
 
-def _format(value: float | int | bool) -> str:
-    if isinstance(value, bool) or isinstance(value, int):
-        return str(value)
-    return f"{value:.3g}"
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} {_format(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 class Hud:

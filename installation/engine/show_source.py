@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
+from installation.control.latent import LatentOverride
 from installation.engine.latents import Latents
 from installation.motion import LatentSpace, Motion, MotionClock, NoiseLoop, directions_for
 from installation.params.bus import ParameterBus, Snapshot
@@ -18,9 +20,11 @@ class ShowSource:
     frame's time, and evaluates the motion at all its times. Construction maps the keyframes
     (and computes semantic directions) on G: do it off the render loop."""
 
-    def __init__(self, show: Show, G, bus: ParameterBus) -> None:
+    def __init__(self, show: Show, G, bus: ParameterBus, override: LatentOverride | None = None) -> None:
         space = LatentSpace.from_generator(G)
         self.show = show
+        self.override = override  # a z from outside (OSC's /installation/latent), or None
+        self._override_w: tuple[int, np.ndarray | None] = (0, None)  # (count, w) last mapped
         self.motion = Motion(show, space, directions_for(show, G, space))
         self._clock = MotionClock(show.motion, len(self.motion.keyframes))
         self._noise = NoiseLoop.for_generator(G) if show.motion.noise == "loop" else None
@@ -29,8 +33,20 @@ class ShowSource:
         self._defaults = {spec.name: spec.default for spec in show.parameters}
 
     def version(self) -> int:
-        """Parameter writes so far: any write may change the picture from now on."""
-        return sum(self._bus.snapshot().counts.values())
+        """Parameter writes (and latent overrides) so far: any may change the picture from now on."""
+        overrides = self.override.get()[1] if self.override is not None else 0
+        return sum(self._bus.snapshot().counts.values()) + overrides
+
+    def _override(self) -> np.ndarray | None:
+        """The override's w, mapped once per new z (the mapping network is not free)."""
+        if self.override is None:
+            return None
+        z, count = self.override.get()
+        if count != self._override_w[0]:
+            space = self.motion.space
+            w = None if z is None else space.map(np.array(z[None]), space.labels([self.show.model.class_label or 0]))[0]
+            self._override_w = (count, w)
+        return self._override_w[1]
 
     def snapshot(self, t: float) -> Snapshot:
         """The bus at `t`, with this show's defaults for names the bus lacks: on a reload the
@@ -47,7 +63,7 @@ class ShowSource:
 
     def latents(self, times: Sequence[float]) -> Latents:
         snap = self.snapshot(times[0])
-        batch = self.motion.evaluate(snap, self._clock.phases(snap, times))
+        batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override())
         ws = torch.from_numpy(batch.ws).to(self._device)
         spec = batch.noise
         if spec.mode == "loop":

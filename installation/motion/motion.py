@@ -58,11 +58,17 @@ class Motion:
         if motion.path == "keyframes" and motion.interpolation == "slerp" and not has_z.all():
             raise UserError(f"{self.show.path}: interpolation = slerp needs z (or seed) keyframes only")
 
-    def evaluate(self, snapshot: Snapshot, phases: np.ndarray) -> MotionBatch:
-        """ws and noise for frames at motion `phases` [B] (from a MotionClock)."""
+    def evaluate(self, snapshot: Snapshot, phases: np.ndarray, override: np.ndarray | None = None) -> MotionBatch:
+        """ws and noise for frames at motion `phases` [B] (from a MotionClock). `override`: a w
+        [w_dim] sent from outside (OSC's latent) that takes the place of the motion path, blended
+        by the `latent_mix` parameter where the show declares one; mixing, truncation and
+        directions still apply to it."""
         phases = np.atleast_1d(np.asarray(phases, dtype=np.float64))
         motion, space = self.show.motion, self.space
         ws = self._path(snapshot, phases)
+        if override is not None:
+            amount = float(snapshot.get("latent_mix", 1.0))
+            ws = lerp(ws, np.broadcast_to(override, ws.shape), np.full(len(ws), amount))
         amount = float(snapshot["mix_amount"])
         if amount > 0:
             mixed = self._mix(phases)[:, self._mix_layers]

@@ -97,6 +97,7 @@ class LiveShow:
         self.on_reload: list[Callable[[Show], None]] = []
         self.note = ""  # the last reload problem, shown on the HUD
         self.hud_inputs: Callable[[], dict] | None = None  # the control surfaces' debug view
+        self.recall_scene: Callable[..., bool] | None = None  # theirs too (the gallery's playlist)
         self._device, self._backend = device, backend
         self._display_fps, self._cuda_graphs = display_fps, cuda_graphs
         self._renderer: Renderer | None = None
@@ -338,6 +339,7 @@ class ControlsStarter:
         self.presenter.key_handlers.append(surfaces.on_key_event)
         live.on_reload.append(self._reconfigure)
         live.hud_inputs = surfaces.hud
+        live.recall_scene = surfaces.recall_scene
         with self._lock:
             self.surfaces = surfaces
             stopped = self._stopped.is_set()

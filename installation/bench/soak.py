@@ -77,19 +77,24 @@ class _Soak:
     def __init__(self, seconds: float, interval: float) -> None:
         self.seconds, self.interval = seconds, interval
         self.samples: list[dict[str, float]] = []
-        self.sent = 0
+        self.sent = self.refused = 0
         self.first_frame: float | None = None
         self.done = threading.Event()
 
-    def fire(self, address: tuple[str, int]) -> None:
+    def fire(self, live: Any) -> None:
+        """OSC at the show's port, once `play` has started the control surfaces."""
+        while live.hud_inputs is None and not self.done.wait(0.05):
+            pass
+        host, port = live.hud_inputs()["osc"].rsplit(":", 1)
         packets = _messages()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
             due = time.monotonic()
             while not self.done.is_set():
-                out.sendto(packets[self.sent % len(packets)], address)
+                out.sendto(packets[self.sent % len(packets)], (host, int(port)))
                 self.sent += 1
                 due += 1 / OSC_RATE
                 time.sleep(max(0.0, due - time.monotonic()))
+            self.refused = live.hud_inputs()["dropped"]
 
     def watch(self, renderer: Any, presenter: Any, receiver: Any) -> None:
         """Sample until SECONDS after the first frame, then end the show."""
@@ -152,30 +157,24 @@ def run_soak(seconds: float, json_path: str | None = None, interval: float | Non
 
     def setup(live: Any, presenter: Any) -> None:
         renderer.attach(live, presenter)
-        osc = renderer.surfaces.osc.address
-        threading.Thread(target=soak.fire, args=(osc,), name="soak-osc", daemon=True).start()
+        threading.Thread(target=soak.fire, args=(live,), name="soak-osc", daemon=True).start()
         threading.Thread(target=soak.watch, args=(renderer, presenter, receiver), name="soak-watch", daemon=True).start()
 
     try:
         play(show, windowed=True, size=(320, 240), device=show.render.device, setup=setup, watch=False)
     finally:
         soak.done.set()
-        if renderer.surfaces is not None:
-            received, dropped = renderer.surfaces.osc.packets, renderer.surfaces.drops.total()
-            renderer.surfaces.stop()
-        else:
-            received = dropped = 0
     result = {
-        "seconds": seconds, "interval_s": interval, "osc_sent": soak.sent, "osc_received": received,
-        "osc_dropped": dropped, "frames": soak.samples[-1]["frames"] if soak.samples else 0,
-        **summarize(soak.samples, seconds), "samples": soak.samples,
+        "seconds": seconds, "interval_s": interval, "osc_sent": soak.sent, "osc_refused": soak.refused,
+        "frames": soak.samples[-1]["frames"] if soak.samples else 0, **summarize(soak.samples, seconds),
+        "samples": soak.samples,
     }  # fmt: skip
     step = max(1, len(soak.samples) // 12)
     print_table(["t (s)", "RSS (MB)", "threads", "open files", "frames"],
                 [[s["t"], s["rss_mb"], s["threads"], s["fds"], s["frames"]] for s in soak.samples[::step]])  # fmt: skip
     print(f"\nafter {result['warmup_s']} s of warm-up: RSS {result.get('rss_after_warmup_mb')} -> "
           f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, {result['slope_mb_per_hour']} MB/h); "
-          f"OSC sent {soak.sent}, received {received}, refused {dropped}")  # fmt: skip
+          f"OSC sent {soak.sent}, refused {soak.refused}")  # fmt: skip
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2))
         print(f"wrote {json_path}")

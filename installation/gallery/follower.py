@@ -25,7 +25,9 @@ TICK_S = 0.1  # fades move in steps this long at most
 
 class ScheduleFollower:
     """Applies `schedule` to a live show. `step(now)` does one update at local time `now`
-    (tests call it with any time they like); `start()` runs it on a thread with the real time."""
+    (tests call it with any time they like); `start()` runs it on a thread with the real time.
+    `recall(scene)` is True when recalled, False for a scene the show lacks, None while it
+    cannot be done yet (tried again on the next step)."""
 
     def __init__(
         self,
@@ -34,7 +36,7 @@ class ScheduleFollower:
         clock: object,  # the show clock: pause(), resume(), paused
         presenter: object,  # the display loop: its `fps`
         *,
-        recall: Callable[[str], bool] | None = None,
+        recall: Callable[[str], bool | None] | None = None,
         power: ScreenPower | None = None,
         now: Callable[[], dt.datetime] = dt.datetime.now,
     ) -> None:
@@ -54,8 +56,11 @@ class ScheduleFollower:
         elif state.open and self.closed:
             self._open(now)
         if state.scene is not None and state.scene != self._scene and self._recall is not None:
-            self._scene = state.scene  # tried once: a missing scene must not be retried each tick
-            if self._recall(state.scene):
+            recalled = self._recall(state.scene)
+            if recalled is None:  # the control surfaces are not up yet: again next tick
+                return
+            self._scene = state.scene  # once: a missing scene must not be retried each tick
+            if recalled:
                 log.info("playlist: scene %s", state.scene)
             else:
                 log.warning("playlist: no scene %r in this show", state.scene)

@@ -16,13 +16,14 @@ import sys
 import time
 from typing import Any
 
-from installation.errors import UserError
+from installation.errors import CheckpointError, UserError
 from installation.gallery import fallback, heartbeat
 from installation.gallery.problems import SHOWN
 from installation.gallery.feed import GalleryFeed
 from installation.gallery.follower import ScheduleFollower
 from installation.gallery.power import ScreenPower
 from installation.gallery.schedule import Schedule
+from installation.gallery.supervisor import REFUSED
 from installation.show.sections import Show
 from installation.show.watcher import ShowWatcher
 
@@ -63,7 +64,6 @@ class Renderer:
         self.level, self.cuda, self.restarts, self.since = level, cuda, restarts, since
         self.feed: GalleryFeed | None = None
         self.follower: ScheduleFollower | None = None
-        self.surfaces: Any = None
         self._live: Any = None
         self._presenter: Any = None
 
@@ -73,10 +73,8 @@ class Renderer:
         self._live, self._presenter = live, presenter
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
-        self.surfaces = self._start_surfaces(live)
-        recall = self.surfaces.recall_scene if self.surfaces is not None else None
         self.follower = ScheduleFollower(
-            Schedule(live.show.schedule), self.feed, live.clock, presenter, recall=recall, power=ScreenPower()
+            Schedule(live.show.schedule), self.feed, live.clock, presenter, recall=self._recall, power=ScreenPower()
         ).start()
         # Hot reload here rather than in `play`, so that an edited show keeps this level's changes.
         ShowWatcher(live.show, self._reload, on_error=live.report).start()
@@ -88,19 +86,10 @@ class Renderer:
         heartbeat.Pulse(sender, self.feed.frames, paused=self.paused, status=self.status,
                         on_orphaned=presenter.stop).start()  # fmt: skip
 
-    @staticmethod
-    def _start_surfaces(live: Any) -> Any:
-        """OSC, MIDI, webcam: a piece that cannot open them (a port taken, a device gone) still
-        plays, with the problem on the HUD, rather than failing at every restart."""
-        from installation.control.surfaces import ControlSurfaces
-
-        try:
-            surfaces = ControlSurfaces(live.show, live.bus)
-            surfaces.start()
-        except UserError as error:
-            SHOWN.report(f"control surfaces off: {error}")
-            return None
-        return surfaces
+    def _recall(self, scene: str) -> bool | None:
+        """A playlist scene, through the control surfaces once `play` has started them."""
+        recall = self._live.recall_scene
+        return None if recall is None else recall(scene, "schedule")
 
     def _reload(self, show: Show) -> None:
         show, notes = unattended(show, self.level, self.cuda)
@@ -111,11 +100,6 @@ class Renderer:
     def _reloaded(self, show: Show) -> None:
         if self.follower is not None:
             self.follower.schedule = Schedule(show.schedule)
-        if self.surfaces is not None:
-            try:
-                self.surfaces.reconfigure(show)
-            except UserError as error:
-                SHOWN.report(f"control surfaces not reconfigured: {error}")
 
     def paused(self) -> bool:
         """Not presenting new frames on purpose: closed, or paused with the space key."""
@@ -136,7 +120,7 @@ class Renderer:
             "restarts": self.restarts,
             "uptime_s": None if self.since is None else round(time.time() - self.since, 1),
             "closed": bool(self.follower and self.follower.closed),
-            "inputs": self.surfaces.hud() if self.surfaces is not None else {},
+            "inputs": live.hud_inputs() if live.hud_inputs is not None else {},
             "problems": SHOWN.current(),
         }
 
@@ -167,12 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         for note in notes:
             SHOWN.report(note)
         renderer = Renderer(args.level, cuda, args.restarts, args.since)
-        try:
-            play(show, device=show.render.device, setup=renderer.attach, watch=False)
-        finally:
-            if renderer.surfaces is not None:
-                renderer.surfaces.stop()
-    except UserError as error:  # the supervisor reads this line and steps down
+        play(show, device=show.render.device, setup=renderer.attach, watch=False)
+    except CheckpointError as error:  # the supervisor reads this line and steps down at once
+        print(f"error: {error}", file=sys.stderr)
+        return REFUSED
+    except UserError as error:  # e.g. no display yet at boot: an ordinary failure, retried
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -37,8 +37,11 @@ class Notifier:
         try:
             if self._socket is None:
                 self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                self._socket.setblocking(False)  # a manager that stops reading must not stop us
             self._socket.sendto(message, self._address)
             return True
+        except BlockingIOError:  # its queue is full: this ping is lost, the next one may pass
+            return False
         except OSError as error:
             if not self._warned:
                 log.warning("cannot notify systemd at %r: %s", self._address, error)

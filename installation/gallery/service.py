@@ -56,12 +56,12 @@ class Gallery:
         self._playing = self._resolved  # what the running renderer was started with
         show = self._resolved.show
         self._recent = RecentErrors()
+        self._logging = show.logging
         self._file_log = configure(show.logging, self._recent)
         self._notifier = Notifier()
         self.supervisor = Supervisor(self._launch, show.gallery, next_level=self._next_level, notifier=self._notifier)
         self.health: HealthServer | None = None
         self._health_key: tuple | None = None
-        self._stop = threading.Event()
         self._closed_since: float | None = None
 
     # -- what the renderer plays ---------------------------------------------------------------
@@ -100,7 +100,7 @@ class Gallery:
 
     def _watch(self) -> None:
         seen = self._files()
-        while not self._stop.wait(WATCH_SECONDS):
+        while not self.supervisor.stopped.wait(WATCH_SECONDS):
             try:
                 now = self._files()
                 if now != seen:
@@ -138,6 +138,9 @@ class Gallery:
             self.supervisor.restart("closed: trying the full configuration again", level=0)
 
     def _reconfigure_logging(self, show: Show) -> None:
+        if show.logging == self._logging:
+            return
+        self._logging = show.logging
         logging.getLogger().removeHandler(self._file_log)
         self._file_log.close()
         self._file_log = configure(show.logging, self._recent)
@@ -193,7 +196,7 @@ class Gallery:
     # -- running -------------------------------------------------------------------------------
 
     def stop(self) -> None:
-        self._stop.set()
+        """Stop the piece (safe in a signal handler)."""
         self.supervisor.stop()
 
     def run(self) -> int:
@@ -206,7 +209,7 @@ class Gallery:
         try:
             return self.supervisor.run()
         finally:
-            self._stop.set()
+            self.supervisor.stop()  # ends the watcher too
             if self.health is not None:
                 self.health.close()
             self._file_log.close()

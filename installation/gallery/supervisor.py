@@ -35,8 +35,38 @@ POLL_SECONDS = 0.1
 STOP_GRACE_SECONDS = 5.0
 LINE_BYTES = 4096  # a longer line from the child is cut: the relay never holds more than this
 HISTORY = 20  # restarts remembered for the health page
-USER_ERROR = 2  # the CLI's exit code for a configuration it refuses (a hostile or broken model)
+REFUSED = 3  # a renderer's exit code for a configuration it refuses (a hostile or broken model)
 _LEVEL = re.compile(rb"(?:\S+ \S+ )?(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
+
+
+class StopFlag:
+    """A stop request that may come from a signal handler. It takes no lock: a handler runs in
+    the middle of whatever the main thread was doing, and taking a lock that code holds (an
+    Event's, a logger's) would deadlock. Waiters select on a pipe that setting makes readable."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+        try:
+            os.write(self._write, b"!")  # never read: the pipe stays readable for every waiter
+        except BlockingIOError:
+            pass
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def fileno(self) -> int:
+        return self._read
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to `timeout` seconds, less if stopped; whether it is stopped."""
+        if not self._set:
+            select.select([self._read], [], [], timeout)
+        return self._set
 
 
 @dataclass(frozen=True)
@@ -138,7 +168,7 @@ class Supervisor:
         self._notifier = notifier or Notifier(address="")
         self._env = child_environment(dict(os.environ if env is None else env))
         self._policy = RestartPolicy(settings)
-        self._stop = threading.Event()
+        self.stopped = StopFlag()
         self._restart_now: str | None = None
         self._lock = threading.Lock()
         self._child: subprocess.Popen | None = None
@@ -158,7 +188,8 @@ class Supervisor:
     # -- control, from any thread -------------------------------------------------------------
 
     def stop(self) -> None:
-        self._stop.set()
+        """Stop supervising (safe in a signal handler): the renderer is ended, `run` returns."""
+        self.stopped.set()
 
     def restart(self, cause: str, level: int | None = None) -> None:
         """Ask for a restart of the renderer (optionally at another fallback level)."""
@@ -178,12 +209,13 @@ class Supervisor:
 
     def run(self) -> int:
         """Supervise until `stop()`; returns 0."""
-        while not self._stop.is_set():
+        while not self.stopped.is_set():
             ended = self._run_child()
-            if self._stop.is_set():
+            if self.stopped.is_set():
                 break
             self._after_exit(ended)
         self._notifier.stopping()
+        log.info("stopped supervising")
         return 0
 
     def _spawn(self) -> None:
@@ -221,14 +253,14 @@ class Supervisor:
         try:
             while True:
                 ran_for = time.monotonic() - self._child_started
-                if self._stop.is_set():
+                if self.stopped.is_set():
                     self._terminate()
                     return Ended("stopped", ran_for, requested=True)
-                select.select([self._receiver], [], [], POLL_SECONDS)
+                select.select([self._receiver, self.stopped], [], [], POLL_SECONDS)
                 self._take_beats()
                 code = self._child.poll()
                 if code is not None:
-                    return Ended(self._explain(code), ran_for, refused=code == USER_ERROR)
+                    return Ended(self._explain(code), ran_for, refused=code == REFUSED)
                 with self._lock:
                     requested, self._restart_now = self._restart_now, None
                 if requested:
@@ -299,7 +331,7 @@ class Supervisor:
         self._notifier.status(f"restarting: {ended.cause}")
         log.log(logging.INFO if ended.requested else logging.ERROR, "renderer %s after %.1f s; restart #%d in %.1f s",
                 ended.cause, ended.ran_for, self.restart_count, delay)  # fmt: skip
-        self._stop.wait(delay)
+        self.stopped.wait(delay)
 
     def _step_down(self, refused: bool) -> None:
         level = self._next_level(self.level, self.child_status())

@@ -5,7 +5,7 @@ argv: LEVEL [behaviour ...] where a behaviour is
   freeze-after=S  stop presenting frames after S seconds, but keep beating
   silent          never present a frame
   crash-below=L   at fallback level < L, exit with code 4 at once
-  refuse-below=L  at fallback level < L, print a CLI error and exit with code 2 (a refused model)
+  refuse-below=L  at fallback level < L, print an error and exit with code 3 (a refused model)
 """
 
 import sys
@@ -26,7 +26,7 @@ if level < int(options.get("crash-below", 0)):
     sys.exit(4)
 if level < int(options.get("refuse-below", 0)):
     print("error: model.pkl: not a checkpoint", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(3)
 start = time.monotonic()
 while not done.is_set():
     elapsed = time.monotonic() - start

@@ -33,7 +33,7 @@ def test_a_hostile_checkpoint_is_refused_through_the_supervisor(tmp_path) -> Non
     try:
         status = run.showing()
         assert status["model"] == "default" and status["fallback_level"] == 1
-        assert "exited with code 2" in status["recent_restarts"][0]
+        assert "exited with code 3" in status["recent_restarts"][0]
         assert not marker.exists()
     finally:
         run.stop()

@@ -82,14 +82,14 @@ def test_problems_reach_the_hud() -> None:
 MON = dt.date(2026, 6, 1)  # a Monday
 
 
-def follower_for(text: str, screen, recalled: list[str]) -> ScheduleFollower:
+def follower_for(text: str, screen, recalled: list[str], recall=None) -> ScheduleFollower:
     from installation.display.presenter import Presenter
 
     show = parse_show(text, Path("/tmp/show.toml"))
     feed = GalleryFeed(FrameFeed())
     presenter = Presenter(screen, feed, fps=60.0)
-    return ScheduleFollower(Schedule(show.schedule), feed, feed.clock, presenter,
-                            recall=lambda name: recalled.append(name) or name != "missing")  # fmt: skip
+    recall = recall or (lambda name: recalled.append(name) or name != "missing")
+    return ScheduleFollower(Schedule(show.schedule), feed, feed.clock, presenter, recall=recall)
 
 
 def test_closing_pauses_the_clock_and_slows_the_presenter(screen) -> None:
@@ -111,6 +111,15 @@ def test_a_pause_made_by_someone_else_survives_the_opening(screen) -> None:
     f.step(dt.datetime.combine(MON, dt.time(19, 0)))
     f.step(dt.datetime.combine(MON, dt.time(11, 0)) + dt.timedelta(days=7))
     assert f.clock.paused
+
+
+def test_a_scene_that_cannot_be_recalled_yet_is_tried_again(screen) -> None:
+    answers, tried = iter([None, None, True]), []
+    f = follower_for('[schedule]\nplaylist = ["09:00 dawn"]', screen, [],
+                     recall=lambda name: tried.append(name) or next(answers))  # fmt: skip
+    for minute in range(5):
+        f.step(dt.datetime.combine(MON, dt.time(10, minute)))
+    assert tried == ["dawn"] * 3
 
 
 def test_the_playlist_recalls_each_scene_once(screen) -> None:

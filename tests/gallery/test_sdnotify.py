@@ -32,6 +32,15 @@ def test_without_systemd_nothing_is_sent(monkeypatch) -> None:
     assert not notifier.active and not notifier.ready()
 
 
+def test_a_manager_that_stops_reading_never_blocks_us(tmp_path) -> None:
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as manager:
+        manager.bind(path)
+        notifier = Notifier(path)
+        sent = [notifier.watchdog() for _ in range(1000)]  # its queue fills up; we go on
+        assert sent[0] and not sent[-1]
+
+
 def test_a_vanished_manager_is_not_an_error(tmp_path) -> None:
     assert not Notifier(str(tmp_path / "nobody")).watchdog()
 

@@ -21,4 +21,4 @@ def test_short_soak_holds_memory_flat(tmp_path) -> None:
     assert result["frames"] > 0 and result["samples"][-1]["t"] >= SECONDS
     assert result["growth_mb"] < GROWTH_BOUND_MB, result
     assert result["threads"][0] == result["threads"][1] and result["fds"][0] == result["fds"][1]
-    assert result["osc_received"] >= 0.9 * result["osc_sent"] > 0  # the inputs really fired
+    assert result["osc_sent"] > 1000 and result["osc_refused"] > 50  # they arrived: the garbage was refused

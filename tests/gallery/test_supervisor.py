@@ -77,7 +77,7 @@ def test_a_refused_configuration_steps_down_at_once(supervise) -> None:
                                env=child_env()))
     status = wait_for(lambda: playing(sup), 20, "a renderer at level 1")
     assert status["fallback_level"] == 1 and status["restarts"] == 1
-    assert sup.restarts[0].cause == "exited with code 2 (error: model.pkl: not a checkpoint)"
+    assert sup.restarts[0].cause == "exited with code 3 (error: model.pkl: not a checkpoint)"
     assert status["last_recovery_s"] < 5
 
 

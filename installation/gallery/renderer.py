@@ -1,4 +1,4 @@
-"""The renderer process that `run.py gallery` supervises: `python -m installation.gallery.renderer SHOW`.
+"""The renderer process that `run.py gallery` supervises (`python -m installation.gallery SHOW`).
 
 It plays the show the way `run.py play` does, adapted to having nobody there: at the fallback
 level the supervisor asks for, on the CPU at a lower resolution when there is no GPU, without a
@@ -18,16 +18,16 @@ from typing import Any
 
 from installation.errors import CheckpointError, UserError
 from installation.gallery import fallback, heartbeat
-from installation.gallery.problems import SHOWN
 from installation.gallery.feed import GalleryFeed
 from installation.gallery.follower import ScheduleFollower
 from installation.gallery.power import ScreenPower
+from installation.gallery.problems import SHOWN
 from installation.gallery.schedule import Schedule
 from installation.gallery.supervisor import REFUSED
 from installation.show.sections import Show
 from installation.show.watcher import ShowWatcher
 
-log = logging.getLogger("installation.gallery.renderer")
+log = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"  # the supervisor adds the time as it relays
 
@@ -47,7 +47,7 @@ def unattended(show: Show, level: int, cuda: bool) -> tuple[Show, list[str]]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m installation.gallery.renderer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m installation.gallery", description=__doc__)
     parser.add_argument("show")
     parser.add_argument("--level", type=int, default=0, help="fallback level (see installation/gallery/fallback.py)")
     parser.add_argument("--problem", action="append", default=[], help="a problem to list on the HUD")
@@ -159,7 +159,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -47,9 +47,8 @@ def _model_of(show: Show) -> Path | None:
 class Gallery:
     """Supervises the renderer for the show at `path` until SIGTERM / SIGINT (or `stop()`)."""
 
-    def __init__(self, path: Path, *, renderer: list[str] | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = Path(path).expanduser().resolve()
-        self._renderer = renderer or [sys.executable, "-m", "installation.gallery.renderer"]
         self._lock = threading.Lock()
         self._last_good: str | None = None
         self._resolved = self._resolve()
@@ -58,8 +57,7 @@ class Gallery:
         self._recent = RecentErrors()
         self._logging = show.logging
         self._file_log = configure(show.logging, self._recent)
-        self._notifier = Notifier()
-        self.supervisor = Supervisor(self._launch, show.gallery, next_level=self._next_level, notifier=self._notifier)
+        self.supervisor = Supervisor(self._launch, show.gallery, next_level=self._next_level, notifier=Notifier())
         self.health: HealthServer | None = None
         self._health_key: tuple | None = None
         self._closed_since: float | None = None
@@ -83,7 +81,7 @@ class Gallery:
         if level:
             last = self.supervisor.restarts[-1].cause if self.supervisor.restarts else "unknown"
             notes.append(f"the renderer failed ({last}); now running with: {fallback.describe(level)}")
-        args = [*self._renderer, str(resolved.path), "--level", str(level),
+        args = [sys.executable, "-m", "installation.gallery", str(resolved.path), "--level", str(level),
                 "--restarts", str(self.supervisor.restart_count), "--since", str(self.supervisor.started_at)]
         for note in notes:
             args += ["--problem", note]
@@ -189,7 +187,8 @@ class Gallery:
                 "open": state.open, "level": round(state.level, 3), "scene": state.scene,
                 "next_change": upcoming.isoformat(timespec="minutes") if upcoming else None,
             },
-            "problems": list(self._resolved.problems) + list(child.get("problems", [])),
+            # The renderer lists the problems it was started with, and its own.
+            "problems": list(dict.fromkeys([*self._resolved.problems, *child.get("problems", [])])),
             "recent_errors": self._recent.recent(),
         }
 

@@ -1,7 +1,7 @@
 """torch compiled: the exported synthesis graph compiled by Inductor ahead of time (AOTInductor).
 
 Same code generator as `torch.compile` (fused elementwise loops, packed convolutions), but the
-result is a package on disk: compiled once (20-60 s), loaded in well under a second after that,
+result is a package on disk: compiled once (15-60 s), loaded in well under a second after that,
 with no guards to fail and recompile mid-show, and safe to build in a background thread.
 """
 
@@ -33,10 +33,7 @@ class CompiledBackend(GraphBackend):
     name = "torch-compiled"
 
     def _build(self, stop_res: int, batch: int) -> Runner:
-        path = self.cache.path(
-            f"synthesis-{stop_res}px-b{batch}-{self.precision}", ".pt2", kind="aoti", stop_res=stop_res,
-            batch=batch, precision=self.precision,
-        )  # fmt: skip
+        path = self._graph_path(stop_res, batch, ".pt2")
         if not path.exists():
             program = export_program(self.G, stop_res, batch, self.precision, device=self.device)
             partial = path.with_name(f"{path.stem}.partial.pt2")

@@ -14,6 +14,7 @@ import time
 from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 
@@ -70,6 +71,11 @@ class GraphBackend(Backend):
                 if self.precision == "fp32" or bool(torch.isfinite(img).all()):
                     return img
         return self.eager.render(ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain)
+
+    def _graph_path(self, stop_res: int, batch: int, suffix: str) -> Path:
+        """Where this backend keeps its build for one shape (the key covers weights and versions)."""
+        return self.cache.path(f"synthesis-{stop_res}px-b{batch}-{self.precision}", suffix, stop_res=stop_res,
+                               batch=batch, precision=self.precision)  # fmt: skip
 
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
         return self._runner((stop_res or self.G.config.img_resolution, batch), wait=True) is not None

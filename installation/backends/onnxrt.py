@@ -68,10 +68,7 @@ class OnnxRuntimeBackend(GraphBackend):
     def _build(self, stop_res: int, batch: int) -> Runner:
         import onnxruntime
 
-        path = self.cache.path(
-            f"synthesis-{stop_res}px-b{batch}-{self.precision}", ".onnx", kind="onnx", stop_res=stop_res,
-            batch=batch, precision=self.precision,
-        )  # fmt: skip
+        path = self._graph_path(stop_res, batch, ".onnx")
         if not path.exists():
             export_onnx(export_program(self.G, stop_res, batch, self.precision, device=self.device), path)
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())

@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
         models = [(None, lambda: load_model(args.model, device))]
     else:
         models = [(res, lambda res=res: _official(Generator, official_config(res), device)) for res in resolutions]
-    print(f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; "
-          "ratio: time / torch eager fp32 (below 1 is faster); vs NVIDIA: how many times faster than the reference")  # fmt: skip
+    print(f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; ratio: time / torch eager fp32 "
+          "(below 1 is faster); vs NVIDIA: how many times faster than NVIDIA's reference")  # fmt: skip
     results = {"machine": machine_description(device), "thp": os.environ.get("THP_MEM_ALLOC_ENABLE"), "models": []}
     for official_res, build in models:
         G = build()
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         results["models"].append(model)
         print(f"\n{model['name']}: {model['resolution']} px on {device}")
         print_table(
-            ["backend", "precision", "ms/frame", "best ms", "ratio", "vs NVIDIA", "max|diff|/std", "ok", "faults/frame",
-             "build s"],
+            ["backend", "precision", "ms/frame", "best ms", "ratio", "vs NVIDIA", "max|diff|/std", "ok",
+             "faults/frame", "build s"],
             [[r["backend"], r["precision"], f"{r['ms']:.1f}", f"{r['best_ms']:.1f}", f"{r['ratio']:.2f}",
               f"{r['vs_nvidia']:.2f}x" if r.get("vs_nvidia") else "", f"{r['rel_err']:.1e}" if "rel_err" in r else "",
               r.get("ok", ""), r.get("faults", ""), f"{r['build_s']:.0f}" if "build_s" in r else ""]
@@ -151,7 +151,8 @@ def _eager_without_thp(resolution: int, repeats: int) -> dict:
     import torch
 
     env = {**os.environ, "THP_MEM_ALLOC_ENABLE": "0"}
-    code = f"from installation.bench.backends import _child; _child({resolution}, {repeats}, {torch.get_num_threads()})"
+    threads = torch.get_num_threads()
+    code = f"from installation.bench.backends import _child; _child({resolution}, {repeats}, {threads})"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return {"backend": "torch", "precision": "fp32, THP off", **json.loads(out.stdout.strip().splitlines()[-1])}
 

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stop-res", type=int, default=None, help="stop at this block (default: full resolution)")
     parser.add_argument("--batch", type=int, default=1, help="batch size fixed in the graph (default 1)")
     parser.add_argument("--dynamic-batch", action="store_true",
-                        help="batch as a dynamic axis (shared-weight convolutions: slower at high resolutions)")  # fmt: skip
+                        help="batch as a dynamic axis (shared-weight convolutions: slower at high res)")  # fmt: skip
     parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
     parser.add_argument("--uint8", action="store_true", help="output [B, H, W, C] uint8 pixels instead of float")
 
@@ -38,12 +38,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"exporting {cfg.extra.get('description', args.model)}: {stop} px, "
           f"batch {'dynamic' if args.dynamic_batch else args.batch}, {args.precision}")  # fmt: skip
     try:
-        program = export_program(G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch)
+        program = export_program(
+            G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch
+        )
         path = export_onnx(program, args.out)
     except Exception as error:  # the exporter's own message says which operator it could not take
         raise UserError(f"ONNX export failed: {str(error).strip().splitlines()[0]}") from error
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): inputs ws [B, {cfg.num_ws}, {cfg.w_dim}] float32, "
-          f"noise_gain [B] float32; output img {'[B, H, W, C] uint8' if args.uint8 else '[B, C, H, W] float32'}")  # fmt: skip
+    output = "[B, H, W, C] uint8" if args.uint8 else "[B, C, H, W] float32"
+    print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): inputs ws [B, {cfg.num_ws}, {cfg.w_dim}] "
+          f"float32, noise_gain [B] float32; output img {output}")  # fmt: skip
     check(G, path, stop, args.batch + (1 if args.dynamic_batch else 0), args.precision, args.uint8)
     return 0
 
@@ -78,7 +81,8 @@ def check(G, path, stop_res: int, batch: int, precision: str, uint8: bool) -> No
         ok, what = levels <= UINT8_TOLERANCE, f"max |diff| = {levels} levels (tolerance {UINT8_TOLERANCE})"
     else:
         rel = float(np.abs(got - want.numpy()).max() / want.std())
-        ok, what = rel <= TOLERANCES[precision], f"max |diff| / std = {rel:.1e} (tolerance {TOLERANCES[precision]:.0e})"
+        tolerance = TOLERANCES[precision]
+        ok, what = rel <= tolerance, f"max |diff| / std = {rel:.1e} (tolerance {tolerance:.0e})"
     print(f"onnxruntime {precision} vs torch fp32 at batch {batch}: {what}: {'ok' if ok else 'FAILED'}")
     if not ok:
         raise UserError(f"the exported graph does not match torch: {what}")

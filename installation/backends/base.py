@@ -10,9 +10,11 @@ import torch
 class Backend(ABC):
     """Turns a batch of ws into images.
 
-    `render(ws, stop_res, noise_mode, noise_gain)` takes ws [B, num_ws, w_dim] (float32, any
-    device) and returns float32 images [B, C, H, W] on the backend's device, H = W = stop_res
-    (or the model's full resolution). `noise_gain` is a float or a [B] tensor scaling the noise.
+    `render(ws, stop_res, noise_mode, noise_gain, noise)` takes ws [B, num_ws, w_dim] (float32,
+    any device) and returns float32 images [B, C, H, W] on the backend's device, H = W = stop_res
+    (or the model's full resolution). `noise_gain` is a float or a [B] tensor scaling the noise;
+    `noise`, when given, holds per-layer noise fields ({'b64.conv0': [B, 1, H, W], ...}) that
+    replace the constant noise, as the synthesis network's `noise` argument.
     """
 
     name: str = "abstract"
@@ -36,6 +38,7 @@ class Backend(ABC):
         stop_res: int | None = None,
         noise_mode: str = "const",
         noise_gain: torch.Tensor | float = 1.0,
+        noise: dict[str, torch.Tensor] | None = None,
     ) -> torch.Tensor: ...
 
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:

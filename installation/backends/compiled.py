@@ -7,10 +7,12 @@ with no guards to fail and recompile mid-show, and safe to build in a background
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from installation.backends.graph import export_program
-from installation.backends.graph_backend import GraphBackend, Runner
+from installation.backends.graph_backend import GraphBackend, Runner, Shape
 
 
 def unavailable_reason(device: torch.device) -> str | None:
@@ -31,12 +33,15 @@ def unavailable_reason(device: torch.device) -> str | None:
 
 class CompiledBackend(GraphBackend):
     name = "torch-compiled"
+    suffix = ".pt2"
 
-    def _build(self, stop_res: int, batch: int) -> Runner:
-        path = self._graph_path(stop_res, batch, ".pt2")
-        if not path.exists():
-            program = export_program(self.G, stop_res, batch, self.precision, device=self.device)
-            partial = path.with_name(f"{path.stem}.partial.pt2")
-            torch._inductor.aoti_compile_and_package(program, package_path=str(partial))
-            partial.replace(path)
+    @staticmethod
+    def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
+        program = export_program(G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields,
+                                 device=device)  # fmt: skip
+        partial = path.with_name(f"{path.stem}.partial.pt2")
+        torch._inductor.aoti_compile_and_package(program, package_path=str(partial))
+        partial.replace(path)
+
+    def _load(self, shape: Shape, path: Path) -> Runner:
         return torch._inductor.aoti_load_package(str(path))

@@ -3,8 +3,10 @@
 One graph per stop resolution, batch size and precision (NVIDIA-style modulated convolutions
 use the batch as the group count, which ONNX needs fixed; `dynamic_batch` switches to the
 shared-weight formulation instead, which is slower at high resolutions). Noise is the model's
-constant noise times the gain input: a gain of zero is exactly `noise_mode='none'`. Both the
-AOTInductor and the onnxruntime backend start from `export_program`.
+constant noise times the gain input (a gain of zero is exactly `noise_mode='none'`), or, in a
+graph with `noise_fields`, one more input per noisy layer ([B, 1, H, W], in `noise_layers`
+order) that replaces it: the animated noise of a show. Both the AOTInductor and the
+onnxruntime backend start from `export_program`.
 """
 
 from __future__ import annotations
@@ -28,22 +30,39 @@ class SynthesisGraph(nn.Module):
     `uint8` the displayable [B, H, W, C] uint8 pixels (NVIDIA's mapping of [-1, 1])."""
 
     def __init__(self, synthesis: nn.Module, stop_res: int, precision: str, *, uint8: bool = False,
-                 fused: bool | None = None) -> None:  # fmt: skip
+                 fused: bool | None = None, noise_layers: tuple[str, ...] = ()) -> None:  # fmt: skip
         super().__init__()
         self.synthesis = synthesis
         self.stop_res = stop_res
         self.precision = precision
         self.uint8 = uint8
         self.fused = fused
+        self.noise_layers = noise_layers
 
-    def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor) -> torch.Tensor:
+    def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *fields: torch.Tensor) -> torch.Tensor:
         img = self.synthesis(
             ws, noise_mode="const", stop_res=self.stop_res, precision=self.precision, noise_gain=noise_gain,
-            fused=self.fused, guard_nonfinite=False,
+            noise=dict(zip(self.noise_layers, fields)) or None, fused=self.fused, guard_nonfinite=False,
         )  # fmt: skip
         if self.uint8:
             return (img * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
         return img
+
+
+def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
+    """Names of the layers with noise up to `stop_res` ('b4.conv1', 'b8.conv0', ...)."""
+    names = []
+    for res in G.synthesis.block_resolutions:
+        if res > stop_res:
+            break
+        block = getattr(G.synthesis, f"b{res}")
+        names += [f"b{res}.{conv}" for conv in ("conv0", "conv1") if getattr(getattr(block, conv, None), "use_noise", 0)]
+    return tuple(names)
+
+
+def input_names(layers: tuple[str, ...]) -> list[str]:
+    """The graph's input names: ws, noise_gain, then one noise field per layer."""
+    return [*INPUTS, *(f"noise.{name}" for name in layers)]
 
 
 def example_inputs(G: nn.Module, batch: int, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,9 +83,11 @@ def export_program(
     *,
     uint8: bool = False,
     dynamic_batch: bool = False,
+    noise_fields: bool = False,
     device: torch.device | str = "cpu",
 ) -> torch.export.ExportedProgram:
-    """torch.export of the synthesis network up to `stop_res`.
+    """torch.export of the synthesis network up to `stop_res`; with `noise_fields`, taking the
+    noise of every layer in `noise_layers(G, stop_res)` as inputs.
 
     Traces a copy of the network: export swaps a module's tensors while it traces, which must
     not disturb a render running on the original in another thread.
@@ -75,23 +96,28 @@ def export_program(
     synthesis = copy.deepcopy(G.synthesis).to(device)
     # torch.export specialises a size-1 axis, so a dynamic batch is traced at 2
     ws, gain = example_inputs(G, max(batch, 2) if dynamic_batch else batch, device)
-    module = SynthesisGraph(synthesis, stop_res, precision, uint8=uint8, fused=False if dynamic_batch else None)
+    layers = noise_layers(G, stop_res) if noise_fields else ()
+    fields = [torch.randn(ws.shape[0], 1, *synthesis.get_submodule(name).size, device=device) for name in layers]
+    module = SynthesisGraph(synthesis, stop_res, precision, uint8=uint8, fused=False if dynamic_batch else None,
+                            noise_layers=layers)  # fmt: skip
+    inputs = (ws, gain, *fields)
     with torch.no_grad():
-        module(ws, gain)  # fills the folded-weight caches, so export reads them as constants
+        module(*inputs)  # fills the folded-weight caches, so export reads them as constants
         dims = None
         if dynamic_batch:
             b = torch.export.Dim("batch", min=1, max=1024)
-            dims = ({0: b}, {0: b})
-        return torch.export.export(module, (ws, gain), dynamic_shapes=dims, strict=False)
+            dims = tuple({0: b} for _ in inputs)
+        return torch.export.export(module, inputs, dynamic_shapes=dims, strict=False)
 
 
-def export_onnx(program: torch.export.ExportedProgram, path: str | Path) -> Path:
-    """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used)."""
+def export_onnx(program: torch.export.ExportedProgram, path: str | Path, layers: tuple[str, ...] = ()) -> Path:
+    """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used);
+    `layers`: the noise layers whose fields the program takes."""
     _quiet_exporters()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    onnx_program = torch.onnx.export(program, input_names=list(INPUTS), output_names=["img"], dynamo=True,
+    onnx_program = torch.onnx.export(program, input_names=input_names(layers), output_names=["img"], dynamo=True,
                                      verbose=False)  # fmt: skip
     onnx_program.save(str(tmp))
     tmp.replace(path)  # readers never see a half-written graph

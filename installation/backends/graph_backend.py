@@ -1,8 +1,11 @@
-"""What the compiled backends share: one built graph per (stop resolution, batch size), made on
-first use, in a background thread or on the spot, with torch eager covering for what is not built.
+"""What the compiled backends share: one built graph per shape (stop resolution, batch size,
+and whether noise fields come in), made on first use, with torch eager covering for what is not
+built.
 
-A graph that cannot be built or run leaves its shape on torch eager for good, said once in the
-log; random noise always renders eagerly (the graphs carry the constant noise and a gain).
+In the background a build runs in a child process (`build.py`); on the spot (`background=False`,
+`prepare`) in this one. A graph that cannot be built or run leaves its shape on torch eager for
+good, said once in the log; random noise renders eagerly (a graph has the constant noise, or
+takes noise fields).
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
 from installation.backends.base import Backend
+from installation.backends.build import first_line, stopping, write_in_child
 from installation.backends.cache import ModelCache
+from installation.backends.graph import noise_layers
 from installation.backends.torch_eager import TorchEagerBackend
 
 log = logging.getLogger(__name__)
@@ -28,59 +34,104 @@ log = logging.getLogger(__name__)
 # recently used few; an evicted one reloads from the disk cache in under a second.
 MAX_LOADED_GRAPHS = 4
 
-Runner = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (ws, noise_gain [B]) -> images
+Runner = Callable[..., torch.Tensor]  # (ws, noise_gain [B], *noise fields) -> images
+
+
+class Shape(NamedTuple):
+    stop_res: int
+    batch: int
+    noise_fields: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.stop_res} px x {self.batch}{' with noise fields' if self.noise_fields else ''}"
 
 
 class GraphBackend(Backend):
-    """Subclasses say how to build a runner for one shape (`_build`); this class decides when.
+    """Subclasses say how to write a graph file for one shape (`write_graph`, also run in a
+    child process) and how to load it (`_load`); this class decides when and where.
 
-    With `background`, the first render of a new shape starts its build in a worker thread and
-    renders eagerly until it is done, so a live show never stalls on a compile."""
+    With `background`, the first render of a new shape starts its build and renders eagerly
+    until it is done, so a live show never stalls on a compile."""
+
+    suffix = ""  # of the graph files
 
     def __init__(self, G, device, precision: str, *, cache: ModelCache, background: bool = True) -> None:
         super().__init__(G, device, precision)
         self.cache = cache
         self.background = background
         self.eager = TorchEagerBackend(G, device, precision)
-        self._runners: OrderedDict[tuple[int, int], Runner | None] = OrderedDict()  # None: cannot be built
-        self._pending: dict[tuple[int, int], threading.Event] = {}
-        self._queue: queue.Queue[tuple[int, int]] = queue.Queue()
+        self._runners: OrderedDict[Shape, Runner | None] = OrderedDict()  # None: cannot be built
+        self._pending: dict[Shape, threading.Event] = {}
+        self._queue: queue.Queue[Shape] = queue.Queue()
         self._worker: threading.Thread | None = None
 
+    @staticmethod
     @abstractmethod
-    def _build(self, stop_res: int, batch: int) -> Runner: ...
+    def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
+        """Export (and compile) `G`'s graph for `shape` into `path`, written under another name
+        first so that no reader sees half a file."""
 
-    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0) -> torch.Tensor:
-        stop = stop_res or self.G.config.img_resolution
-        key = (stop, ws.shape[0])
+    @abstractmethod
+    def _load(self, shape: Shape, path: Path) -> Runner: ...
+
+    def _build(self, shape: Shape, in_child: bool = False) -> Runner:
+        path = self._graph_path(shape)
+        if not path.exists():
+            if in_child:
+                write_in_child(type(self), self.G, shape, self.precision, self.device, path)
+            else:
+                self.write_graph(self.G, shape, self.precision, str(self.device), path)
+        return self._load(shape, path)
+
+    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
+        batch = ws.shape[0]
+        shape = Shape(stop_res or self.G.config.img_resolution, batch, noise is not None and noise_mode != "none")
+        args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
         runner = None
-        if noise_mode != "random" and stop in self.resolutions:
-            runner = self._runner(key, wait=not self.background)
+        if args is not None and (noise_mode != "random" or shape.noise_fields):
+            runner = self._runner(shape, wait=not self.background)
         if runner is not None:
-            self._touch(key)
-            gain = self._gains(ws.shape[0], 0.0 if noise_mode == "none" else noise_gain)
+            self._touch(shape)
             try:
                 with torch.no_grad():
-                    img = runner(ws.to(self.device, torch.float32).contiguous(), gain)
+                    img = runner(*args)
             except Exception as error:  # a runtime's refusal: this shape renders eagerly from now on
-                log.warning("%s failed to run %d px x %d (%s): torch eager renders it",
-                            self.name, *key, _first_line(error))  # fmt: skip
-                self._runners[key] = None
+                log.warning("%s failed to run %s (%s): torch eager renders it", self.name, shape, first_line(error))
+                self._runners[shape] = None
             else:
                 # Half-precision graphs have no per-block NaN guard; the eager path does.
                 if self.precision == "fp32" or bool(torch.isfinite(img).all()):
                     return img
-        return self.eager.render(ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain)
+        return self.eager.render(ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise)
 
-    def _graph_path(self, stop_res: int, batch: int, suffix: str) -> Path:
+    def _graph_args(self, shape: Shape, ws: torch.Tensor, noise_gain, noise) -> list[torch.Tensor] | None:
+        """The graph's inputs, or None where no graph can serve (a resolution the model cannot
+        stop at, a noise field missing)."""
+        if shape.stop_res not in self.resolutions:
+            return None
+        if isinstance(noise_gain, torch.Tensor):
+            gain = noise_gain.to(self.device, torch.float32).expand(shape.batch).contiguous()
+        else:
+            gain = torch.full((shape.batch,), float(noise_gain), device=self.device)
+        args = [ws.to(self.device, torch.float32).contiguous(), gain]
+        if shape.noise_fields:
+            layers = noise_layers(self.G, shape.stop_res)
+            if any(name not in noise for name in layers):
+                return None
+            sizes = [self.G.synthesis.get_submodule(name).size for name in layers]
+            args += [noise[name].to(self.device, torch.float32).expand(shape.batch, 1, *size).contiguous()
+                     for name, size in zip(layers, sizes)]  # fmt: skip
+        return args
+
+    def _graph_path(self, shape: Shape) -> Path:
         """Where this backend keeps its build for one shape (the key covers weights and versions)."""
-        return self.cache.path(f"synthesis-{stop_res}px-b{batch}-{self.precision}", suffix, stop_res=stop_res,
-                               batch=batch, precision=self.precision)  # fmt: skip
+        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{'-noise' if shape.noise_fields else ''}"
+        return self.cache.path(stem, self.suffix, precision=self.precision, **shape._asdict())
 
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
-        return self._runner((stop_res or self.G.config.img_resolution, batch), wait=True) is not None
+        return self._runner(Shape(stop_res or self.G.config.img_resolution, batch), wait=True) is not None
 
-    def _touch(self, key: tuple[int, int]) -> None:
+    def _touch(self, key: Shape) -> None:
         """Mark `key` as just used and unload the least recently used graphs over the limit.
         Only the rendering thread reorders or deletes; the worker only adds."""
         self._runners.move_to_end(key)
@@ -88,12 +139,7 @@ class GraphBackend(Backend):
         for old in loaded[:-MAX_LOADED_GRAPHS]:
             del self._runners[old]
 
-    def _gains(self, batch: int, noise_gain: torch.Tensor | float) -> torch.Tensor:
-        if isinstance(noise_gain, torch.Tensor):
-            return noise_gain.to(self.device, torch.float32).expand(batch).contiguous()
-        return torch.full((batch,), float(noise_gain), device=self.device)
-
-    def _runner(self, key: tuple[int, int], wait: bool) -> Runner | None:
+    def _runner(self, key: Shape, wait: bool) -> Runner | None:
         # Only this thread adds to `_pending`; the worker keeps a runner before it drops the
         # pending entry, so looking at `_pending` first never misses a finished build.
         event = self._pending.get(key)
@@ -109,7 +155,8 @@ class GraphBackend(Backend):
         self._pending[key] = threading.Event()
         self._queue.put(key)
         if self._worker is None:
-            # A daemon: quitting mid-compile is fine, builds are written under a temporary name.
+            # A daemon: at exit the build's child process is ended; files appear under their names
+            # only when complete.
             self._worker = threading.Thread(target=self._work, name=f"{self.name}-build", daemon=True)
             self._worker.start()
         return None
@@ -117,22 +164,18 @@ class GraphBackend(Backend):
     def _work(self) -> None:
         while True:
             key = self._queue.get()
-            self._build_and_keep(key)
+            self._build_and_keep(key, in_child=True)
             self._pending.pop(key).set()
 
-    def _build_and_keep(self, key: tuple[int, int]) -> None:
+    def _build_and_keep(self, key: Shape, in_child: bool = False) -> None:
         start = time.perf_counter()
         try:
-            runner = self._build(*key)
+            runner = self._build(key, in_child)
         except Exception as error:  # missing exporter, compiler or provider: never a crash
-            log.warning("%s cannot build the %d px x %d graph (%s): torch eager renders it",
-                        self.name, *key, _first_line(error))  # fmt: skip
+            if stopping():
+                return  # the process is exiting and ended the build
+            log.warning("%s cannot build the %s graph (%s): torch eager renders it", self.name, key, first_line(error))
             runner = None
         else:
-            log.info("%s: %d px x %d ready in %.1f s", self.name, *key, time.perf_counter() - start)
+            log.info("%s: %s ready in %.1f s", self.name, key, time.perf_counter() - start)
         self._runners[key] = runner
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"

@@ -8,12 +8,14 @@ No provider has bf16 convolutions, so 'bf16' and 'mixed' (bf16 blocks on a CPU) 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from installation.backends.cache import ModelCache
-from installation.backends.graph import export_onnx, export_program
-from installation.backends.graph_backend import GraphBackend, Runner
+from installation.backends.graph import export_onnx, export_program, input_names, noise_layers
+from installation.backends.graph_backend import GraphBackend, Runner, Shape
 
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -58,6 +60,8 @@ def session_options():
 
 
 class OnnxRuntimeBackend(GraphBackend):
+    suffix = ".onnx"
+
     def __init__(self, G, device, precision: str, *, cache: ModelCache, provider: str,
                  background: bool = True) -> None:  # fmt: skip
         super().__init__(G, device, precision, cache=cache, background=background)
@@ -65,14 +69,18 @@ class OnnxRuntimeBackend(GraphBackend):
         self.providers = [provider] if provider == "cpu" else [provider, "cpu"]
         self.name = f"onnxruntime-{provider}"
 
-    def _build(self, stop_res: int, batch: int) -> Runner:
+    @staticmethod
+    def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
+        program = export_program(G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields,
+                                 device=device)  # fmt: skip
+        export_onnx(program, path, noise_layers(G, shape.stop_res) if shape.noise_fields else ())
+
+    def _load(self, shape: Shape, path: Path) -> Runner:
         import onnxruntime
 
-        path = self._graph_path(stop_res, batch, ".onnx")
-        if not path.exists():
-            export_onnx(export_program(self.G, stop_res, batch, self.precision, device=self.device), path)
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())
-        return _BoundRunner(session, self.device)
+        layers = noise_layers(self.G, shape.stop_res) if shape.noise_fields else ()
+        return _BoundRunner(session, self.device, input_names(layers))
 
     def _provider_list(self) -> list[tuple[str, dict]]:
         device_id = self.device.index or 0
@@ -90,17 +98,18 @@ class OnnxRuntimeBackend(GraphBackend):
 
 
 class _BoundRunner:
-    """Runs a session with its inputs and output bound to torch tensors' memory."""
+    """Runs a session with its inputs (in `names` order) and output bound to torch tensors' memory."""
 
-    def __init__(self, session, device: torch.device) -> None:
+    def __init__(self, session, device: torch.device, names: list[str]) -> None:
         self.session = session
         self.device = device
+        self.names = names
         self.inputs = {i.name for i in session.get_inputs()}  # a model without noise has no gain input
         self.output = session.get_outputs()[0]
 
-    def __call__(self, ws: torch.Tensor, noise_gain: torch.Tensor) -> torch.Tensor:
+    def __call__(self, ws: torch.Tensor, *inputs: torch.Tensor) -> torch.Tensor:
         binding = self.session.io_binding()
-        for name, tensor in (("ws", ws), ("noise_gain", noise_gain)):
+        for name, tensor in zip(self.names, (ws, *inputs)):
             if name in self.inputs:
                 self._bind(binding.bind_input, name, tensor)
         shape = [ws.shape[0], *self.output.shape[1:]]

@@ -10,9 +10,9 @@ from installation.backends.base import Backend
 class TorchEagerBackend(Backend):
     name = "torch"
 
-    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0) -> torch.Tensor:
+    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
         with torch.inference_mode():
             return self.G.synthesis(
                 ws.to(self.device), noise_mode=noise_mode, stop_res=stop_res,
-                precision=self.precision, noise_gain=noise_gain,
+                precision=self.precision, noise_gain=noise_gain, noise=noise,
             )  # fmt: skip

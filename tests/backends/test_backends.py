@@ -63,6 +63,23 @@ def test_onnxruntime_backend_matches_eager_per_batch_and_stop_res(G, cache_dir):
     assert_matches_eager(G, backend, ws, stop_res=8, noise_mode="none")
 
 
+def noise_fields(G, batch: int, stop_res: int) -> dict[str, torch.Tensor]:
+    """A field for every noisy layer up to `stop_res`, as the engine's animated noise gives them."""
+    generator = torch.Generator().manual_seed(7)
+    return {name: torch.randn(batch, 1, *layer.size, generator=generator) for name, layer in
+            G.synthesis.named_modules() if getattr(layer, "use_noise", False) and layer.size[0] <= stop_res}  # fmt: skip
+
+
+def test_onnxruntime_backend_takes_noise_fields(G, cache_dir):
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
+    ws = latents(G, 2)
+    fields = noise_fields(G, 2, 8)
+    assert_matches_eager(G, backend, ws, stop_res=8, noise=fields, noise_gain=torch.tensor([0.5, 3.0]))
+    assert_matches_eager(G, backend, ws, stop_res=8, noise=fields, noise_mode="none")
+    del fields["b8.conv1"]  # an incomplete set renders eagerly, with what there is
+    assert_matches_eager(G, backend, ws, stop_res=8, noise=fields)
+
+
 def test_random_noise_renders_eagerly_without_a_build(G, cache_dir, monkeypatch):
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
     monkeypatch.setattr(type(backend), "_build", lambda *a: pytest.fail("random noise must not build a graph"))
@@ -85,12 +102,12 @@ def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monk
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
     builds = []
     build = type(backend)._build
-    monkeypatch.setattr(type(backend), "_build", lambda self, *key: builds.append(key) or build(self, *key))
+    monkeypatch.setattr(type(backend), "_build", lambda self, shape, *a: builds.append(shape) or build(self, shape, *a))
     monkeypatch.setattr(graph_backend, "MAX_LOADED_GRAPHS", 1)
     ws = latents(G, 1)
     for stop_res in (4, 8, 4):
         assert_matches_eager(G, backend, ws, stop_res=stop_res)
-    assert builds == [(4, 1), (8, 1), (4, 1)]  # the last one from the disk cache
+    assert builds == [(4, 1, False), (8, 1, False), (4, 1, False)]  # the last one from the disk cache
 
 
 def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatch):

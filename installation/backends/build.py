@@ -1,0 +1,87 @@
+"""Building a graph in a separate process, for builds that run while a show plays.
+
+Exporting and compiling take seconds to a minute of Python-heavy work. In a child process at
+low CPU priority they leave the show its cores and this interpreter's lock, and quitting
+mid-build only ends the child (a build thread still inside native code aborts an exit). The
+child is a fresh interpreter (`python -m installation.backends.build JOB`), so it works from
+scripts without a `__main__` guard too.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import torch
+
+_running: set[subprocess.Popen] = set()
+_stopping = threading.Event()  # set at exit: a build that fails from now on was ended by us
+
+
+def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch.device, path: Path) -> None:
+    """`backend.write_graph(G, shape, precision, device, path)` in a child process; its error
+    comes back as a RuntimeError with the child's last line."""
+    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+        job = Path(folder) / "job.pt"
+        state = {name: tensor.detach().cpu() for name, tensor in G.state_dict().items()}
+        torch.save({"backend": (backend.__module__, backend.__qualname__), "config": G.config, "state": state,
+                    "shape": shape, "precision": precision, "device": str(device), "path": str(path)}, job)  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        child = subprocess.Popen([sys.executable, "-m", __name__, str(job)], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        _running.add(child)
+        try:
+            _, errors = child.communicate()
+        finally:
+            _running.discard(child)
+    if child.returncode:
+        lines = [line for line in errors.splitlines() if line.strip()]
+        raise RuntimeError(lines[-1] if lines else f"the build process ended with exit code {child.returncode}")
+
+
+def stopping() -> bool:
+    """Whether this process is exiting (and has ended its builds)."""
+    return _stopping.is_set()
+
+
+@atexit.register
+def _stop_children() -> None:
+    _stopping.set()
+    for child in list(_running):
+        child.kill()
+
+
+def main(job_file: str) -> None:
+    try:
+        os.nice(10)  # the show's renders come first
+    except (AttributeError, OSError):
+        pass
+    job = torch.load(job_file, weights_only=False)  # our own file, written a moment ago
+    from installation.model.generator import Generator
+
+    G = Generator(job["config"])
+    G.load_state_dict(job["state"])
+    module, name = job["backend"]
+    backend = getattr(importlib.import_module(module), name)
+    G = G.requires_grad_(False).eval().to(job["device"])
+    backend.write_graph(G, job["shape"], job["precision"], job["device"], Path(job["path"]))
+
+
+def first_line(error: BaseException) -> str:
+    """An error as one log line: its type and the first line of its message."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1])
+    except Exception as error:  # the last line of stderr is what the parent logs
+        print(first_line(error), file=sys.stderr)
+        sys.exit(1)

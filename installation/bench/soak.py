@@ -33,6 +33,8 @@ name = "soak"
 fullscreen = false
 [render]
 max_resolution = 64
+batch = 1               # one configuration throughout: a new level or batch allocates once,
+frame_budget_ms = 1000  # which would read as growth in a short run
 [motion]
 path = "walk"
 noise = "random"

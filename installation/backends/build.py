@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,26 +21,31 @@ from pathlib import Path
 
 import torch
 
-_running: set[subprocess.Popen] = set()
+_running: dict[subprocess.Popen, tuple[Path, Path]] = {}  # child -> (its job folder, the file it writes)
 _stopping = threading.Event()  # set at exit: a build that fails from now on was ended by us
 
 
 def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch.device, path: Path) -> None:
     """`backend.write_graph(G, shape, precision, device, path)` in a child process; its error
     comes back as a RuntimeError with the child's last line."""
-    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
-        job = Path(folder) / "job.pt"
+    if _stopping.is_set():
+        raise RuntimeError("the process is exiting")
+    folder = Path(tempfile.mkdtemp(prefix="installation-build-"))
+    try:
+        job = folder / "job.pt"
         state = {name: tensor.detach().cpu() for name, tensor in G.state_dict().items()}
         torch.save({"backend": (backend.__module__, backend.__qualname__), "config": G.config, "state": state,
                     "shape": shape, "precision": precision, "device": str(device), "path": str(path)}, job)  # fmt: skip
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         child = subprocess.Popen([sys.executable, "-m", __name__, str(job)], env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
-        _running.add(child)
+        _running[child] = (folder, path)
         try:
             _, errors = child.communicate()
         finally:
-            _running.discard(child)
+            _running.pop(child, None)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     if child.returncode:
         lines = [line for line in errors.splitlines() if line.strip()]
         raise RuntimeError(lines[-1] if lines else f"the build process ended with exit code {child.returncode}")
@@ -52,9 +58,14 @@ def stopping() -> bool:
 
 @atexit.register
 def _stop_children() -> None:
+    """End running builds and remove what they leave: the job (the model's tensors) and the
+    half-written graph. The threads waiting on them die with the process."""
     _stopping.set()
-    for child in list(_running):
+    for child, (folder, path) in list(_running.items()):
         child.kill()
+        child.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+        path.unlink(missing_ok=True)
 
 
 def main(job_file: str) -> None:

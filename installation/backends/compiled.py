@@ -39,9 +39,7 @@ class CompiledBackend(GraphBackend):
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
         program = export_program(G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields,
                                  device=device)  # fmt: skip
-        partial = path.with_name(f"{path.stem}.partial.pt2")
-        torch._inductor.aoti_compile_and_package(program, package_path=str(partial))
-        partial.replace(path)
+        torch._inductor.aoti_compile_and_package(program, package_path=str(path))
 
     def _load(self, shape: Shape, path: Path) -> Runner:
         return torch._inductor.aoti_load_package(str(path))

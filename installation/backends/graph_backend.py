@@ -68,8 +68,7 @@ class GraphBackend(Backend):
     @staticmethod
     @abstractmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        """Export (and compile) `G`'s graph for `shape` into `path`, written under another name
-        first so that no reader sees half a file."""
+        """Export (and compile) `G`'s graph for `shape` into `path`."""
 
     @abstractmethod
     def _load(self, shape: Shape, path: Path) -> Runner: ...
@@ -77,19 +76,21 @@ class GraphBackend(Backend):
     def _build(self, shape: Shape, in_child: bool = False) -> Runner:
         path = self._graph_path(shape)
         if not path.exists():
+            partial = path.with_name(f"{path.stem}.partial{path.suffix}")  # no reader sees half a file
             if in_child:
-                write_in_child(type(self), self.G, shape, self.precision, self.device, path)
+                write_in_child(type(self), self.G, shape, self.precision, self.device, partial)
             else:
-                self.write_graph(self.G, shape, self.precision, str(self.device), path)
+                self.write_graph(self.G, shape, self.precision, str(self.device), partial)
+            partial.replace(path)
         return self._load(shape, path)
 
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
         batch = ws.shape[0]
         shape = Shape(stop_res or self.G.config.img_resolution, batch, noise is not None and noise_mode != "none")
-        args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
-        runner = None
-        if args is not None and (noise_mode != "random" or shape.noise_fields):
-            runner = self._runner(shape, wait=not self.background)
+        args = None
+        if noise_mode != "random" or shape.noise_fields:
+            args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
+        runner = None if args is None else self._runner(shape, wait=not self.background)
         if runner is not None:
             self._touch(shape)
             try:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 renderer_log = logging.getLogger("renderer")
 
 POLL_SECONDS = 0.1
+SILENT_S = 2.0  # beats come four times a second: this long without one, the process itself is stuck
 STOP_GRACE_SECONDS = 5.0
 LINE_BYTES = 4096  # a longer line from the child is cut: the relay never holds more than this
 HISTORY = 20  # restarts remembered for the health page
@@ -103,21 +104,22 @@ def hang_cause(
 ) -> str | None:
     """Why a living renderer counts as hung, or None while it is doing its job.
 
-    It must present a first frame within `start_seconds`; after that, beat (with a frame newer
-    than `hang_seconds`, unless it is paused on purpose) at least every `hang_seconds`. Time spent
-    paused does not count: `resumed_at` is when it last stopped being paused.
+    It must present a first frame within `start_seconds`; after that, beat at least every
+    `hang_seconds` and, unless it is paused on purpose, present a frame newer than that. Time spent
+    paused does not count: `resumed_at` is when it last stopped being paused. The cause says
+    whether the whole process went quiet (stopped, frozen) or only its frames stopped.
     """
     if beat is None or beat.last_frame is None:
         if now - started > settings.start_seconds:
             return f"hang: no first frame within {settings.start_seconds:g} s"
         return None
-    if received_at is not None and now - received_at > settings.hang_seconds:
-        return f"hang: no heartbeat for {now - received_at:.1f} s"
-    if not beat.paused:
-        age = now - max(beat.last_frame, resumed_at)
-        if age > settings.hang_seconds:
-            return f"hang: no frame presented for {age:.1f} s"
-    return None
+    quiet = now - received_at if received_at is not None else 0.0
+    age = now - max(beat.last_frame, resumed_at)
+    if quiet <= settings.hang_seconds and (beat.paused or age <= settings.hang_seconds):
+        return None
+    if quiet > min(SILENT_S, settings.hang_seconds / 2):
+        return f"hang: no heartbeat for {quiet:.1f} s"
+    return f"hang: no frame presented for {age:.1f} s"
 
 
 def _relay(stream: Any, errors: collections.deque[str]) -> None:

@@ -2,10 +2,10 @@
 and whether noise fields come in), made on first use, with torch eager covering for what is not
 built.
 
-In the background a build runs in a child process (`build.py`); on the spot (`background=False`,
-`prepare`) in this one. A graph that cannot be built or run leaves its shape on torch eager for
-good, said once in the log; random noise renders eagerly (a graph has the constant noise, or
-takes noise fields).
+Builds started off the main thread (in the background, or by a loader thread) run in a child
+process (`build.py`); on the main thread in this one. A graph that cannot be built or run
+leaves its shape on torch eager for good, said once in the log; random noise renders eagerly
+(a graph has the constant noise, or takes noise fields).
 """
 
 from __future__ import annotations
@@ -73,11 +73,13 @@ class GraphBackend(Backend):
     @abstractmethod
     def _load(self, shape: Shape, path: Path) -> Runner: ...
 
-    def _build(self, shape: Shape, in_child: bool = False) -> Runner:
+    def _build(self, shape: Shape) -> Runner:
         path = self._graph_path(shape)
         if not path.exists():
             partial = path.with_name(f"{path.stem}.partial{path.suffix}")  # no reader sees half a file
-            if in_child:
+            # Off the main thread (the background worker, a show's model loader) the build runs
+            # in a child process: a thread inside native code when the process exits aborts it.
+            if threading.current_thread() is not threading.main_thread():
                 write_in_child(type(self), self.G, shape, self.precision, self.device, partial)
             else:
                 self.write_graph(self.G, shape, self.precision, str(self.device), partial)
@@ -165,13 +167,13 @@ class GraphBackend(Backend):
     def _work(self) -> None:
         while True:
             key = self._queue.get()
-            self._build_and_keep(key, in_child=True)
+            self._build_and_keep(key)
             self._pending.pop(key).set()
 
-    def _build_and_keep(self, key: Shape, in_child: bool = False) -> None:
+    def _build_and_keep(self, key: Shape) -> None:
         start = time.perf_counter()
         try:
-            runner = self._build(key, in_child)
+            runner = self._build(key)
         except Exception as error:  # missing exporter, compiler or provider: never a crash
             if stopping():
                 return  # the process is exiting and ended the build

@@ -21,10 +21,6 @@ class ScreenPower:
         self._xset = shutil.which("xset") if os.environ.get("DISPLAY") else None
         self._warned = False
 
-    @property
-    def available(self) -> bool:
-        return self._xset is not None
-
     def _run(self, *args: str) -> bool:
         if self._xset is None:
             return False

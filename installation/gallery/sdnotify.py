@@ -60,11 +60,6 @@ class Notifier:
     def stopping(self) -> bool:
         return self.send("STOPPING=1")
 
-    def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
-
 
 def watchdog_interval() -> float | None:
     """Seconds between WATCHDOG=1 pings systemd expects of this process (half its timeout), or None.

@@ -38,10 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from installation.bench.generator import available_precisions, official_config
+    from installation.bench.generator import available_precisions
     from installation.bench.timing import machine_description, print_table
     from installation.errors import UserError
-    from installation.model.generator import Generator
     from installation.model.loading import load_model, pick_device
 
     if args.threads:
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model not in (None, "", "default") and not args.official:
         models = [(None, lambda: load_model(args.model, device))]
     else:
-        models = [(res, lambda res=res: _official(Generator, official_config(res), device)) for res in resolutions]
+        models = [(res, lambda res=res: _official(res, device)) for res in resolutions]
     print(f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; ratio: time / torch eager fp32 "
           "(below 1 is faster); vs NVIDIA: how many times faster than NVIDIA's reference")  # fmt: skip
     results = {"machine": machine_description(device), "thp": os.environ.get("THP_MEM_ALLOC_ENABLE"), "models": []}
@@ -83,11 +82,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _official(Generator, config, device):
+def _official(resolution: int, device):
+    """NVIDIA's official configuration at `resolution` with seeded random weights."""
     import torch
 
+    from installation.bench.generator import official_config
+    from installation.model.generator import Generator
+
     torch.manual_seed(0)
-    return Generator(config).requires_grad_(False).eval().to(device)
+    return Generator(official_config(resolution)).requires_grad_(False).eval().to(device)
 
 
 def compare(G, device, precisions: list[str], repeats: int, official_res: int | None) -> dict:
@@ -158,15 +161,14 @@ def _eager_without_thp(resolution: int, repeats: int) -> dict:
 
 
 def _child(resolution: int, repeats: int, threads: int) -> None:
+    """The THP-off row, printed as JSON (run in a fresh interpreter by `_eager_without_thp`)."""
     import torch
 
     from installation.backends.auto import round_robin
     from installation.backends.graph import example_inputs
-    from installation.bench.generator import official_config
-    from installation.model.generator import Generator
 
     torch.set_num_threads(threads)
-    G = _official(Generator, official_config(resolution), torch.device("cpu"))
+    G = _official(resolution, torch.device("cpu"))
     ws, gain = example_inputs(G, 1)
     with torch.inference_mode():
         G.synthesis(ws)

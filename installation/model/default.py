@@ -12,13 +12,19 @@ generator is stable across versions and platforms), shaped so that it looks good
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from installation.model.config import GeneratorConfig
 from installation.model.generator import Generator
+
+log = logging.getLogger(__name__)
 
 SEED = 20261127
 RESOLUTION = 256
@@ -112,16 +118,45 @@ def _fold_tone_map(G: Generator, rng: np.random.RandomState) -> None:
     G.clear_cache()
 
 
+def _build_state(config: GeneratorConfig) -> dict[str, torch.Tensor]:
+    rng = np.random.RandomState(SEED)
+    G = Generator.from_state_dict(config, _random_state(Generator(config), rng))
+    with torch.no_grad():
+        z = torch.from_numpy(rng.standard_normal((1024, Z_DIM)).astype(np.float32))
+        G.mapping.w_avg.copy_(G.mapping(z)[:, 0].mean(0))
+    _fold_tone_map(G, rng)
+    return {k: v.clone() for k, v in G.state_dict().items()}
+
+
+def _cache_file() -> Path:
+    """Where the built weights are kept: a restart after a crash should not pay for the build
+    (seconds on a busy 2-core machine). The name carries a hash of this file, so any change to
+    how the model is built makes a new one."""
+    from installation.backends.cache import user_cache_root
+
+    key = hashlib.sha1(Path(__file__).read_bytes() + torch.__version__.encode()).hexdigest()[:16]
+    return user_cache_root() / f"default-model-{key}.pt"
+
+
 @functools.lru_cache(maxsize=1)
 def _default_state() -> tuple[GeneratorConfig, dict[str, torch.Tensor]]:
     config = default_config()
-    rng = np.random.RandomState(SEED)
-    G = Generator.from_state_dict(config, _random_state(Generator(config), rng))
-    G.mapping.w_avg.copy_(
-        G.mapping(torch.from_numpy(rng.standard_normal((1024, Z_DIM)).astype(np.float32)))[:, 0].mean(0)
-    )
-    _fold_tone_map(G, rng)
-    return config, {k: v.clone() for k, v in G.state_dict().items()}
+    path = _cache_file()
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        Generator.from_state_dict(config, state)  # a damaged file fails here and is rebuilt
+        return config, state
+    except Exception:  # missing, unreadable or stale: build it again
+        pass
+    state = _build_state(config)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        torch.save(state, partial)
+        partial.replace(path)
+    except OSError as error:  # a read-only home or a full disk only costs the next start time
+        log.warning("could not cache the default model in %s: %s", path.parent, error)
+    return config, state
 
 
 def default_generator(device: torch.device | str = "cpu") -> Generator:

@@ -16,3 +16,23 @@ def test_default_model_is_deterministic_and_fills_the_display_range():
     assert clipped < 0.1, f"{clipped:.1%} of pixels would clip"
     # not a flat picture: every channel uses a good part of the range
     assert (img.std(dim=(0, 2, 3)) > 0.15).all()
+
+
+def test_built_default_model_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
+    from installation.model import default
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    default._default_state.cache_clear()
+    try:
+        built = default.default_generator().state_dict()
+        cached = list((tmp_path / "installation").glob("default-model-*.pt"))
+        assert len(cached) == 1
+        default._default_state.cache_clear()
+        loaded = default.default_generator().state_dict()
+        assert all(torch.equal(built[k], loaded[k]) for k in built)
+        cached[0].write_bytes(b"not a checkpoint")
+        default._default_state.cache_clear()
+        rebuilt = default.default_generator().state_dict()
+        assert all(torch.equal(built[k], rebuilt[k]) for k in built)
+    finally:
+        default._default_state.cache_clear()

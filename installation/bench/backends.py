@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from installation.bench.generator import available_precisions
+    from installation.bench.generator import chosen_precisions
     from installation.bench.timing import machine_description, print_table
     from installation.errors import UserError
     from installation.model.loading import load_model, pick_device
@@ -46,12 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
-    available = available_precisions(device)
-    precisions = args.precisions.split(",") if args.precisions else available
+    precisions = chosen_precisions(device, args.precisions)
     precisions = ["fp32", *(p for p in precisions if p != "fp32")]  # eager fp32 is the baseline
-    unknown = [p for p in precisions if p not in available]
-    if unknown:
-        raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
     try:
         resolutions = [args.official] if args.official else [int(r) for r in args.resolutions.split(",")]
     except ValueError:

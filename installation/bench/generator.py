@@ -37,6 +37,19 @@ def available_precisions(device: torch.device) -> list[str]:
     return ["fp32", "mixed", "bf16"] if "avx512_bf16" in flags or "amx_bf16" in flags else ["fp32"]
 
 
+def chosen_precisions(device: torch.device, text: str | None) -> list[str]:
+    """The precisions a `--precisions a,b` option names (all available ones if None); naming one
+    this hardware lacks is a user error."""
+    from installation.errors import UserError
+
+    available = available_precisions(device)
+    precisions = text.split(",") if text else available
+    unknown = [p for p in precisions if p not in available]
+    if unknown:
+        raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
+    return precisions
+
+
 def _cpu_flags() -> set[str]:
     try:
         with open("/proc/cpuinfo") as f:

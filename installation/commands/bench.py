@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.bench.generator import available_precisions, bench_generator, official_config
+    from installation.bench.generator import bench_generator, chosen_precisions, official_config
     from installation.bench.timing import machine_description, print_table
     from installation.errors import UserError
     from installation.model.generator import Generator
@@ -74,11 +74,7 @@ def run(args: argparse.Namespace) -> int:
         batches = [int(b) for b in args.batches.split(",")]
     except ValueError:
         raise UserError(f"bad --batches {args.batches!r}: use e.g. 1,2,4") from None
-    available = available_precisions(device)
-    precisions = args.precisions.split(",") if args.precisions else available
-    unknown = [p for p in precisions if p not in available]
-    if unknown:
-        raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
+    precisions = chosen_precisions(device, args.precisions)
     model_name = G.config.extra.get("description", args.model)
     print(f"{model_name}: {G.img_resolution} px on {device}, {torch.get_num_threads()} threads")
     result = bench_generator(G, device, precisions, batches, args.repeats)

@@ -1,23 +1,14 @@
 """The control surfaces as `play` starts them: a real OSC client steering a live show."""
 
 import os
-import time
 
 import numpy as np
 import torch
 from pythonosc.udp_client import SimpleUDPClient
 
 from installation.show.loader import load_show
+from tests.control.helpers import eventually
 from tests.sinks.show_files import write_show
-
-
-def eventually(check, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_play_starts_controls_and_osc_latent_steers_the_motion(tmp_path, monkeypatch):
@@ -35,7 +26,7 @@ def test_play_starts_controls_and_osc_latent_steers_the_motion(tmp_path, monkeyp
     controls = ControlsStarter(live, presenter)
     controls.start()
     try:
-        assert eventually(lambda: controls.surfaces is not None or live.error is not None)
+        assert eventually(lambda: controls.surfaces is not None or live.error is not None, timeout=30)
         assert live.error is None
         surfaces, source = controls.surfaces, live.source
         assert surfaces.on_key_event in presenter.key_handlers

@@ -8,18 +8,9 @@ import pytest
 from installation.engine import Engine, EngineSettings, ShowClock
 from installation.model.imaging import to_uint8
 from tests.engine.live_helpers import HandClock, SlerpSource, flat_costs, tiny_backend
+from tests.polling import wait_for
 
 LEVELS = [32, 64]
-
-
-def wait_for(condition, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.005)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture

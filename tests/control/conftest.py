@@ -3,6 +3,7 @@ system (a JACK server on the dummy driver if nothing else) for real MIDI ports."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,3 +54,48 @@ def jack() -> Iterator[MidiApi]:
         if why is None or api.api is None:
             pytest.skip("no MIDI system: no /dev/snd/seq, no JACK server, and no jackd to start (apt-get install jackd2)")
         yield api
+
+
+@pytest.fixture
+def live_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A live show on a tiny checkpoint with its control surfaces started the way `run.py play`
+    starts them (ControlsStarter); headless on SDL's dummy driver where there is no X display.
+    Yields (live, presenter, surfaces)."""
+    from installation.display import Presenter, Screen, init_video
+    from installation.live import ControlsStarter, LiveShow
+    from installation.show.loader import load_show
+    from tests.control.helpers import eventually
+    from tests.sinks.show_files import write_show
+
+    if not os.environ.get("DISPLAY"):
+        monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    extra = """
+[osc]
+port = 0
+query_port = -1
+[midi]
+enabled = false
+[scenes.calm]
+values = { psi = 0.3 }
+[parameters.latent_mix]
+type = "float"
+min = 0.0
+max = 1.0
+default = 1.0
+"""
+    show = load_show(write_show(tmp_path, extra=extra))
+    init_video()
+    live = LiveShow(show, backend="torch").start()
+    screen = Screen(fullscreen=False, size=(160, 120), mode="fit", vsync=False)
+    presenter = Presenter(screen, live, allow_quit=False, actions=live.actions())
+    controls = ControlsStarter(live, presenter)
+    controls.start()
+    try:
+        assert eventually(lambda: controls.surfaces is not None or live.error is not None, timeout=60)
+        assert live.error is None, live.error
+        assert eventually(lambda: live.pair_at(live.clock.now()) is not None or live.error is not None, timeout=60)
+        yield live, presenter, controls.surfaces
+    finally:
+        controls.stop()
+        live.stop()
+        screen.close()

@@ -8,7 +8,6 @@ out of range, frames kept coming, and valid messages still work.
 from __future__ import annotations
 
 import math
-import os
 import random
 import socket
 import struct
@@ -18,11 +17,8 @@ import time
 import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from installation.control.surfaces import ControlSurfaces
-from installation.show.loader import load_show
 from tests.control.helpers import eventually, settled
 from tests.engine.live_helpers import one_torch_thread  # noqa: F401  (autouse: one torch thread)
-from tests.sinks.show_files import write_show
 
 PACKETS = 100_000
 ADDRESSES = ["/installation/param/psi", "/installation/param/psi/raw", "/installation/param/cutoff",
@@ -71,30 +67,6 @@ def garbage(rng: random.Random) -> bytes:
     if kind < 0.74:
         return b"/installation/param/\xff\xfe\x00\x00,f\x00\x00" + struct.pack(">f", 1.0)  # not UTF-8
     return valid  # well-formed but mostly wrong types, counts and values
-
-
-@pytest.fixture
-def live_show(tmp_path, monkeypatch):
-    """The live loop on a tiny checkpoint, on SDL's dummy video driver, with surfaces started."""
-    from installation.display import Presenter, Screen, init_video
-    from installation.live import LiveShow
-
-    if not os.environ.get("DISPLAY"):
-        monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    extra = '[osc]\nport = 0\nquery_port = -1\n[midi]\nenabled = false\n[scenes.calm]\nvalues = { psi = 0.3 }\n'
-    show = load_show(write_show(tmp_path, extra=extra))
-    init_video()
-    live = LiveShow(show, backend="torch").start()
-    screen = Screen(fullscreen=False, size=(160, 120), mode="fit", vsync=False)
-    presenter = Presenter(screen, live, allow_quit=False, actions=live.actions())
-    surfaces = ControlSurfaces(show, live.bus)
-    surfaces.start()
-    presenter.key_handlers.append(surfaces.on_key_event)
-    assert eventually(lambda: live.pair_at(live.clock.now()) is not None or live.error is not None, timeout=60)
-    yield live, presenter, surfaces
-    surfaces.stop()
-    live.stop()
-    screen.close()
 
 
 def test_garbage_never_stops_anything(live_show) -> None:

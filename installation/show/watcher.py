@@ -23,6 +23,8 @@ from installation.show.sections import Show
 log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 2.0  # how long after a file's mtime its size and mtime are not trusted
+STEADY_SECONDS = 0.02  # a changed file must read the same twice this far apart
+EMPTY = hashlib.sha256(b"").digest()
 
 
 class ShowWatcher:
@@ -73,6 +75,12 @@ class ShowWatcher:
         self._stat = stat
         digest = self._digest_of(self.show.path)
         if digest == self._digest or digest is None:  # touched, or mid-replace: wait for content
+            return None
+        # A save that truncates, then writes, leaves an empty file for a moment, and an empty
+        # show is valid (all defaults): only content that holds still is an edit.
+        time.sleep(STEADY_SECONDS)
+        if digest == EMPTY or digest != self._digest_of(self.show.path):
+            self._stat = None  # look again at the next poll
             return None
         self._digest = digest
         try:

@@ -78,3 +78,14 @@ def test_thread(tmp_path):
         assert watcher.show.info.name == "two"
     finally:
         watcher.stop()
+
+
+def test_an_emptied_file_mid_save_is_not_an_edit(tmp_path):
+    path = tmp_path / "live.toml"
+    rewrite(path, SHOW.format(name="one", period=10))
+    changes = []
+    watcher = ShowWatcher(load_show(path), changes.append)
+    rewrite(path, "")  # the moment between an editor's truncate and its write
+    assert watcher.poll() is None and not changes and watcher.show.info.name == "one"
+    rewrite(path, SHOW.format(name="two", period=10))
+    assert watcher.poll() is not None and watcher.show.info.name == "two"

@@ -195,6 +195,10 @@ class SynthesisNetwork(nn.Module):
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
 
 
+def _listed(names: list[str], most: int = 4) -> str:
+    return ", ".join(names[:most]) + (" ..." if len(names) > most else "")
+
+
 def _all_finite(*tensors: torch.Tensor | None) -> bool:
     return all(t is None or bool(torch.isfinite(t).all()) for t in tensors)
 
@@ -220,15 +224,8 @@ class Generator(nn.Module):
         missing = sorted(set(own) - set(given))
         unknown = sorted(set(given) - set(own))
         if missing or unknown:
-            detail = "; ".join(
-                part
-                for part in (
-                    f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}" if missing else "",
-                    f"unexpected {', '.join(unknown[:4])}{' ...' if len(unknown) > 4 else ''}" if unknown else "",
-                )
-                if part
-            )
-            raise CheckpointError(f"generator tensors do not match a StyleGAN2 generator: {detail}")
+            parts = [f"{label} {_listed(names)}" for label, names in (("missing", missing), ("unexpected", unknown)) if names]
+            raise CheckpointError(f"generator tensors do not match a StyleGAN2 generator: {'; '.join(parts)}")
         for key, value in given.items():
             if tuple(value.shape) != tuple(own[key].shape):
                 raise CheckpointError(

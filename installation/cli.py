@@ -27,9 +27,7 @@ def _command_modules() -> dict[str, ModuleType]:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
-    parser = argparse.ArgumentParser(
-        prog="run.py", description="installation: a live StyleGAN2 art engine"
-    )
+    parser = argparse.ArgumentParser(prog="run.py", description="installation: a live StyleGAN2 art engine")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = _command_modules()

@@ -51,8 +51,9 @@ def pick_precision(setting: str, device) -> str:
     return "mixed" if "mixed" in available_precisions(device) else "fp32"
 
 
-def renderer_key(show: Show, device_name: str | None = None, precision: str | None = None,
-                 backend: str = "auto") -> tuple:  # fmt: skip
+def renderer_key(
+    show: Show, device_name: str | None = None, precision: str | None = None, backend: str = "auto"
+) -> tuple:
     """What the renderer for `show` is made of: (model path, device, precision, backend). A
     reloaded show with the same key keeps the running model. Arguments override the show."""
     from installation.model.loading import pick_device
@@ -61,8 +62,9 @@ def renderer_key(show: Show, device_name: str | None = None, precision: str | No
     return (str(show.model.path), device, precision or pick_precision(show.render.precision, device), backend)
 
 
-def load_renderer(show: Show, device_name: str | None = None, precision: str | None = None,
-                  backend: str = "auto") -> Renderer:  # fmt: skip
+def load_renderer(
+    show: Show, device_name: str | None = None, precision: str | None = None, backend: str = "auto"
+) -> Renderer:
     """The show's model on its device, with the backend that runs it ('auto': the fastest here,
     calibrated by the backends package the first time a model is used)."""
     from installation.backends import create_backend
@@ -78,9 +80,13 @@ def load_renderer(show: Show, device_name: str | None = None, precision: str | N
 def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:
     r = show.render
     return EngineSettings(
-        frame_budget_ms=r.frame_budget_ms, batch=None if r.batch == "auto" else int(r.batch),
-        max_resolution=r.max_resolution or None, blend=r.blend, display_fps=display_fps, cuda_graphs=cuda_graphs,
-    )  # fmt: skip
+        frame_budget_ms=r.frame_budget_ms,
+        batch=None if r.batch == "auto" else int(r.batch),
+        max_resolution=r.max_resolution or None,
+        blend=r.blend,
+        display_fps=display_fps,
+        cuda_graphs=cuda_graphs,
+    )
 
 
 class LiveShow:
@@ -88,8 +94,15 @@ class LiveShow:
     engine; until then (and if loading fails: see `error`) there are no frames. It is the
     presenter's `Feed`."""
 
-    def __init__(self, show: Show, *, device: str | None = None, backend: str = "auto",
-                 display_fps: float = 60.0, cuda_graphs: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        show: Show,
+        *,
+        device: str | None = None,
+        backend: str = "auto",
+        display_fps: float = 60.0,
+        cuda_graphs: bool = False,
+    ) -> None:
         self.show = show
         self.clock = ShowClock()
         self.bus = ParameterBus(show.parameters, clock=self.clock.now)  # stamps writes in show time
@@ -177,13 +190,23 @@ class LiveShow:
         full = self._renderer.G.img_resolution if self._renderer else None
         note = self.note or ("" if stats else "loading the model and measuring this machine...")
         inputs = self.hud_inputs() if self.hud_inputs is not None else None
-        return hud_lines(stats, displayed_fps, self.bus.snapshot().values, full_resolution=full,
-                         paused=self.clock.paused, note=note, inputs=inputs)  # fmt: skip
+        return hud_lines(
+            stats,
+            displayed_fps,
+            self.bus.snapshot().values,
+            full_resolution=full,
+            paused=self.clock.paused,
+            note=note,
+            inputs=inputs,
+        )
 
     def actions(self) -> dict[str, Callable[[], None]]:
         """What the keyboard's show actions do (see display/keys.py)."""
-        return {"pause": self.clock.toggle, "previous": lambda: self.step_keyframe(-1),
-                "next": lambda: self.step_keyframe(1)}  # fmt: skip
+        return {
+            "pause": self.clock.toggle,
+            "previous": lambda: self.step_keyframe(-1),
+            "next": lambda: self.step_keyframe(1),
+        }
 
     def step_keyframe(self, delta: int) -> None:
         """Jump to the keyframe `delta` away from the one the motion is at (wrapping around)."""
@@ -234,8 +257,14 @@ class LiveShow:
         with torch.inference_mode():
             sample = source.latents([self.clock.now()])
         levels = allowed_levels(renderer.backend, settings)
-        return measure_costs(timing_twin(renderer.backend), sample, levels, settings.frame_budget_ms,
-                             settings.batch_budget_ms, settings.batch or settings.max_batch)  # fmt: skip
+        return measure_costs(
+            timing_twin(renderer.backend),
+            sample,
+            levels,
+            settings.frame_budget_ms,
+            settings.batch_budget_ms,
+            settings.batch or settings.max_batch,
+        )
 
     def report(self, message: str) -> None:
         """A show edit that could not be applied (ShowWatcher's on_error)."""
@@ -268,11 +297,24 @@ def play(
 
     init_video()  # no screen: say so now, before loading anything
     display = show.display
-    screen = Screen(fullscreen=display.fullscreen and not windowed, display=display.display, size=size,
-                    mode=display.fit, background=display.background, title=show.info.name)  # fmt: skip
+    screen = Screen(
+        fullscreen=display.fullscreen and not windowed,
+        display=display.display,
+        size=size,
+        mode=display.fit,
+        background=display.background,
+        title=show.info.name,
+    )
     live = LiveShow(show, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs).start()
-    presenter = Presenter(screen, live, fps=fps, hud=display.hud, allow_quit=display.allow_quit,
-                          screenshots=Path("screenshots"), actions=live.actions())  # fmt: skip
+    presenter = Presenter(
+        screen,
+        live,
+        fps=fps,
+        hud=display.hud,
+        allow_quit=display.allow_quit,
+        screenshots=Path("screenshots"),
+        actions=live.actions(),
+    )
 
     def follow_display(new: Show) -> None:
         screen.mode, screen.background = new.display.fit, new.display.background
@@ -329,8 +371,12 @@ class ControlsStarter:
         if live.renderer is None or self._stopped.is_set():
             return
         try:
-            surfaces = ControlSurfaces(live.show, live.bus, z_dim=live.renderer.G.z_dim,
-                                       keyframe_now=lambda: live.source.keyframe_index())  # fmt: skip
+            surfaces = ControlSurfaces(
+                live.show,
+                live.bus,
+                z_dim=live.renderer.G.z_dim,
+                keyframe_now=lambda: live.source.keyframe_index(),
+            )
             surfaces.start()
         except UserError as error:
             live.report(f"control surfaces off: {error}")

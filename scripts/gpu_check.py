@@ -65,7 +65,9 @@ class SeedLoop:
         return self.writes
 
     def latents(self, times) -> Latents:
-        f = torch.tensor([(1 - math.cos(2 * math.pi * t / self.period)) / 2 for t in times], device=self.ws.device)
+        f = torch.tensor(
+            [(1 - math.cos(2 * math.pi * t / self.period)) / 2 for t in times], device=self.ws.device
+        )
         return Latents(self.ws[0] + f[:, None, None] * (self.ws[1] - self.ws[0]) + self.offset)
 
 
@@ -130,8 +132,9 @@ def engine_run(G: Generator, device: torch.device, seconds: float, graphs: bool)
     source = SeedLoop(G)
     clock = ShowClock()
     settings = EngineSettings(frame_budget_ms=1000 / 60, cuda_graphs=graphs)
-    engine = Engine(TorchEagerBackend(G, device, "mixed" if device.type == "cuda" else "fp32"), source, clock,
-                    settings).start()  # fmt: skip
+    engine = Engine(
+        TorchEagerBackend(G, device, "mixed" if device.type == "cuda" else "fp32"), source, clock, settings
+    ).start()
     engine.ready.wait(120)
     latencies = []
     try:
@@ -153,9 +156,15 @@ def engine_run(G: Generator, device: torch.device, seconds: float, graphs: bool)
         engine.stop()
     if engine.error is not None:
         raise engine.error
-    return {"rendered_fps": stats.rendered_fps, "level": stats.level, "batch": stats.batch,
-            "render_ms": stats.render_ms, "lead_ms": stats.lead_ms, "latency_ms": latencies,
-            "latency_median_ms": statistics.median(latencies) if latencies else None}  # fmt: skip
+    return {
+        "rendered_fps": stats.rendered_fps,
+        "level": stats.level,
+        "batch": stats.batch,
+        "render_ms": stats.render_ms,
+        "lead_ms": stats.lead_ms,
+        "latency_ms": latencies,
+        "latency_median_ms": statistics.median(latencies) if latencies else None,
+    }
 
 
 def main() -> int:
@@ -167,8 +176,10 @@ def main() -> int:
     parser.add_argument("--models", default="default,official1024", help="default, official256/512/1024")
     args = parser.parse_args()
     if not torch.cuda.is_available() and not args.allow_cpu:
-        print("no CUDA GPU here: this script checks the CUDA path (use --allow-cpu for a smoke test)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "no CUDA GPU here: this script checks the CUDA path (use --allow-cpu for a smoke test)",
+            file=sys.stderr,
+        )
         return 2
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     cuda = device.type == "cuda"
@@ -179,7 +190,12 @@ def main() -> int:
             G = default_generator(device)
         else:
             torch.manual_seed(0)
-            G = Generator(official_config(int(name.removeprefix("official")))).requires_grad_(False).eval().to(device)
+            G = (
+                Generator(official_config(int(name.removeprefix("official"))))
+                .requires_grad_(False)
+                .eval()
+                .to(device)
+            )
         results: dict = {"resolution": G.img_resolution}
         guarded(results, "mixed_vs_fp32", lambda: accuracy(G, device))
         for precision in ("fp32", "mixed"):
@@ -189,8 +205,11 @@ def main() -> int:
         if cuda:
             guarded(results, "graph_vs_eager", lambda: graph_equality(G, device))
         for graphs in (False, True) if cuda else (False,):
-            guarded(results, f"engine_{'graphs' if graphs else 'eager'}",
-                    lambda: engine_run(G, device, args.engine_seconds, graphs))  # fmt: skip
+            guarded(
+                results,
+                f"engine_{'graphs' if graphs else 'eager'}",
+                lambda: engine_run(G, device, args.engine_seconds, graphs),
+            )
         report["models"][name] = results
         del G
         if cuda:

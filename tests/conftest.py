@@ -19,5 +19,7 @@ if str(ROOT) not in sys.path:
 @pytest.fixture
 def shared_fixtures() -> Path:
     if not (SHARED_FIXTURES / "nv_ada_64_redacted.pkl").exists():
-        pytest.skip(f"NVIDIA parity fixture not found at {SHARED_FIXTURES} (only CI and developers have ../shared)")
+        pytest.skip(
+            f"NVIDIA parity fixture not found at {SHARED_FIXTURES} (only CI and developers have ../shared)"
+        )
     return SHARED_FIXTURES

@@ -6,8 +6,12 @@ import time
 from collections.abc import Callable
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 10.0, what: str = "the condition",
-             interval: float = 0.01) -> object:  # fmt: skip
+def wait_for(
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    what: str = "the condition",
+    interval: float = 0.01,
+) -> object:
     """The first truthy value of `condition()`, polled until `timeout`; fails the test after."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

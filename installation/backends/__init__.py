@@ -18,8 +18,15 @@ __all__ = ["BACKENDS", "Backend", "TorchEagerBackend", "available_backends", "cr
 log = logging.getLogger(__name__)
 
 # 'onnxruntime' alone means its best installed provider.
-BACKENDS = ("auto", "torch", "torch-compiled", "onnxruntime", "onnxruntime-cpu", "onnxruntime-cuda",
-            "onnxruntime-tensorrt")  # fmt: skip
+BACKENDS = (
+    "auto",
+    "torch",
+    "torch-compiled",
+    "onnxruntime",
+    "onnxruntime-cpu",
+    "onnxruntime-cuda",
+    "onnxruntime-tensorrt",
+)
 
 
 def create_backend(
@@ -84,7 +91,13 @@ def _make(G, device: torch.device, precision: str, name: str, cache, background:
         provider = name.removeprefix("onnxruntime").removeprefix("-") or None
         reason = onnxrt.unavailable_reason(provider, precision)
         if reason is None:
-            return onnxrt.OnnxRuntimeBackend(G, device, precision, cache=cache, background=background,
-                                             provider=provider or onnxrt.installed_providers()[0])  # fmt: skip
+            return onnxrt.OnnxRuntimeBackend(
+                G,
+                device,
+                precision,
+                cache=cache,
+                background=background,
+                provider=provider or onnxrt.installed_providers()[0],
+            )
     log.warning("backend %s unavailable (%s): using torch eager", name, reason)
     return TorchEagerBackend(G, device, precision)

@@ -29,11 +29,13 @@ Factory = Callable[[str, bool], Backend]  # (name, background) -> backend
 K = TypeVar("K")
 
 
-def choose(G, device: torch.device, precision: str, cache: ModelCache, candidates: list[str],
-           make: Factory) -> Backend:  # fmt: skip
+def choose(
+    G, device: torch.device, precision: str, cache: ModelCache, candidates: list[str], make: Factory
+) -> Backend:
     """The fastest of `candidates` (names `make` understands), from the cache or measured now."""
-    key = cache.key(kind="auto", resolution=G.config.img_resolution, precision=precision,
-                    threads=torch.get_num_threads())  # fmt: skip
+    key = cache.key(
+        kind="auto", resolution=G.config.img_resolution, precision=precision, threads=torch.get_num_threads()
+    )
     path = cache.folder / CHOICES_FILE
     choices = _read(path)
     known = choices.get(key)
@@ -42,8 +44,12 @@ def choose(G, device: torch.device, precision: str, cache: ModelCache, candidate
         return make(known["backend"], True)
     if len(candidates) == 1:
         return make(candidates[0], True)
-    log.info("calibrating backends (%s) for %d px %s: the first time builds and compiles, which takes a while",
-             ", ".join(candidates), G.config.img_resolution, precision)  # fmt: skip
+    log.info(
+        "calibrating backends (%s) for %d px %s: the first time builds and compiles, which takes a while",
+        ", ".join(candidates),
+        G.config.img_resolution,
+        precision,
+    )
     ws, gain = example_inputs(G, 1, device)
     ready: dict[str, Backend] = {}
     for name in candidates:
@@ -57,7 +63,12 @@ def choose(G, device: torch.device, precision: str, cache: ModelCache, candidate
     timings = {name: min(times) for name, times in samples.items()}
     best = min(timings, key=timings.get)
     log.info("backend: %s (%s)", best, _summary(timings))
-    choices[key] = {"backend": best, "ms": timings, "resolution": G.config.img_resolution, "precision": precision}
+    choices[key] = {
+        "backend": best,
+        "ms": timings,
+        "resolution": G.config.img_resolution,
+        "precision": precision,
+    }
     _write(path, choices)
     backend = ready[best]
     if hasattr(backend, "background"):
@@ -65,7 +76,9 @@ def choose(G, device: torch.device, precision: str, cache: ModelCache, candidate
     return backend
 
 
-def round_robin(calls: dict[K, Callable[[], object]], repeats: int, sync: Callable[[], None]) -> dict[K, list[float]]:
+def round_robin(
+    calls: dict[K, Callable[[], object]], repeats: int, sync: Callable[[], None]
+) -> dict[K, list[float]]:
     """Milliseconds of each call, `repeats` times, taking turns: a burst of load from elsewhere
     on a shared host then slows every candidate alike instead of the one it happens to hit."""
     samples: dict[K, list[float]] = {key: [] for key in calls}

@@ -34,11 +34,26 @@ def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch
     try:
         job = folder / "job.pt"
         state = {name: tensor.detach().cpu() for name, tensor in G.state_dict().items()}
-        torch.save({"backend": (backend.__module__, backend.__qualname__), "config": G.config, "state": state,
-                    "shape": shape, "precision": precision, "device": str(device), "path": str(path)}, job)  # fmt: skip
+        torch.save(
+            {
+                "backend": (backend.__module__, backend.__qualname__),
+                "config": G.config,
+                "state": state,
+                "shape": shape,
+                "precision": precision,
+                "device": str(device),
+                "path": str(path),
+            },
+            job,
+        )
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        child = subprocess.Popen([sys.executable, "-m", __name__, str(job)], env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        child = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(job)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         _running[child] = (folder, path)
         try:
             _, errors = child.communicate()
@@ -48,7 +63,9 @@ def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch
         shutil.rmtree(folder, ignore_errors=True)
     if child.returncode:
         lines = [line for line in errors.splitlines() if line.strip()]
-        raise RuntimeError(lines[-1] if lines else f"the build process ended with exit code {child.returncode}")
+        raise RuntimeError(
+            lines[-1] if lines else f"the build process ended with exit code {child.returncode}"
+        )
 
 
 def stopping() -> bool:

@@ -71,10 +71,15 @@ class ModelCache:
         """A short digest of the weights, torch/onnxruntime versions, CPU, device and `parts`."""
         machine = {k: v for k, v in machine_description(self.device).items() if k != "threads"}
         text = json.dumps(
-            {"weights": self.weights, "onnxruntime": onnxruntime_version(), "arch": platform.machine(), **machine,
-             **{k: str(v) for k, v in parts.items()}},
+            {
+                "weights": self.weights,
+                "onnxruntime": onnxruntime_version(),
+                "arch": platform.machine(),
+                **machine,
+                **{k: str(v) for k, v in parts.items()},
+            },
             sort_keys=True,
-        )  # fmt: skip
+        )
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
     def path(self, stem: str, suffix: str, **parts: object) -> Path:

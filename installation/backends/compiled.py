@@ -37,8 +37,9 @@ class CompiledBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = export_program(G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields,
-                                 device=device)  # fmt: skip
+        program = export_program(
+            G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields, device=device
+        )
         torch._inductor.aoti_compile_and_package(program, package_path=str(path))
 
     def _load(self, shape: Shape, path: Path) -> Runner:

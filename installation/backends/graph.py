@@ -29,8 +29,16 @@ class SynthesisGraph(nn.Module):
     """`forward(ws [B, num_ws, w_dim], noise_gain [B]) -> img`: float32 [B, C, H, W], or with
     `uint8` the displayable [B, H, W, C] uint8 pixels (NVIDIA's mapping of [-1, 1])."""
 
-    def __init__(self, synthesis: nn.Module, stop_res: int, precision: str, *, uint8: bool = False,
-                 fused: bool | None = None, noise_layers: tuple[str, ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        synthesis: nn.Module,
+        stop_res: int,
+        precision: str,
+        *,
+        uint8: bool = False,
+        fused: bool | None = None,
+        noise_layers: tuple[str, ...] = (),
+    ) -> None:
         super().__init__()
         self.synthesis = synthesis
         self.stop_res = stop_res
@@ -41,9 +49,15 @@ class SynthesisGraph(nn.Module):
 
     def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *fields: torch.Tensor) -> torch.Tensor:
         img = self.synthesis(
-            ws, noise_mode="const", stop_res=self.stop_res, precision=self.precision, noise_gain=noise_gain,
-            noise=dict(zip(self.noise_layers, fields)) or None, fused=self.fused, guard_nonfinite=False,
-        )  # fmt: skip
+            ws,
+            noise_mode="const",
+            stop_res=self.stop_res,
+            precision=self.precision,
+            noise_gain=noise_gain,
+            noise=dict(zip(self.noise_layers, fields)) or None,
+            fused=self.fused,
+            guard_nonfinite=False,
+        )
         if self.uint8:
             return (img * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
         return img
@@ -56,7 +70,11 @@ def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
         if res > stop_res:
             break
         block = getattr(G.synthesis, f"b{res}")
-        names += [f"b{res}.{conv}" for conv in ("conv0", "conv1") if getattr(getattr(block, conv, None), "use_noise", 0)]
+        names += [
+            f"b{res}.{conv}"
+            for conv in ("conv0", "conv1")
+            if getattr(getattr(block, conv, None), "use_noise", 0)
+        ]
     return tuple(names)
 
 
@@ -65,7 +83,9 @@ def input_names(layers: tuple[str, ...]) -> list[str]:
     return [*INPUTS, *(f"noise.{name}" for name in layers)]
 
 
-def example_inputs(G: nn.Module, batch: int, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def example_inputs(
+    G: nn.Module, batch: int, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """ws from the mapping network (realistic magnitudes for tracing) and unit noise gains."""
     generator = torch.Generator().manual_seed(0)
     z = torch.randn(batch, G.z_dim, generator=generator)
@@ -97,9 +117,17 @@ def export_program(
     # torch.export specialises a size-1 axis, so a dynamic batch is traced at 2
     ws, gain = example_inputs(G, max(batch, 2) if dynamic_batch else batch, device)
     layers = noise_layers(G, stop_res) if noise_fields else ()
-    fields = [torch.randn(ws.shape[0], 1, *synthesis.get_submodule(name).size, device=device) for name in layers]
-    module = SynthesisGraph(synthesis, stop_res, precision, uint8=uint8, fused=False if dynamic_batch else None,
-                            noise_layers=layers)  # fmt: skip
+    fields = [
+        torch.randn(ws.shape[0], 1, *synthesis.get_submodule(name).size, device=device) for name in layers
+    ]
+    module = SynthesisGraph(
+        synthesis,
+        stop_res,
+        precision,
+        uint8=uint8,
+        fused=False if dynamic_batch else None,
+        noise_layers=layers,
+    )
     inputs = (ws, gain, *fields)
     with torch.no_grad():
         module(*inputs)  # fills the folded-weight caches, so export reads them as constants
@@ -110,15 +138,18 @@ def export_program(
         return torch.export.export(module, inputs, dynamic_shapes=dims, strict=False)
 
 
-def export_onnx(program: torch.export.ExportedProgram, path: str | Path, layers: tuple[str, ...] = ()) -> Path:
+def export_onnx(
+    program: torch.export.ExportedProgram, path: str | Path, layers: tuple[str, ...] = ()
+) -> Path:
     """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used);
     `layers`: the noise layers whose fields the program takes."""
     _quiet_exporters()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    onnx_program = torch.onnx.export(program, input_names=input_names(layers), output_names=["img"], dynamo=True,
-                                     verbose=False)  # fmt: skip
+    onnx_program = torch.onnx.export(
+        program, input_names=input_names(layers), output_names=["img"], dynamo=True, verbose=False
+    )
     onnx_program.save(str(tmp))
     tmp.replace(path)  # readers never see a half-written graph
     return path

@@ -88,7 +88,9 @@ class GraphBackend(Backend):
 
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
         batch = ws.shape[0]
-        shape = Shape(stop_res or self.G.config.img_resolution, batch, noise is not None and noise_mode != "none")
+        shape = Shape(
+            stop_res or self.G.config.img_resolution, batch, noise is not None and noise_mode != "none"
+        )
         args = None
         if noise_mode != "random" or shape.noise_fields:
             args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
@@ -99,13 +101,17 @@ class GraphBackend(Backend):
                 with torch.no_grad():
                     img = runner(*args)
             except Exception as error:  # a runtime's refusal: this shape renders eagerly from now on
-                log.warning("%s failed to run %s (%s): torch eager renders it", self.name, shape, first_line(error))
+                log.warning(
+                    "%s failed to run %s (%s): torch eager renders it", self.name, shape, first_line(error)
+                )
                 self._runners[shape] = None
             else:
                 # Half-precision graphs have no per-block NaN guard; the eager path does.
                 if self.precision == "fp32" or bool(torch.isfinite(img).all()):
                     return img
-        return self.eager.render(ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise)
+        return self.eager.render(
+            ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise
+        )
 
     def _graph_args(self, shape: Shape, ws: torch.Tensor, noise_gain, noise) -> list[torch.Tensor] | None:
         """The graph's inputs, or None where no graph can serve (a resolution the model cannot
@@ -122,8 +128,10 @@ class GraphBackend(Backend):
             if any(name not in noise for name in layers):
                 return None
             sizes = [self.G.synthesis.get_submodule(name).size for name in layers]
-            args += [noise[name].to(self.device, torch.float32).expand(shape.batch, 1, *size).contiguous()
-                     for name, size in zip(layers, sizes)]  # fmt: skip
+            args += [
+                noise[name].to(self.device, torch.float32).expand(shape.batch, 1, *size).contiguous()
+                for name, size in zip(layers, sizes)
+            ]
         return args
 
     def _graph_path(self, shape: Shape) -> Path:
@@ -177,7 +185,9 @@ class GraphBackend(Backend):
         except Exception as error:  # missing exporter, compiler or provider: never a crash
             if stopping():
                 return  # the process is exiting and ended the build
-            log.warning("%s cannot build the %s graph (%s): torch eager renders it", self.name, key, first_line(error))
+            log.warning(
+                "%s cannot build the %s graph (%s): torch eager renders it", self.name, key, first_line(error)
+            )
             runner = None
         else:
             log.info("%s: %s ready in %.1f s", self.name, key, time.perf_counter() - start)

@@ -62,8 +62,9 @@ def session_options():
 class OnnxRuntimeBackend(GraphBackend):
     suffix = ".onnx"
 
-    def __init__(self, G, device, precision: str, *, cache: ModelCache, provider: str,
-                 background: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self, G, device, precision: str, *, cache: ModelCache, provider: str, background: bool = True
+    ) -> None:
         super().__init__(G, device, precision, cache=cache, background=background)
         # Behind a GPU provider the CPU one takes any node the GPU lacks.
         self.providers = [provider] if provider == "cpu" else [provider, "cpu"]
@@ -71,8 +72,9 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = export_program(G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields,
-                                 device=device)  # fmt: skip
+        program = export_program(
+            G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields, device=device
+        )
         export_onnx(program, path, noise_layers(G, shape.stop_res) if shape.noise_fields else ())
 
     def _load(self, shape: Shape, path: Path) -> Runner:

@@ -13,6 +13,10 @@ class TorchEagerBackend(Backend):
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
         with torch.inference_mode():
             return self.G.synthesis(
-                ws.to(self.device), noise_mode=noise_mode, stop_res=stop_res,
-                precision=self.precision, noise_gain=noise_gain, noise=noise,
-            )  # fmt: skip
+                ws.to(self.device),
+                noise_mode=noise_mode,
+                stop_res=stop_res,
+                precision=self.precision,
+                noise_gain=noise_gain,
+                noise=noise,
+            )

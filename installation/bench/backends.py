@@ -29,10 +29,16 @@ BASELINE = ("torch", "fp32")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backends", action="store_true",
-                        help="compare every backend and precision per resolution (official configs)")  # fmt: skip
-    parser.add_argument("--resolutions", default="256,512,1024",
-                        help="with --backends: official configurations to time (default 256,512,1024)")  # fmt: skip
+    parser.add_argument(
+        "--backends",
+        action="store_true",
+        help="compare every backend and precision per resolution (official configs)",
+    )
+    parser.add_argument(
+        "--resolutions",
+        default="256,512,1024",
+        help="with --backends: official configurations to time (default 256,512,1024)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,22 +62,49 @@ def run(args: argparse.Namespace) -> int:
         models = [(None, lambda: load_model(args.model, device))]
     else:
         models = [(res, lambda res=res: _official(res, device)) for res in resolutions]
-    print(f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; ratio: time / torch eager fp32 "
-          "(below 1 is faster); vs NVIDIA: how many times faster than NVIDIA's reference")  # fmt: skip
-    results = {"machine": machine_description(device), "thp": os.environ.get("THP_MEM_ALLOC_ENABLE"), "models": []}
+    print(
+        f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; ratio: time / torch eager fp32 "
+        "(below 1 is faster); vs NVIDIA: how many times faster than NVIDIA's reference"
+    )
+    results = {
+        "machine": machine_description(device),
+        "thp": os.environ.get("THP_MEM_ALLOC_ENABLE"),
+        "models": [],
+    }
     for official_res, build in models:
         G = build()
         model = compare(G, device, precisions, args.repeats, official_res)
         results["models"].append(model)
         print(f"\n{model['name']}: {model['resolution']} px on {device}")
         print_table(
-            ["backend", "precision", "ms/frame", "best ms", "ratio", "vs NVIDIA", "max|diff|/std", "ok",
-             "faults/frame", "build s"],
-            [[r["backend"], r["precision"], f"{r['ms']:.1f}", f"{r['best_ms']:.1f}", f"{r['ratio']:.2f}",
-              f"{r['vs_nvidia']:.2f}x" if r.get("vs_nvidia") else "", f"{r['rel_err']:.1e}" if "rel_err" in r else "",
-              r.get("ok", ""), r.get("faults", ""), f"{r['build_s']:.0f}" if "build_s" in r else ""]
-             for r in model["rows"]],
-        )  # fmt: skip
+            [
+                "backend",
+                "precision",
+                "ms/frame",
+                "best ms",
+                "ratio",
+                "vs NVIDIA",
+                "max|diff|/std",
+                "ok",
+                "faults/frame",
+                "build s",
+            ],
+            [
+                [
+                    r["backend"],
+                    r["precision"],
+                    f"{r['ms']:.1f}",
+                    f"{r['best_ms']:.1f}",
+                    f"{r['ratio']:.2f}",
+                    f"{r['vs_nvidia']:.2f}x" if r.get("vs_nvidia") else "",
+                    f"{r['rel_err']:.1e}" if "rel_err" in r else "",
+                    r.get("ok", ""),
+                    r.get("faults", ""),
+                    f"{r['build_s']:.0f}" if "build_s" in r else "",
+                ]
+                for r in model["rows"]
+            ],
+        )
     with open(args.json, "w") as f:
         json.dump(results, f, indent=2)
     print(f"\nwrote {args.json}")
@@ -130,8 +163,12 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
         row["best_ms"] = min(samples[key])
         row["faults"] = faults[key] // len(samples[key])
         err = float((backend.render(ws, noise_gain=gain).float() - reference).abs().max())
-        row.update(max_abs_err=err, rel_err=err / std, tolerance=TOLERANCES[key[1]],
-                   ok=err / std <= TOLERANCES[key[1]])  # fmt: skip
+        row.update(
+            max_abs_err=err,
+            rel_err=err / std,
+            tolerance=TOLERANCES[key[1]],
+            ok=err / std <= TOLERANCES[key[1]],
+        )
     if official_res is not None and device.type == "cpu":
         rows[("torch", "fp32, THP off")] = _eager_without_thp(official_res, repeats)
     base_ms = rows[BASELINE]["ms"]
@@ -141,8 +178,12 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
         if nvidia:
             row["vs_nvidia"] = nvidia / row["ms"]
     name = G.config.extra.get("description", "model")
-    return {"name": name, "resolution": G.config.img_resolution, "nvidia_reference_ms": nvidia,
-            "rows": list(rows.values())}  # fmt: skip
+    return {
+        "name": name,
+        "resolution": G.config.img_resolution,
+        "nvidia_reference_ms": nvidia,
+        "rows": list(rows.values()),
+    }
 
 
 def _eager_without_thp(resolution: int, repeats: int) -> dict:
@@ -153,7 +194,11 @@ def _eager_without_thp(resolution: int, repeats: int) -> dict:
     threads = torch.get_num_threads()
     code = f"from installation.bench.backends import _child; _child({resolution}, {repeats}, {threads})"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return {"backend": "torch", "precision": "fp32, THP off", **json.loads(out.stdout.strip().splitlines()[-1])}
+    return {
+        "backend": "torch",
+        "precision": "fp32, THP off",
+        **json.loads(out.stdout.strip().splitlines()[-1]),
+    }
 
 
 def _child(resolution: int, repeats: int, threads: int) -> None:

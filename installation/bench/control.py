@@ -52,13 +52,26 @@ in_max = 127
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--control", action="store_true",
-                        help="measure the control surfaces: OSC and MIDI latency, the loop's fps under OSC load")  # fmt: skip
-    parser.add_argument("--control-samples", type=int, default=300, help="latency samples per path (default 300)")
-    parser.add_argument("--control-seconds", type=float, default=10.0,
-                        help="seconds per live-loop phase of --control (default 10)")  # fmt: skip
-    parser.add_argument("--control-settle", type=float, default=30.0,
-                        help="seconds the loop plays before --control measures it (graphs compile; default 30)")  # fmt: skip
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="measure the control surfaces: OSC and MIDI latency, the loop's fps under OSC load",
+    )
+    parser.add_argument(
+        "--control-samples", type=int, default=300, help="latency samples per path (default 300)"
+    )
+    parser.add_argument(
+        "--control-seconds",
+        type=float,
+        default=10.0,
+        help="seconds per live-loop phase of --control (default 10)",
+    )
+    parser.add_argument(
+        "--control-settle",
+        type=float,
+        default=30.0,
+        help="seconds the loop plays before --control measures it (graphs compile; default 30)",
+    )
 
 
 @contextlib.contextmanager
@@ -76,8 +89,12 @@ def private_jack(period: int = 128) -> Iterator[str | None]:
     name = f"installation-{os.getpid()}"
     before = os.environ.get("JACK_DEFAULT_SERVER")
     os.environ["JACK_DEFAULT_SERVER"] = name
-    process = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", str(period)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # fmt: skip
+    process = subprocess.Popen(
+        ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", str(period)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
+    )
     try:
         deadline = time.monotonic() + 10
         while not jack_server_running() and time.monotonic() < deadline and process.poll() is None:
@@ -124,7 +141,13 @@ def summary(ms: list[float]) -> dict[str, float]:
         return {}
     ordered = sorted(ms)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"n": len(ms), "median": statistics.median(ms), "p95": pick(0.95), "p99": pick(0.99), "max": ordered[-1]}
+    return {
+        "n": len(ms),
+        "median": statistics.median(ms),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "max": ordered[-1],
+    }
 
 
 def _osc_sender(address: tuple[str, int]) -> Callable[[str, float], None]:
@@ -213,10 +236,12 @@ def _live(args: argparse.Namespace, show_path: Path) -> dict[str, Any]:
                 presenter.run(seconds=0.1)
                 levels[f"{live.engine.stats.level} px x {live.engine.stats.batch}"] += 1
             elapsed, end = time.monotonic() - start, live.engine.stats
-            return {"displayed_fps": (presenter.presented.count - shown) / elapsed,
-                    "rendered_fps": (end.frames - stats.frames) / elapsed,
-                    "discarded_per_s": (end.discarded - stats.discarded) / elapsed,
-                    "level_x_batch": levels.most_common(1)[0][0]}  # fmt: skip
+            return {
+                "displayed_fps": (presenter.presented.count - shown) / elapsed,
+                "rendered_fps": (end.frames - stats.frames) / elapsed,
+                "discarded_per_s": (end.discarded - stats.discarded) / elapsed,
+                "level_x_batch": levels.most_common(1)[0][0],
+            }
 
         # Quiet and loaded phases alternate, so a trend (a graph compiling, another process)
         # weighs on both alike.
@@ -235,9 +260,14 @@ def _live(args: argparse.Namespace, show_path: Path) -> dict[str, Any]:
         screen.close()
     if live.error is not None:
         raise live.error
-    return {"quiet": quiet, "osc_1000_per_s": loaded, "osc_sent": sent, "osc_received": received,
-            "osc_thread_cpu_share": cpu / (2 * args.control_seconds),
-            "osc_to_screen_ms": {**summary(to_screen), "samples": to_screen}}  # fmt: skip
+    return {
+        "quiet": quiet,
+        "osc_1000_per_s": loaded,
+        "osc_sent": sent,
+        "osc_received": received,
+        "osc_thread_cpu_share": cpu / (2 * args.control_seconds),
+        "osc_to_screen_ms": {**summary(to_screen), "samples": to_screen},
+    }
 
 
 def thread_cpu_seconds(native_id: int | None) -> float:
@@ -287,14 +317,24 @@ def run(args: argparse.Namespace) -> int:
         surfaces.start()
         try:
             send = _osc_sender(surfaces.osc.address)
-            osc = summary(latencies(bus, lambda v: send(f"/installation/param/{PROBE}/raw", float(v)), args.control_samples))
+            osc = summary(
+                latencies(
+                    bus, lambda v: send(f"/installation/param/{PROBE}/raw", float(v)), args.control_samples
+                )
+            )
             midi = _midi_latency(surfaces, bus, jack_reason, args.control_samples)
         finally:
             surfaces.stop()
         live = _live(args, show_path)
-    result = {"osc_to_snapshot_ms": osc, "midi_to_snapshot_ms": midi, "live": live,
-              "machine": machine_description(torch.device("cpu") if args.device == "auto" else torch.device(args.device)),
-              "cpus": os.cpu_count()}  # fmt: skip
+    result = {
+        "osc_to_snapshot_ms": osc,
+        "midi_to_snapshot_ms": midi,
+        "live": live,
+        "machine": machine_description(
+            torch.device("cpu") if args.device == "auto" else torch.device(args.device)
+        ),
+        "cpus": os.cpu_count(),
+    }
     _print(result, print_table)
     with open(args.json, "w") as f:
         json.dump(result, f, indent=2)
@@ -309,18 +349,29 @@ def _print(r: dict[str, Any], print_table: Callable) -> None:
         return [name, f"{s['median']:.2f}", f"{s['p95']:.2f}", f"{s['p99']:.2f}", f"{s['max']:.2f}"]
 
     live = r["live"]
-    print_table(["latency (ms)", "median", "p95", "p99", "max"], [
-        row("OSC -> parameter snapshot", r["osc_to_snapshot_ms"]),
-        row(f"MIDI CC -> parameter snapshot ({r['midi_to_snapshot_ms'].get('server') or '-'})", r["midi_to_snapshot_ms"]),
-        row("OSC -> first frame on screen", live["osc_to_screen_ms"]),
-    ])  # fmt: skip
+    print_table(
+        ["latency (ms)", "median", "p95", "p99", "max"],
+        [
+            row("OSC -> parameter snapshot", r["osc_to_snapshot_ms"]),
+            row(
+                f"MIDI CC -> parameter snapshot ({r['midi_to_snapshot_ms'].get('server') or '-'})",
+                r["midi_to_snapshot_ms"],
+            ),
+            row("OSC -> first frame on screen", live["osc_to_screen_ms"]),
+        ],
+    )
     print()
     rows = []
     for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"]), start=1):
-        for key, name in (("displayed_fps", "displayed fps"), ("rendered_fps", "rendered fps"),
-                          ("discarded_per_s", "look-ahead frames retired /s")):  # fmt: skip
+        for key, name in (
+            ("displayed_fps", "displayed fps"),
+            ("rendered_fps", "rendered fps"),
+            ("discarded_per_s", "look-ahead frames retired /s"),
+        ):
             rows.append([f"{name} (round {i})", f"{quiet[key]:.1f}", f"{loaded[key]:.1f}"])
-        rows.append([f"level x batch, most of the time (round {i})", quiet["level_x_batch"], loaded["level_x_batch"]])
+        rows.append(
+            [f"level x batch, most of the time (round {i})", quiet["level_x_batch"], loaded["level_x_batch"]]
+        )
     rows.append(["OSC messages sent / received", "", f"{live['osc_sent']} / {live['osc_received']}"])
     rows.append(["OSC receive thread, share of one core", "", f"{100 * live['osc_thread_cpu_share']:.1f} %"])
     print_table(["live loop", "no OSC", "1,000 OSC messages/s"], rows)

@@ -14,7 +14,14 @@ from installation.model.config import GeneratorConfig
 from installation.model.generator import Generator
 
 # max |fast - fp32| / std(fp32) allowed for each path
-TOLERANCES = {"fp32": 1e-4, "fp32-grouped": 1e-4, "fp32-shared": 1e-4, "mixed": 0.15, "bf16": 0.15, "fp16": 0.05}
+TOLERANCES = {
+    "fp32": 1e-4,
+    "fp32-grouped": 1e-4,
+    "fp32-shared": 1e-4,
+    "mixed": 0.15,
+    "bf16": 0.15,
+    "fp16": 0.05,
+}
 
 
 def official_config(resolution: int) -> GeneratorConfig:
@@ -22,11 +29,21 @@ def official_config(resolution: int) -> GeneratorConfig:
     base = 16384 if resolution <= 256 else 32768
     blocks = [4 * 2**i for i in range(int(np.log2(resolution)) - 1)]
     return GeneratorConfig(
-        z_dim=512, w_dim=512, c_dim=0, img_resolution=resolution, img_channels=3, mapping_layers=8,
-        mapping_features=(512,) * 9, channels={r: min(base // r, 512) for r in blocks},
-        conv_clamp=256.0, num_fp16_res=4,
-        extra={"format": "official config, random weights", "description": f"official {resolution} px config"},
-    )  # fmt: skip
+        z_dim=512,
+        w_dim=512,
+        c_dim=0,
+        img_resolution=resolution,
+        img_channels=3,
+        mapping_layers=8,
+        mapping_features=(512,) * 9,
+        channels={r: min(base // r, 512) for r in blocks},
+        conv_clamp=256.0,
+        num_fp16_res=4,
+        extra={
+            "format": "official config, random weights",
+            "description": f"official {resolution} px config",
+        },
+    )
 
 
 def available_precisions(device: torch.device) -> list[str]:
@@ -46,7 +63,9 @@ def chosen_precisions(device: torch.device, text: str | None) -> list[str]:
     precisions = text.split(",") if text else available
     unknown = [p for p in precisions if p not in available]
     if unknown:
-        raise UserError(f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})")
+        raise UserError(
+            f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})"
+        )
     return precisions
 
 
@@ -78,8 +97,12 @@ def accuracy(G: Generator, ws: torch.Tensor, paths: list[str]) -> dict[str, dict
         for path in paths:
             img = G.synthesis(ws, noise_mode="const", **_synth_kwargs(path)).float()
             err = float((img - ref).abs().max())
-            out[path] = {"max_abs_err": err, "rel_err": err / std, "tolerance": TOLERANCES[path],
-                         "ok": err / std <= TOLERANCES[path]}  # fmt: skip
+            out[path] = {
+                "max_abs_err": err,
+                "rel_err": err / std,
+                "tolerance": TOLERANCES[path],
+                "ok": err / std <= TOLERANCES[path],
+            }
     return out
 
 
@@ -97,17 +120,29 @@ def bench_generator(
             for precision in precisions:
                 synth_ms = median_ms(lambda: G.synthesis(ws, precision=precision), repeats, sync=sync)
                 per_frame = (mapping_ms + synth_ms) / batch
-                results["rows"].append({
-                    "precision": precision, "batch": batch, "ms_per_frame": per_frame,
-                    "fps": 1000 / per_frame, "mapping_ms": mapping_ms, "synthesis_ms": synth_ms,
-                })  # fmt: skip
+                results["rows"].append(
+                    {
+                        "precision": precision,
+                        "batch": batch,
+                        "ms_per_frame": per_frame,
+                        "fps": 1000 / per_frame,
+                        "mapping_ms": mapping_ms,
+                        "synthesis_ms": synth_ms,
+                    }
+                )
         z = torch.from_numpy(rng.standard_normal((1, G.z_dim)).astype(np.float32)).to(device)
         ws = G.mapping(z)
         for precision in precisions:
-            results["blocks"][precision] = {
-                res: median_ms(lambda: G.synthesis(ws, precision=precision, stop_res=res), repeats, sync=sync)
-                for res in G.synthesis.block_resolutions
-            } if G.config.architecture == "skip" else {}  # fmt: skip
+            results["blocks"][precision] = (
+                {
+                    res: median_ms(
+                        lambda: G.synthesis(ws, precision=precision, stop_res=res), repeats, sync=sync
+                    )
+                    for res in G.synthesis.block_resolutions
+                }
+                if G.config.architecture == "skip"
+                else {}
+            )
     paths = [p for p in ["fp32-grouped", "fp32-shared", *precisions] if p != "fp32"]
     z = torch.from_numpy(rng.standard_normal((2, G.z_dim)).astype(np.float32)).to(device)
     with torch.inference_mode():

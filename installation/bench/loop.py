@@ -20,8 +20,12 @@ ALONE_RENDERS = 10  # renders timed for the generator-alone figure
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--loop", metavar="SHOW", default=None,
-                        help="measure the live loop playing SHOW: fps (displayed, rendered, generator) and latency")
+    parser.add_argument(
+        "--loop",
+        metavar="SHOW",
+        default=None,
+        help="measure the live loop playing SHOW: fps (displayed, rendered, generator) and latency",
+    )
     parser.add_argument("--loop-seconds", type=float, default=20.0, help="how long --loop plays (default 20)")
     parser.add_argument("--loop-backend", default="auto", help="render backend for --loop (default auto)")
     parser.add_argument("--loop-fps", type=float, default=60.0, help="screen refreshes per second for --loop")
@@ -53,7 +57,9 @@ class _Probe:
             stats = self.live.engine.stats
             frame_ms = 1000 / max(self.presenter.displayed_fps, 1.0)
             written = time.monotonic()
-            self.live.bus.set("psi", 0.7 + 0.05 * (i % 2), source="bench")  # any write makes a new input version
+            self.live.bus.set(
+                "psi", 0.7 + 0.05 * (i % 2), source="bench"
+            )  # any write makes a new input version
             while not self._stop.is_set():
                 shown = self.presenter.presented
                 if shown.version > before.version and shown.wall >= written:
@@ -71,7 +77,9 @@ def _generator_alone(backend, latents, level: int, batch: int) -> float:
 
     ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
     sync = device_sync(backend.device)
-    ms = median_ms(lambda: backend.render(ws, stop_res=level, noise_mode=latents.noise_mode), ALONE_RENDERS, sync=sync)
+    ms = median_ms(
+        lambda: backend.render(ws, stop_res=level, noise_mode=latents.noise_mode), ALONE_RENDERS, sync=sync
+    )
     return ms / batch
 
 
@@ -85,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     show = load_show(args.loop)
     init_video()
-    screen = Screen(fullscreen=False, size=(1280, 720), mode=show.display.fit, background=show.display.background)
+    screen = Screen(
+        fullscreen=False, size=(1280, 720), mode=show.display.fit, background=show.display.background
+    )
     device = None if args.device == "auto" else args.device
     live = LiveShow(show, device=device, backend=args.loop_backend, display_fps=args.loop_fps).start()
     presenter = Presenter(screen, live, fps=args.loop_fps, allow_quit=True)
@@ -158,18 +168,26 @@ def _sample(live, levels: Counter, batches: Counter, done: threading.Event) -> N
 
 def _print(r: dict, print_table) -> None:
     lat = r["latency_ms"]
-    print(f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), batch {r['batch']}, "
-          f"{r['threads']} threads")  # fmt: skip
+    print(
+        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), batch {r['batch']}, "
+        f"{r['threads']} threads"
+    )
     rows = [
         ["displayed fps", f"{r['displayed_fps']:.1f}"],
         ["rendered fps", f"{r['rendered_fps']:.1f}"],
         ["generator-alone fps (same level, batch)", f"{r['generator_alone_fps']:.1f}"],
-        ["generator ms per frame, in the loop / alone",
-         f"{r['generator_ms_per_frame_in_loop']:.1f} / {r['generator_ms_per_frame_alone']:.1f}"],
+        [
+            "generator ms per frame, in the loop / alone",
+            f"{r['generator_ms_per_frame_in_loop']:.1f} / {r['generator_ms_per_frame_alone']:.1f}",
+        ],
         ["loop overhead (latents, conversion) / generator", f"{100 * r['loop_overhead']:.1f} %"],
-        ["latency write -> screen, median / max ms",
-         f"{statistics.median(lat):.0f} / {max(lat):.0f}" if lat else "not measured"],
-        ["latency bound (batch + lead + frame), median ms",
-         f"{statistics.median(r['latency_bound_ms']):.0f}" if lat else ""],
-    ]  # fmt: skip
+        [
+            "latency write -> screen, median / max ms",
+            f"{statistics.median(lat):.0f} / {max(lat):.0f}" if lat else "not measured",
+        ],
+        [
+            "latency bound (batch + lead + frame), median ms",
+            f"{statistics.median(r['latency_bound_ms']):.0f}" if lat else "",
+        ],
+    ]
     print_table(["measure", "value"], rows)

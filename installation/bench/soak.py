@@ -106,10 +106,15 @@ class _Soak:
         while not self.done.is_set():
             receiver.drain()
             now = time.monotonic()
-            self.samples.append({
-                "t": round(now - start, 2), "rss_mb": round(rss_mb(), 2), "threads": threading.active_count(),
-                "fds": len(os.listdir("/proc/self/fd")), "frames": renderer.feed.frames()[0],
-            })  # fmt: skip
+            self.samples.append(
+                {
+                    "t": round(now - start, 2),
+                    "rss_mb": round(rss_mb(), 2),
+                    "threads": threading.active_count(),
+                    "fds": len(os.listdir("/proc/self/fd")),
+                    "frames": renderer.feed.frames()[0],
+                }
+            )
             if now - start >= self.seconds:
                 break
             self.done.wait(min(self.interval, start + self.seconds - now))
@@ -160,23 +165,33 @@ def run_soak(seconds: float, json_path: str | None = None, interval: float | Non
     def setup(live: Any, presenter: Any) -> None:
         renderer.attach(live, presenter)
         threading.Thread(target=soak.fire, args=(live,), name="soak-osc", daemon=True).start()
-        threading.Thread(target=soak.watch, args=(renderer, presenter, receiver), name="soak-watch", daemon=True).start()
+        threading.Thread(
+            target=soak.watch, args=(renderer, presenter, receiver), name="soak-watch", daemon=True
+        ).start()
 
     try:
         play(show, windowed=True, size=(320, 240), device=show.render.device, setup=setup, watch=False)
     finally:
         soak.done.set()
     result = {
-        "seconds": seconds, "interval_s": interval, "osc_sent": soak.sent, "osc_refused": soak.refused,
-        "frames": soak.samples[-1]["frames"] if soak.samples else 0, **summarize(soak.samples, seconds),
+        "seconds": seconds,
+        "interval_s": interval,
+        "osc_sent": soak.sent,
+        "osc_refused": soak.refused,
+        "frames": soak.samples[-1]["frames"] if soak.samples else 0,
+        **summarize(soak.samples, seconds),
         "samples": soak.samples,
-    }  # fmt: skip
+    }
     step = max(1, len(soak.samples) // 12)
-    print_table(["t (s)", "RSS (MB)", "threads", "open files", "frames"],
-                [[s["t"], s["rss_mb"], s["threads"], s["fds"], s["frames"]] for s in soak.samples[::step]])  # fmt: skip
-    print(f"\nafter {result['warmup_s']} s of warm-up: RSS {result.get('rss_after_warmup_mb')} -> "
-          f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, {result['slope_mb_per_hour']} MB/h); "
-          f"OSC sent {soak.sent}, refused {soak.refused}")  # fmt: skip
+    print_table(
+        ["t (s)", "RSS (MB)", "threads", "open files", "frames"],
+        [[s["t"], s["rss_mb"], s["threads"], s["fds"], s["frames"]] for s in soak.samples[::step]],
+    )
+    print(
+        f"\nafter {result['warmup_s']} s of warm-up: RSS {result.get('rss_after_warmup_mb')} -> "
+        f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, {result['slope_mb_per_hour']} MB/h); "
+        f"OSC sent {soak.sent}, refused {soak.refused}"
+    )
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2))
         print(f"wrote {json_path}")

@@ -10,7 +10,9 @@ from typing import Callable
 import torch
 
 
-def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1, sync: Callable[[], None] | None = None) -> float:
+def median_ms(
+    fn: Callable[[], object], repeats: int, warmup: int = 1, sync: Callable[[], None] | None = None
+) -> float:
     """Median wall time of `fn` in milliseconds after `warmup` untimed calls."""
     sync = sync or (lambda: None)
     for _ in range(warmup):

@@ -54,7 +54,9 @@ def _convert(obj: Any, kind: str) -> Checkpoint:
 def _summary(obj: Any) -> str:
     if isinstance(obj, dict):
         keys = [str(k) for k in list(obj)[:6]]
-        return f"a dict with keys {', '.join(keys)}{' ...' if len(obj) > 6 else ''}" if keys else "an empty dict"
+        return (
+            f"a dict with keys {', '.join(keys)}{' ...' if len(obj) > 6 else ''}" if keys else "an empty dict"
+        )
     return f"a {type(obj).__name__}"
 
 

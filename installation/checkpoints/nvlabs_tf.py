@@ -134,7 +134,9 @@ def _conv_weight(value: Any, flip: bool = False) -> np.ndarray:
     return value.transpose(3, 2, 0, 1)
 
 
-def _modulated(tf: dict, out: dict, scope: str, layer: str, noise: int | None = None, flip: bool = False) -> None:
+def _modulated(
+    tf: dict, out: dict, scope: str, layer: str, noise: int | None = None, flip: bool = False
+) -> None:
     out[f"{layer}.weight"] = _conv_weight(tf.pop(f"{scope}/weight"), flip)
     out[f"{layer}.bias"] = tf.pop(f"{scope}/bias")
     out[f"{layer}.affine.weight"] = np.asarray(tf.pop(f"{scope}/mod_weight")).T

@@ -94,7 +94,9 @@ def _hints(records: dict[str, PersistentRecord], init_kwargs: dict, flat: bool) 
         architecture = option("synthesis_kwargs", "architecture", "skip")
     clamps = {layer["conv_clamp"] for layer in layers if "conv_clamp" in layer}
     if len(clamps) > 1:
-        raise unsupported(f"a generator with different conv_clamp values per layer ({sorted(clamps, key=str)})")
+        raise unsupported(
+            f"a generator with different conv_clamp values per layer ({sorted(clamps, key=str)})"
+        )
     # The stylegan3 repo's constructor defaults differ from ada's (spec §1.7).
     conv_clamp = clamps.pop() if clamps else option("synthesis_kwargs", "conv_clamp", 256 if flat else None)
     if blocks and all("use_fp16" in b for b in blocks):

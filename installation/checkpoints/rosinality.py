@@ -57,7 +57,9 @@ def convert(top: dict) -> Checkpoint:
             target, transform = mapped
             state[target] = as_float32(transform(_tensor(value, name)), name)
     if "latent_avg" in top:
-        state["mapping.w_avg"] = as_float32(_tensor(top["latent_avg"], "latent_avg").reshape(-1), "latent_avg")
+        state["mapping.w_avg"] = as_float32(
+            _tensor(top["latent_avg"], "latent_avg").reshape(-1), "latent_avg"
+        )
         centre = "latent_avg"
     else:
         centre = "no latent_avg: truncation centre estimated"
@@ -91,7 +93,9 @@ def _nvlabs_name(name: str) -> tuple[str, Transform] | None:
         if part in _LAYER_PARTS:
             target, transform = _LAYER_PARTS[part]
             return f"{_layer(m[1])}.{target}", transform
-    raise unsupported(f"a rosinality-style checkpoint with a tensor {name!r} that StyleGAN2's g_ema does not have")
+    raise unsupported(
+        f"a rosinality-style checkpoint with a tensor {name!r} that StyleGAN2's g_ema does not have"
+    )
 
 
 def _layer(module: str) -> str:

@@ -129,7 +129,9 @@ class SafeUnpickler(pickle.Unpickler):
         return resolve_global(module, name)
 
     def persistent_load(self, pid: Any) -> Any:
-        raise CheckpointError("refused: the pickle refers to external objects, which a network pickle never does")
+        raise CheckpointError(
+            "refused: the pickle refers to external objects, which a network pickle never does"
+        )
 
 
 def safe_load(f: BinaryIO) -> Any:
@@ -152,4 +154,6 @@ def torch_load(f: BinaryIO) -> Any:
             name = found.group(1)
             raise _refused(name if "." in name else f"builtins.{name}") from None
         detail = str(e).split("WeightsUnpickler error:")[-1].strip().splitlines() or ["no reason given"]
-        raise CheckpointError(f"corrupt or hostile: torch's weights-only loader stopped at: {detail[0]}") from None
+        raise CheckpointError(
+            f"corrupt or hostile: torch's weights-only loader stopped at: {detail[0]}"
+        ) from None

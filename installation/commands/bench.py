@@ -10,8 +10,13 @@ HELP = "measure generator speed per precision, batch size and block; prints a ta
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", default="default", help="checkpoint file or 'default'")
-    parser.add_argument("--official", type=int, choices=(256, 512, 1024), default=None,
-                        help="time NVIDIA's official config at this resolution, random weights")  # fmt: skip
+    parser.add_argument(
+        "--official",
+        type=int,
+        choices=(256, 512, 1024),
+        default=None,
+        help="time NVIDIA's official config at this resolution, random weights",
+    )
     parser.add_argument("--batches", default="1,2,4,8", help="batch sizes (default 1,2,4,8)")
     parser.add_argument("--precisions", default=None, help="e.g. fp32,mixed,bf16 (default: all available)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per cell (median)")
@@ -31,8 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_control_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
-    parser.add_argument("--soak", type=float, metavar="SECONDS", default=None,
-                        help="run the gallery renderer this long with OSC firing; report memory over time")  # fmt: skip
+    parser.add_argument(
+        "--soak",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="run the gallery renderer this long with OSC firing; report memory over time",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,19 +89,34 @@ def run(args: argparse.Namespace) -> int:
     print(f"{model_name}: {G.img_resolution} px on {device}, {torch.get_num_threads()} threads")
     result = bench_generator(G, device, precisions, batches, args.repeats)
     base = {r["batch"]: r["ms_per_frame"] for r in result["rows"] if r["precision"] == "fp32"}
-    rows = [[r["precision"], r["batch"], f"{r['ms_per_frame']:.1f}", f"{r['fps']:.2f}", f"{r['mapping_ms']:.2f}",
-             f"{r['synthesis_ms']:.1f}", f"{base[r['batch']] / r['ms_per_frame']:.2f}x" if r["batch"] in base else ""]
-            for r in result["rows"]]  # fmt: skip
+    rows = [
+        [
+            r["precision"],
+            r["batch"],
+            f"{r['ms_per_frame']:.1f}",
+            f"{r['fps']:.2f}",
+            f"{r['mapping_ms']:.2f}",
+            f"{r['synthesis_ms']:.1f}",
+            f"{base[r['batch']] / r['ms_per_frame']:.2f}x" if r["batch"] in base else "",
+        ]
+        for r in result["rows"]
+    ]
     print_table(["precision", "batch", "ms/frame", "frames/s", "mapping ms", "synthesis ms", "vs fp32"], rows)
     if any(result["blocks"].values()):
         print("\ncumulative ms until each block's image exists (batch 1):")
         res_list = G.synthesis.block_resolutions
-        print_table(["precision", *map(str, res_list)],
-                    [[p, *(f"{t[r]:.1f}" for r in res_list)] for p, t in result["blocks"].items() if t])  # fmt: skip
+        print_table(
+            ["precision", *map(str, res_list)],
+            [[p, *(f"{t[r]:.1f}" for r in res_list)] for p, t in result["blocks"].items() if t],
+        )
     print("\nfast paths against fp32 (max |diff| / std of the fp32 image):")
-    print_table(["path", "max |diff|", "relative", "tolerance", "ok"],
-                [[p, f"{a['max_abs_err']:.2e}", f"{a['rel_err']:.2e}", a["tolerance"], a["ok"]]
-                 for p, a in result["accuracy"].items()])  # fmt: skip
+    print_table(
+        ["path", "max |diff|", "relative", "tolerance", "ok"],
+        [
+            [p, f"{a['max_abs_err']:.2e}", f"{a['rel_err']:.2e}", a["tolerance"], a["ok"]]
+            for p, a in result["accuracy"].items()
+        ],
+    )
     result["machine"] = machine_description(device)
     result["model"] = {"name": model_name, "resolution": G.img_resolution}
     with open(args.json, "w") as f:

@@ -14,15 +14,27 @@ HELP = "benchmark `prep`: 1024 px pictures per second from generated 12-megapixe
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--count", type=int, default=48,
-                        help="JPEGs to generate; fewer makes pool start-up weigh more (default: 48)")
-    parser.add_argument("--workers", default="1,2", metavar="N[,N...]",
-                        help="process pool sizes to time, comma-separated (default: 1,2)")
-    parser.add_argument("--size", type=int, default=1024, choices=SIZES,
-                        help="output size (default: 1024)")
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=48,
+        help="JPEGs to generate; fewer makes pool start-up weigh more (default: 48)",
+    )
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        metavar="N[,N...]",
+        help="process pool sizes to time, comma-separated (default: 1,2)",
+    )
+    parser.add_argument("--size", type=int, default=1024, choices=SIZES, help="output size (default: 1024)")
     parser.add_argument("--megapixels", type=float, default=12.0, help="source size (default: 12)")
-    parser.add_argument("--json", type=Path, default=Path("out/bench-prep.json"), metavar="PATH",
-                        help="where to write the results (default: out/bench-prep.json)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("out/bench-prep.json"),
+        metavar="PATH",
+        help="where to write the results (default: out/bench-prep.json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

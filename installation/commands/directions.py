@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", default="all", help='ws range: all, coarse, middle, fine or "A-B"')
     parser.add_argument("--seed", type=int, default=0, help="picture the directions start from")
     parser.add_argument("--psi", type=float, default=0.7, help="truncation of that picture (default 0.7)")
-    parser.add_argument("--class", dest="class_idx", type=int, default=None, help="class (conditional models)")
+    parser.add_argument(
+        "--class", dest="class_idx", type=int, default=None, help="class (conditional models)"
+    )
     parser.add_argument("--samples", type=int, default=10000, help="w samples for GANSpace (default 10000)")
     parser.add_argument("--cell", type=int, default=128, help="pixels per picture (default 128)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")

@@ -13,12 +13,19 @@ UINT8_TOLERANCE = 1  # pixel levels: a float difference of 1e-5 may round the ot
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", default="default", help="checkpoint file or 'default'")
     parser.add_argument("--out", required=True, help="the .onnx file to write")
-    parser.add_argument("--stop-res", type=int, default=None, help="stop at this block (default: full resolution)")
+    parser.add_argument(
+        "--stop-res", type=int, default=None, help="stop at this block (default: full resolution)"
+    )
     parser.add_argument("--batch", type=int, default=1, help="batch size fixed in the graph (default 1)")
-    parser.add_argument("--dynamic-batch", action="store_true",
-                        help="batch as a dynamic axis (shared-weight convolutions: slower at high res)")  # fmt: skip
+    parser.add_argument(
+        "--dynamic-batch",
+        action="store_true",
+        help="batch as a dynamic axis (shared-weight convolutions: slower at high res)",
+    )
     parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
-    parser.add_argument("--uint8", action="store_true", help="output [B, H, W, C] uint8 pixels instead of float")
+    parser.add_argument(
+        "--uint8", action="store_true", help="output [B, H, W, C] uint8 pixels instead of float"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--stop-res must be one of {allowed} for this model, not {stop}")
     if args.batch < 1:
         raise UserError("--batch must be at least 1")
-    print(f"exporting {cfg.extra.get('description', args.model)}: {stop} px, "
-          f"batch {'dynamic' if args.dynamic_batch else args.batch}, {args.precision}")  # fmt: skip
+    print(
+        f"exporting {cfg.extra.get('description', args.model)}: {stop} px, "
+        f"batch {'dynamic' if args.dynamic_batch else args.batch}, {args.precision}"
+    )
     try:
         program = export_program(
             G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch
@@ -45,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
     except Exception as error:  # the exporter's own message says which operator it could not take
         raise UserError(f"ONNX export failed: {str(error).strip().splitlines()[0]}") from error
     output = "[B, H, W, C] uint8" if args.uint8 else "[B, C, H, W] float32"
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): inputs ws [B, {cfg.num_ws}, {cfg.w_dim}] "
-          f"float32, noise_gain [B] float32; output img {output}")  # fmt: skip
+    print(
+        f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): inputs ws [B, {cfg.num_ws}, {cfg.w_dim}] "
+        f"float32, noise_gain [B] float32; output img {output}"
+    )
     check(G, path, stop, args.batch + (1 if args.dynamic_batch else 0), args.precision, args.uint8)
     return 0
 
@@ -66,7 +77,9 @@ def check(G, path, stop_res: int, batch: int, precision: str, uint8: bool) -> No
     from installation.model.imaging import to_uint8
 
     try:
-        session = onnxruntime.InferenceSession(str(path), session_options(), providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(
+            str(path), session_options(), providers=["CPUExecutionProvider"]
+        )
     except Exception as error:  # e.g. no bf16 convolutions on the CPU provider
         print(f"not checked: onnxruntime's CPU provider cannot load it ({str(error).splitlines()[0][:160]})")
         return

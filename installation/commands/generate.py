@@ -14,7 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--psi", type=float, default=1.0, help="truncation psi (default 1)")
     parser.add_argument("--cutoff", type=int, default=None, help="truncate only the first N ws")
     parser.add_argument("--noise", choices=("const", "random", "none"), default="const")
-    parser.add_argument("--class", dest="class_idx", type=int, default=None, help="label of a conditional model")
+    parser.add_argument(
+        "--class", dest="class_idx", type=int, default=None, help="label of a conditional model"
+    )
     parser.add_argument("--outdir", default="out", help="folder for seedNNNN.png (default ./out)")
     parser.add_argument("--raw", default=None, help="also write raw float32 images and ws to this .npz")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")

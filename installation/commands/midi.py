@@ -9,10 +9,18 @@ HELP = "list MIDI ports (and which MIDI system is used), or print what controlle
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("list", "monitor"), help="list ports, or monitor incoming messages")
-    parser.add_argument("pattern", nargs="?", default="",
-                        help="monitor: input ports to open, by name (regex or text; default every port)")  # fmt: skip
-    parser.add_argument("--api", choices=("auto", "alsa", "jack"), default="auto", help="MIDI system (default: auto)")
+    parser.add_argument(
+        "action", choices=("list", "monitor"), help="list ports, or monitor incoming messages"
+    )
+    parser.add_argument(
+        "pattern",
+        nargs="?",
+        default="",
+        help="monitor: input ports to open, by name (regex or text; default every port)",
+    )
+    parser.add_argument(
+        "--api", choices=("auto", "alsa", "jack"), default="auto", help="MIDI system (default: auto)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
         return _monitor(api, args.pattern)
     lister = PortLister(api)
     try:
-        for title, names in (("inputs (controllers to listen to)", lister.inputs()),
-                             ("outputs (for feedback to faders and LEDs)", lister.outputs())):  # fmt: skip
+        for title, names in (
+            ("inputs (controllers to listen to)", lister.inputs()),
+            ("outputs (for feedback to faders and LEDs)", lister.outputs()),
+        ):
             print(f"{title}:")
             print("\n".join(f"  {name}" for name in names) or "  (none)")
     finally:

@@ -24,17 +24,35 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("show", nargs="?", default=str(DEFAULT_SHOW), help="show file (default: shows/default.toml)")
+    parser.add_argument(
+        "show", nargs="?", default=str(DEFAULT_SHOW), help="show file (default: shows/default.toml)"
+    )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full-screen")
-    parser.add_argument("--size", default="1280x720", help="window size when not full-screen (default 1280x720)")
-    parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
+    parser.add_argument(
+        "--size", default="1280x720", help="window size when not full-screen (default 1280x720)"
+    )
+    parser.add_argument(
+        "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
+    )
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
-    parser.add_argument("--seconds", type=float, default=None, help="stop after N seconds (tests, benchmarks)")
-    parser.add_argument("--fps", type=float, default=60.0,
-                        help="screen refreshes per second (default 60); without a GPU drawing costs CPU time")  # fmt: skip
-    parser.add_argument("--record", metavar="FILE.mp4", default=None,
-                        help="also record the rendered frames to an mp4 (30 fps, at --size)")  # fmt: skip
-    parser.add_argument("--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="stop after N seconds (tests, benchmarks)"
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=60.0,
+        help="screen refreshes per second (default 60); without a GPU drawing costs CPU time",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="FILE.mp4",
+        default=None,
+        help="also record the rendered frames to an mp4 (30 fps, at --size)",
+    )
+    parser.add_argument(
+        "--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +62,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
-    play(load_show(args.show), windowed=args.windowed, size=parse_size(args.size), device=args.device,
-         backend=args.backend, seconds=args.seconds, fps=args.fps, cuda_graphs=args.cuda_graphs,
-         record=args.record)  # fmt: skip
+    play(
+        load_show(args.show),
+        windowed=args.windowed,
+        size=parse_size(args.size),
+        device=args.device,
+        backend=args.backend,
+        seconds=args.seconds,
+        fps=args.fps,
+        cuda_graphs=args.cuda_graphs,
+        record=args.record,
+    )
     return 0

@@ -5,22 +5,39 @@ from __future__ import annotations
 import argparse
 
 NAME = "render"
-HELP = "render a show to an mp4 (--out) or PNG frames (--frames), deterministically; default: one seamless loop"
+HELP = (
+    "render a show to an mp4 (--out) or PNG frames (--frames), deterministically; default: one seamless loop"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("show", help="show file")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="duration (default: one loop of the motion, which then loops with no seam)")  # fmt: skip
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="duration (default: one loop of the motion, which then loops with no seam)",
+    )
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    parser.add_argument("--size", default=None,
-                        help="WIDTHxHEIGHT, frames placed by the show's display.fit (default: as rendered)")
-    parser.add_argument("--out", default=None, help="mp4 file to write (default walk.mp4 unless --frames is given)")
+    parser.add_argument(
+        "--size",
+        default=None,
+        help="WIDTHxHEIGHT, frames placed by the show's display.fit (default: as rendered)",
+    )
+    parser.add_argument(
+        "--out", default=None, help="mp4 file to write (default walk.mp4 unless --frames is given)"
+    )
     parser.add_argument("--frames", default=None, help="folder to write frame_000000.png ... into")
-    parser.add_argument("--device", default=None, help="auto, cpu or cuda (default: the show's render.device)")
+    parser.add_argument(
+        "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
+    )
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
-    parser.add_argument("--precision", default=None, choices=("fp32", "mixed", "bf16", "fp16"),
-                        help="generator arithmetic (default: the show's render.precision)")  # fmt: skip
+    parser.add_argument(
+        "--precision",
+        default=None,
+        choices=("fp32", "mixed", "bf16", "fp16"),
+        help="generator arithmetic (default: the show's render.precision)",
+    )
 
 
 def loop_seconds(show) -> float:
@@ -62,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     stop_res = show.render.max_resolution or None
     if stop_res is not None and stop_res not in backend.resolutions:
         stop_res = max([r for r in backend.resolutions if r <= stop_res], default=None)
-    batch = int(show.render.batch) if show.render.batch != "auto" else (8 if backend.device.type == "cuda" else 1)
+    batch = (
+        int(show.render.batch) if show.render.batch != "auto" else (8 if backend.device.type == "cuda" else 1)
+    )
     backend.prepare(stop_res, batch)  # a compiled backend builds its graph first: full speed from frame 0
     with torch.inference_mode():  # the motion clock starts at times[0] either way: frames are unchanged
         pick_threads(backend, source.latents(times[:1]), stop_res or G.img_resolution)
@@ -70,11 +89,23 @@ def run(args: argparse.Namespace) -> int:
     rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
     size = parse_size(args.size) if args.size else rendered
     out = args.out or (None if args.frames else "walk.mp4")
-    sinks = ([VideoFile(out, args.fps, size)] if out else []) + ([PngFolder(args.frames)] if args.frames else [])
+    sinks = ([VideoFile(out, args.fps, size)] if out else []) + (
+        [PngFolder(args.frames)] if args.frames else []
+    )
     progress = Progress(len(times))
     try:
-        render_offline(backend, source, times, sinks, stop_res=stop_res, size=size, mode=show.display.fit,
-                       background=show.display.background, batch=batch, progress=progress)  # fmt: skip
+        render_offline(
+            backend,
+            source,
+            times,
+            sinks,
+            stop_res=stop_res,
+            size=size,
+            mode=show.display.fit,
+            background=show.display.background,
+            batch=batch,
+            progress=progress,
+        )
     finally:
         for sink in sinks:
             sink.close()

@@ -34,7 +34,7 @@ class Autopilot:
         return self._engaged_at is not None
 
     def command(self, what: str) -> None:
-        """"on" engages now, "off" hands back, "toggle" flips (the `autopilot:` actions)."""
+        """ "on" engages now, "off" hands back, "toggle" flips (the `autopilot:` actions)."""
         if what == "toggle":
             what = "off" if self.engaged else "on"
         if what == "on" and not self.engaged:

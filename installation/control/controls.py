@@ -95,14 +95,30 @@ class Controls:
 
     def glide(self, name: str, value: float, seconds: float, source: str, writer: str) -> None:
         """Head for `value` exponentially with time constant `seconds` (a mapping's smoothing)."""
-        self.fader.fade(name, self.current(name), value, seconds, self.clock(), shape="glide",
-                        source=source, writer=writer)  # fmt: skip
+        self.fader.fade(
+            name,
+            self.current(name),
+            value,
+            seconds,
+            self.clock(),
+            shape="glide",
+            source=source,
+            writer=writer,
+        )
 
-    def fade(self, name: str, value: float, seconds: float, t: float | None = None, *,
-             source: str, writer: str) -> None:  # fmt: skip
+    def fade(
+        self, name: str, value: float, seconds: float, t: float | None = None, *, source: str, writer: str
+    ) -> None:
         """Move linearly to `value` over `seconds` (scenes, the autopilot)."""
-        self.fader.fade(name, self.current(name), value, seconds, self.clock() if t is None else t,
-                        source=source, writer=writer)  # fmt: skip
+        self.fader.fade(
+            name,
+            self.current(name),
+            value,
+            seconds,
+            self.clock() if t is None else t,
+            source=source,
+            writer=writer,
+        )
 
     def fire(self, name: str, source: str, writer: str) -> bool:
         self.fader.cancel(name)
@@ -159,7 +175,9 @@ class Controls:
 
     # --- actions ---------------------------------------------------------------------------
 
-    def recall_scene(self, ref: str | int | float, source: str = "scene", crossfade: float | None = None) -> bool:
+    def recall_scene(
+        self, ref: str | int | float, source: str = "scene", crossfade: float | None = None
+    ) -> bool:
         """Recall a scene by name, index, "next" or "previous"; False if there is no such scene."""
         index = self.scenes.find(ref)
         if index is None:

@@ -48,8 +48,18 @@ class Fader:
         self._lock = threading.Lock()
         self._fades: dict[str, _Fade] = {}
 
-    def fade(self, name: str, start: float, target: float, seconds: float, t: float, *,
-             shape: str = "linear", source: str, writer: str) -> None:  # fmt: skip
+    def fade(
+        self,
+        name: str,
+        start: float,
+        target: float,
+        seconds: float,
+        t: float,
+        *,
+        shape: str = "linear",
+        source: str,
+        writer: str,
+    ) -> None:
         """Move `name` from `start` to `target`: linearly over `seconds`, or gliding with that time
         constant. A zero duration writes the target at once."""
         if seconds <= 0 or start == target:

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
 # Default input ranges per source; a source missing here passes its number through unchanged
 # (a program number or note number driving a keyframe, seed or scene index).
-_MIDI_RANGES = {"cc": (0.0, 127.0), "pitchbend": (-8192.0, 8191.0), "aftertouch": (0.0, 127.0), "note": (0.0, 127.0)}
+_MIDI_RANGES = {
+    "cc": (0.0, 127.0),
+    "pitchbend": (-8192.0, 8191.0),
+    "aftertouch": (0.0, 127.0),
+    "note": (0.0, 127.0),
+}
 _WEBCAM_RANGES = {"faces": (0.0, 5.0)}
 TAKEOVER_TOLERANCE = 0.02  # positions this close count as matching (about 3 steps of a 7-bit knob)
 
@@ -187,5 +192,7 @@ class Mapping:
             end = 1.0 if u > previous else 0.0
             moved = at + (u - previous) * (end - at) / (end - previous) if end != previous else end
             # Written under another name, so the control counts as in step only once they meet.
-            controls.write(self.target, self.value(min(max(moved, 0.0), 1.0)), source, f"{self.name} (scaling)")
+            controls.write(
+                self.target, self.value(min(max(moved, 0.0), 1.0)), source, f"{self.name} (scaling)"
+            )
         return False

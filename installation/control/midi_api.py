@@ -41,7 +41,12 @@ class MidiApi:
     @property
     def label(self) -> str:
         """The system's everyday name: ALSA, JACK, CoreMIDI, Windows MM."""
-        labels = {"LINUX_ALSA": "ALSA", "UNIX_JACK": "JACK", "MACOSX_CORE": "CoreMIDI", "WINDOWS_MM": "Windows MM"}
+        labels = {
+            "LINUX_ALSA": "ALSA",
+            "UNIX_JACK": "JACK",
+            "MACOSX_CORE": "CoreMIDI",
+            "WINDOWS_MM": "Windows MM",
+        }
         return labels.get(self.name, self.name)
 
     @property
@@ -65,16 +70,23 @@ def choose_api(preference: str = "auto") -> MidiApi:
     # libjack must never start a server on its own (it would pick a sound card and grab it).
     os.environ["JACK_NO_START_SERVER"] = "1"
     if preference == "none":
-        return MidiApi(None, "MIDI is turned off in the show ([midi] api = \"none\")")
+        return MidiApi(None, 'MIDI is turned off in the show ([midi] api = "none")')
     if not sys.platform.startswith("linux"):
         usable = [a for a in (rtmidi.API_MACOSX_CORE, rtmidi.API_WINDOWS_MM) if a in compiled]
-        return MidiApi(usable[0], "the system's MIDI") if usable else MidiApi(None, "no MIDI API compiled in rtmidi")
+        return (
+            MidiApi(usable[0], "the system's MIDI")
+            if usable
+            else MidiApi(None, "no MIDI API compiled in rtmidi")
+        )
     alsa = rtmidi.API_LINUX_ALSA in compiled and os.access("/dev/snd/seq", os.R_OK | os.W_OK)
     jack = rtmidi.API_UNIX_JACK in compiled and jack_server_running()
     if preference in ("auto", "alsa") and alsa:
         return MidiApi(rtmidi.API_LINUX_ALSA, "the ALSA sequencer (/dev/snd/seq)")
     if preference in ("auto", "jack") and jack:
-        return MidiApi(rtmidi.API_UNIX_JACK, f"a running JACK server ({os.environ.get('JACK_DEFAULT_SERVER', 'default')})")
+        return MidiApi(
+            rtmidi.API_UNIX_JACK,
+            f"a running JACK server ({os.environ.get('JACK_DEFAULT_SERVER', 'default')})",
+        )
     wanted = {"auto": "ALSA or JACK", "alsa": "ALSA", "jack": "JACK"}[preference]
     return MidiApi(None, f"no {wanted} MIDI: no usable /dev/snd/seq and no JACK server running")
 

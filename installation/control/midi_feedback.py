@@ -27,8 +27,10 @@ def feedback_messages(m: Mapping, value: float) -> list[list[int]]:
         return [[0x90 | status_channel, source.number, 127 if on else 0]]
     if m.settings.fine:
         position = min(max(position, 0), 16383)
-        return [[0xB0 | status_channel, source.number, position >> 7],
-                [0xB0 | status_channel, source.number + 32, position & 0x7F]]  # fmt: skip
+        return [
+            [0xB0 | status_channel, source.number, position >> 7],
+            [0xB0 | status_channel, source.number + 32, position & 0x7F],
+        ]
     return [[0xB0 | status_channel, source.number, min(max(position, 0), 127)]]
 
 

@@ -141,7 +141,9 @@ class MidiLearn:
         try:
             write_bindings(self.path, bindings, self._show_name)
         except OSError as error:
-            log.warning("MIDI learn: could not save %s: %s (the binding works until the show stops)", self.path, error)
+            log.warning(
+                "MIDI learn: could not save %s: %s (the binding works until the show stops)", self.path, error
+            )
         log.info("MIDI learn: %s -> %s", binding.midi, target)
         self._on_learnt(binding)
         return True
@@ -149,4 +151,8 @@ class MidiLearn:
 
 def same_control(a: MidiSource, b: MidiSource) -> bool:
     """Whether two sources would respond to the same message (a channel of None is every channel)."""
-    return a.kind == b.kind and a.number == b.number and (None in (a.channel, b.channel) or a.channel == b.channel)
+    return (
+        a.kind == b.kind
+        and a.number == b.number
+        and (None in (a.channel, b.channel) or a.channel == b.channel)
+    )

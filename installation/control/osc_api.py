@@ -74,9 +74,16 @@ def count(args: tuple, low: int, high: int) -> None:
 class OscApi:
     """Builds the nodes for a show and dispatches messages to them."""
 
-    def __init__(self, prefix: str, controls: Controls, drops: Drops, *,
-                 status: Callable[[Sender], None], learn: Callable[[str], bool],
-                 autopilot: Callable[[], bool]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        prefix: str,
+        controls: Controls,
+        drops: Drops,
+        *,
+        status: Callable[[Sender], None],
+        learn: Callable[[str], bool],
+        autopilot: Callable[[], bool],
+    ) -> None:
         self.prefix = prefix.rstrip("/")
         self._controls = controls
         self._drops = drops
@@ -99,8 +106,14 @@ class OscApi:
         for m in mappings:
             by_address.setdefault(m.settings.osc, []).append(m)
         for address, group in by_address.items():
-            nodes.append(Node(address, "f", "mapped in the show: " + ", ".join(m.target for m in group),
-                              self._mapped(group)))  # fmt: skip
+            nodes.append(
+                Node(
+                    address,
+                    "f",
+                    "mapped in the show: " + ", ".join(m.target for m in group),
+                    self._mapped(group),
+                )
+            )
         self._nodes = {n.path: n for n in nodes}
 
     def dispatch(self, address: str, args: tuple, sender: Sender) -> None:
@@ -123,16 +136,33 @@ class OscApi:
         base = f"{self.prefix}/param/{spec.name}"
         span = {"MIN": spec.min, "MAX": spec.max}
         if spec.type == "trigger":
-            return [Node(base, "", spec.help or "fires on a message (a 0 is a button's release)",
-                         lambda args, _s, n=spec.name: self._trigger(n, args))]  # fmt: skip
-        raw = Node(f"{base}/raw", "f" if spec.type == "float" else "i",
-                   spec.help + (f" ({spec.unit})" if spec.unit else ""),
-                   lambda args, _s, n=spec.name: self._set(n, args, raw=True), ACCESS_READ_WRITE, (span,),
-                   lambda v, n=spec.name, t=raw_type(spec): [t(v[n])])  # fmt: skip
+            return [
+                Node(
+                    base,
+                    "",
+                    spec.help or "fires on a message (a 0 is a button's release)",
+                    lambda args, _s, n=spec.name: self._trigger(n, args),
+                )
+            ]
+        raw = Node(
+            f"{base}/raw",
+            "f" if spec.type == "float" else "i",
+            spec.help + (f" ({spec.unit})" if spec.unit else ""),
+            lambda args, _s, n=spec.name: self._set(n, args, raw=True),
+            ACCESS_READ_WRITE,
+            (span,),
+            lambda v, n=spec.name, t=raw_type(spec): [t(v[n])],
+        )
         if spec.type == "float":
-            main = Node(base, "f", f"{spec.help} (0..1 across {spec.min:g}..{spec.max:g})",
-                        lambda args, _s, n=spec.name: self._set(n, args, raw=False), ACCESS_READ_WRITE,
-                        ({"MIN": 0.0, "MAX": 1.0},), lambda v, s=spec: [s.to_normalized(v[s.name])])  # fmt: skip
+            main = Node(
+                base,
+                "f",
+                f"{spec.help} (0..1 across {spec.min:g}..{spec.max:g})",
+                lambda args, _s, n=spec.name: self._set(n, args, raw=False),
+                ACCESS_READ_WRITE,
+                ({"MIN": 0.0, "MAX": 1.0},),
+                lambda v, s=spec: [s.to_normalized(v[s.name])],
+            )
         else:
             main = Node(base, raw.type, raw.description, raw.handle, ACCESS_READ_WRITE, raw.range, raw.value)
         return [main, raw]
@@ -163,27 +193,83 @@ class OscApi:
         seed = c.spec("seed")
         z = c.latent.z_dim
         return [
-            Node(f"{p}/scene", "s", "recall a scene by name or index; a second argument sets the crossfade "
-                 "seconds", self._scene, ACCESS_READ_WRITE, ({"VALS": scenes},),
-                 lambda _v: [c.scenes.current_name]),  # fmt: skip
+            Node(
+                f"{p}/scene",
+                "s",
+                "recall a scene by name or index; a second argument sets the crossfade seconds",
+                self._scene,
+                ACCESS_READ_WRITE,
+                ({"VALS": scenes},),
+                lambda _v: [c.scenes.current_name],
+            ),
             Node(f"{p}/scene/next", "", "recall the next scene", lambda a, _s: self._act(a, "scene:next")),
-            Node(f"{p}/scene/previous", "", "recall the previous scene", lambda a, _s: self._act(a, "scene:previous")),
-            Node(f"{p}/keyframe", "i", "go to keyframe i", self._keyframe, ACCESS_READ_WRITE,
-                 ({"MIN": 0, "MAX": kf_max},), lambda v: [int(v["keyframe"])]),  # fmt: skip
-            Node(f"{p}/keyframe/next", "", "go to the next keyframe", lambda a, _s: self._act(a, "keyframe:next")),
-            Node(f"{p}/keyframe/previous", "", "go to the previous keyframe",
-                 lambda a, _s: self._act(a, "keyframe:previous")),  # fmt: skip
-            Node(f"{p}/seed", "i", "set the seed", self._seed, ACCESS_READ_WRITE,
-                 ({"MIN": 0, "MAX": int(seed.max) if seed else 0},), lambda v: [int(v["seed"])]),  # fmt: skip
+            Node(
+                f"{p}/scene/previous",
+                "",
+                "recall the previous scene",
+                lambda a, _s: self._act(a, "scene:previous"),
+            ),
+            Node(
+                f"{p}/keyframe",
+                "i",
+                "go to keyframe i",
+                self._keyframe,
+                ACCESS_READ_WRITE,
+                ({"MIN": 0, "MAX": kf_max},),
+                lambda v: [int(v["keyframe"])],
+            ),
+            Node(
+                f"{p}/keyframe/next",
+                "",
+                "go to the next keyframe",
+                lambda a, _s: self._act(a, "keyframe:next"),
+            ),
+            Node(
+                f"{p}/keyframe/previous",
+                "",
+                "go to the previous keyframe",
+                lambda a, _s: self._act(a, "keyframe:previous"),
+            ),
+            Node(
+                f"{p}/seed",
+                "i",
+                "set the seed",
+                self._seed,
+                ACCESS_READ_WRITE,
+                ({"MIN": 0, "MAX": int(seed.max) if seed else 0},),
+                lambda v: [int(v["seed"])],
+            ),
             Node(f"{p}/seed/random", "", "a random seed", lambda a, _s: self._act(a, "seed:random")),
-            Node(f"{p}/latent", "f" * z, f"override the latent with {z} floats (z); no arguments ends it",
-                 self._latent, ACCESS_WRITE, tuple({"MIN": -10.0, "MAX": 10.0} for _ in range(z))),  # fmt: skip
-            Node(f"{p}/learn", "s", "arm MIDI learn for a parameter (or action); the next MIDI control "
-                 "moved is bound to it; no argument cancels", self._learn_node),  # fmt: skip
-            Node(f"{p}/autopilot", "i", "1 hands over to the autopilot, 0 takes back", self._autopilot_node,
-                 ACCESS_READ_WRITE, ({"MIN": 0, "MAX": 1},), lambda _v: [int(self._autopilot())]),  # fmt: skip
-            Node(f"{p}/status", "", "replies to the sender with status and every parameter's value",
-                 lambda a, sender: self._status(sender)),  # fmt: skip
+            Node(
+                f"{p}/latent",
+                "f" * z,
+                f"override the latent with {z} floats (z); no arguments ends it",
+                self._latent,
+                ACCESS_WRITE,
+                tuple({"MIN": -10.0, "MAX": 10.0} for _ in range(z)),
+            ),
+            Node(
+                f"{p}/learn",
+                "s",
+                "arm MIDI learn for a parameter (or action); the next MIDI control "
+                "moved is bound to it; no argument cancels",
+                self._learn_node,
+            ),
+            Node(
+                f"{p}/autopilot",
+                "i",
+                "1 hands over to the autopilot, 0 takes back",
+                self._autopilot_node,
+                ACCESS_READ_WRITE,
+                ({"MIN": 0, "MAX": 1},),
+                lambda _v: [int(self._autopilot())],
+            ),
+            Node(
+                f"{p}/status",
+                "",
+                "replies to the sender with status and every parameter's value",
+                lambda a, sender: self._status(sender),
+            ),
         ]
 
     def _act(self, args: tuple, target: str) -> None:

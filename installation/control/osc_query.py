@@ -23,8 +23,18 @@ from installation.errors import UserError
 log = logging.getLogger(__name__)
 
 ATTRIBUTES = ("VALUE", "TYPE", "RANGE", "ACCESS", "DESCRIPTION", "FULL_PATH", "CONTENTS")
-EXTENSIONS = {"ACCESS": True, "VALUE": True, "RANGE": True, "DESCRIPTION": True, "TYPE": True,
-              "TAGS": False, "CLIPMODE": False, "UNIT": False, "LISTEN": False, "PATH_CHANGED": False}  # fmt: skip
+EXTENSIONS = {
+    "ACCESS": True,
+    "VALUE": True,
+    "RANGE": True,
+    "DESCRIPTION": True,
+    "TYPE": True,
+    "TAGS": False,
+    "CLIPMODE": False,
+    "UNIT": False,
+    "LISTEN": False,
+    "PATH_CHANGED": False,
+}
 
 
 def tree(nodes: dict[str, Node], values: dict[str, float]) -> dict[str, Any]:
@@ -66,12 +76,18 @@ def find(root: dict[str, Any], path: str) -> dict[str, Any] | None:
 class OscQueryServer:
     """Serves `nodes()` (with `values()`) on HTTP at (host, port); port 0 picks a free one."""
 
-    def __init__(self, host: str, port: int, nodes: Callable[[], dict[str, Node]],
-                 values: Callable[[], dict[str, float]], host_info: Callable[[], dict[str, Any]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        nodes: Callable[[], dict[str, Node]],
+        values: Callable[[], dict[str, float]],
+        host_info: Callable[[], dict[str, Any]],
+    ) -> None:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            def do_GET(self) -> None:
                 status, body = owner.answer(self.path)
                 data = b"" if status == 204 else json.dumps(body).encode()
                 self.send_response(status)

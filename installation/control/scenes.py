@@ -46,7 +46,9 @@ class SceneBook:
         index = int(ref)
         return index if 0 <= index < len(self.scenes) and index == ref else None
 
-    def recall(self, index: int, controls: "Controls", source: str, crossfade: float | None, t: float) -> None:
+    def recall(
+        self, index: int, controls: "Controls", source: str, crossfade: float | None, t: float
+    ) -> None:
         scene = self.scenes[index]
         seconds = scene.crossfade if crossfade is None else crossfade
         self.current = index

@@ -67,8 +67,13 @@ class ControlSurfaces:
         check_show(show)
         self.show = show
         self.drops = Drops(log)
-        self.controls = Controls(bus, SceneBook(show.scenes), keyframe_count=keyframe_count(show), z_dim=z_dim,
-                                 keyframe_now=keyframe_now)  # fmt: skip
+        self.controls = Controls(
+            bus,
+            SceneBook(show.scenes),
+            keyframe_count=keyframe_count(show),
+            z_dim=z_dim,
+            keyframe_now=keyframe_now,
+        )
         self.controls.on_learn = self.learn
         self.ticker = Ticker()
         self.ticker.every(self.controls.fader.tick)
@@ -128,7 +133,9 @@ class ControlSurfaces:
                 self.midi = None
             if show.midi.enabled:
                 api = self._midi_api or choose_api(show.midi.api)
-                self.midi = MidiPorts(api, show.midi.inputs, show.midi.outputs, self._midi_message, self.drops)
+                self.midi = MidiPorts(
+                    api, show.midi.inputs, show.midi.outputs, self._midi_message, self.drops
+                )
                 self.midi.start()
         if self.webcam is not None:
             self.webcam.mappings = self._webcam_mappings
@@ -137,7 +144,9 @@ class ControlSurfaces:
                 self.webcam.stop()
                 self.webcam = None
             if show.webcam.enabled:
-                self.webcam = WebcamControl(show.webcam, show.path.parent, self._webcam_mappings, self.controls)
+                self.webcam = WebcamControl(
+                    show.webcam, show.path.parent, self._webcam_mappings, self.controls
+                )
                 self.webcam.start()
 
     def _restart_osc(self, show: Show) -> None:
@@ -148,12 +157,23 @@ class ControlSurfaces:
         settings = show.osc
         if not settings.enabled:
             return
-        self.osc = OscServer(settings.host, settings.port, self._osc_message, self.drops,
-                             defer=self.ticker.call_later, max_packet=settings.max_packet)  # fmt: skip
+        self.osc = OscServer(
+            settings.host,
+            settings.port,
+            self._osc_message,
+            self.drops,
+            defer=self.ticker.call_later,
+            max_packet=settings.max_packet,
+        )
         self.osc.start()
         if settings.query_port >= 0:
-            self.query = OscQueryServer(settings.host, settings.query_port, lambda: self._api.nodes,
-                                        self.controls.values, self._host_info)  # fmt: skip
+            self.query = OscQueryServer(
+                settings.host,
+                settings.query_port,
+                lambda: self._api.nodes,
+                self.controls.values,
+                self._host_info,
+            )
             self.query.start()
 
     # --- mappings --------------------------------------------------------------------------
@@ -162,23 +182,44 @@ class ControlSurfaces:
         """(Re)bind every mapping to the current parameters, and the parts that use them."""
         path = learn_path(show.path, show.midi.learn_file)
         if self.midi_learn is None or self.midi_learn.path != path:
-            self.midi_learn = MidiLearn(path, show.info.name, acts_on_press=self._acts_on_press,
-                                        on_learnt=lambda _b: self._build(self.show))  # fmt: skip
+            self.midi_learn = MidiLearn(
+                path,
+                show.info.name,
+                acts_on_press=self._acts_on_press,
+                on_learnt=lambda _b: self._build(self.show),
+            )
         learnt = list(self.midi_learn.bindings)
-        shown = [m for m in show.mappings if m.midi is None or not any(same_control(m.midi, b.midi) for b in learnt)]
+        shown = [
+            m
+            for m in show.mappings
+            if m.midi is None or not any(same_control(m.midi, b.midi) for b in learnt)
+        ]
         mappings = [self._mapping(s, show) for s in shown + learnt]
         mappings = [m for m in mappings if m is not None]
         by_source: dict[str, list[Mapping]] = {"midi": [], "osc": [], "webcam": [], "key": []}
         for m in mappings:
             by_source[m.settings.source].append(m)
         c = self.controls
-        self._api = OscApi(show.osc.prefix, c, self.drops, status=self._status, learn=self.learn,
-                           autopilot=lambda: self.autopilot.engaged)  # fmt: skip
+        self._api = OscApi(
+            show.osc.prefix,
+            c,
+            self.drops,
+            status=self._status,
+            learn=self.learn,
+            autopilot=lambda: self.autopilot.engaged,
+        )
         self._api.rebuild(by_source["osc"])
         self._echo = OscEcho(lambda: self._api.nodes, c, self._send_osc, show.osc.echo, show.osc.echo_rate)
-        self._router = MidiRouter(by_source["midi"], c, self.drops, learn=self.midi_learn,
-                                  clock=self.midi_clock if show.midi.clock else None)  # fmt: skip
-        self._feedback = MidiFeedback(by_source["midi"], c, self._send_midi, lambda: self.midi.connects if self.midi else 0)
+        self._router = MidiRouter(
+            by_source["midi"],
+            c,
+            self.drops,
+            learn=self.midi_learn,
+            clock=self.midi_clock if show.midi.clock else None,
+        )
+        self._feedback = MidiFeedback(
+            by_source["midi"], c, self._send_midi, lambda: self.midi.connects if self.midi else 0
+        )
         self._webcam_mappings = by_source["webcam"]
         self.keyboard = Keyboard(by_source["key"] if show.keyboard.enabled else [], c, show.keyboard.step)
         # Sensors keep what they drive; the autopilot eases the rest.
@@ -231,7 +272,9 @@ class ControlSurfaces:
         c = self.controls
         info: dict[str, Any] = {
             "osc": f"{self.osc.address[0]}:{self.osc.address[1]}" if self.osc else "off",
-            "midi": (f"{self.midi.api.label}: " + (", ".join(self.midi.open_inputs) or "no inputs")) if self.midi else "off",
+            "midi": (f"{self.midi.api.label}: " + (", ".join(self.midi.open_inputs) or "no inputs"))
+            if self.midi
+            else "off",
             "scene": c.scenes.current_name or "-",
             "autopilot": "on" if self.autopilot.engaged else f"idle {c.idle_seconds():.0f} s",
             "dropped": self.drops.total(),
@@ -269,14 +312,28 @@ class ControlSurfaces:
 
     def _status(self, sender: Sender) -> None:
         c = self.controls
-        self._send_osc(encode(f"{self._api.prefix}/status", [
-            self.show.info.name, c.scenes.current_name, int(self.autopilot.engaged),
-            float(round(c.idle_seconds(), 3)), int(self.drops.total()),
-            len(self.midi.open_inputs) if self.midi else 0,
-        ]), sender)  # fmt: skip
+        self._send_osc(
+            encode(
+                f"{self._api.prefix}/status",
+                [
+                    self.show.info.name,
+                    c.scenes.current_name,
+                    int(self.autopilot.engaged),
+                    float(round(c.idle_seconds(), 3)),
+                    int(self.drops.total()),
+                    len(self.midi.open_inputs) if self.midi else 0,
+                ],
+            ),
+            sender,
+        )
         self._echo.dump(sender)
 
     def _host_info(self) -> dict[str, Any]:
         host, port = self.osc.address if self.osc else ("", 0)
-        return {"NAME": self.show.info.name, "OSC_IP": host, "OSC_PORT": port, "OSC_TRANSPORT": "UDP",
-                "EXTENSIONS": EXTENSIONS}  # fmt: skip
+        return {
+            "NAME": self.show.info.name,
+            "OSC_IP": host,
+            "OSC_PORT": port,
+            "OSC_TRANSPORT": "UDP",
+            "EXTENSIONS": EXTENSIONS,
+        }

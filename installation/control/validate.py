@@ -25,7 +25,9 @@ def check_target(show: Show, target: str) -> str | None:
     scenes = {s.name for s in show.scenes}
     kind, _, argument = target.partition(":")
     if not is_action(target):
-        return None if target in params else f"no parameter {target!r} (declare it under [parameters.{target}])"
+        return (
+            None if target in params else f"no parameter {target!r} (declare it under [parameters.{target}])"
+        )
     if kind == "scene" and argument not in ("", "next", "previous") and argument not in scenes:
         return f"no scene {argument!r} (scenes: {', '.join(sorted(scenes)) or 'none'})"
     if kind == "learn" and check_target(show, argument) is not None:
@@ -48,8 +50,11 @@ def check_show(show: Show) -> None:
             elif spec.type == "trigger":
                 _fail(show, ("scenes", scene.name, "values"), f"{name} is a trigger; a scene cannot hold it")
             elif not spec.min <= float(value) <= spec.max:
-                _fail(show, ("scenes", scene.name, "values"),
-                      f"{name} = {value} is outside its range {spec.min:g} to {spec.max:g}")  # fmt: skip
+                _fail(
+                    show,
+                    ("scenes", scene.name, "values"),
+                    f"{name} = {value} is outside its range {spec.min:g} to {spec.max:g}",
+                )
     names = {s.name for s in show.scenes}
     for name in show.autopilot.scenes:
         if name not in names:

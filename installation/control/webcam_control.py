@@ -26,8 +26,9 @@ def resolve_source(source: int | str, show_dir: Path) -> int | str:
 
 
 class WebcamControl:
-    def __init__(self, settings: WebcamSettings, show_dir: Path, mappings: Sequence[Mapping],
-                 controls: Controls) -> None:  # fmt: skip
+    def __init__(
+        self, settings: WebcamSettings, show_dir: Path, mappings: Sequence[Mapping], controls: Controls
+    ) -> None:
         self._settings = settings
         self.mappings = list(mappings)  # replaced whole on a show reload
         self._controls = controls
@@ -39,8 +40,12 @@ class WebcamControl:
             off_frames=max(1, round(settings.presence_hold * settings.max_fps)),
         )
         source = resolve_source(settings.source, show_dir)
-        self.camera = Webcam(source, FeatureExtractor(presence, faces=settings.faces), self._on_features,
-                             max_fps=settings.max_fps)  # fmt: skip
+        self.camera = Webcam(
+            source,
+            FeatureExtractor(presence, faces=settings.faces),
+            self._on_features,
+            max_fps=settings.max_fps,
+        )
 
     def start(self) -> None:
         self.camera.start()
@@ -71,6 +76,13 @@ class WebcamControl:
             if spec is None or m.is_action or spec.type == "trigger":
                 continue
             if spec.type == "float":
-                c.fade(m.target, float(spec.default), self._settings.release_seconds, now, source=SOURCE, writer=SOURCE)
+                c.fade(
+                    m.target,
+                    float(spec.default),
+                    self._settings.release_seconds,
+                    now,
+                    source=SOURCE,
+                    writer=SOURCE,
+                )
             else:
                 c.write(m.target, float(spec.default), SOURCE, SOURCE)

@@ -66,8 +66,9 @@ def _face_detector() -> "cv2.CascadeClassifier | None":
 class FeatureExtractor:
     """Turns successive BGR frames (any size) into `Features`. Not thread-safe: one per camera."""
 
-    def __init__(self, presence: PresenceSettings = PresenceSettings(), *, faces: bool = False,
-                 face_every: int = 3) -> None:  # fmt: skip
+    def __init__(
+        self, presence: PresenceSettings = PresenceSettings(), *, faces: bool = False, face_every: int = 3
+    ) -> None:
         self._presence = presence
         self._detector = _face_detector() if faces else None
         self._face_every = face_every
@@ -95,7 +96,9 @@ class FeatureExtractor:
             self._face = self._largest_face(frame)
         self._frame_index += 1
         faces, fx, fy, fsize = self._face
-        return Features(motion, cx, cy, self._present, foreground, brightness, self._hue, faces, fx, fy, fsize)
+        return Features(
+            motion, cx, cy, self._present, foreground, brightness, self._hue, faces, fx, fy, fsize
+        )
 
     def _motion(self, grey: np.ndarray) -> tuple[float, float, float]:
         previous, self._previous = self._previous, grey
@@ -113,14 +116,18 @@ class FeatureExtractor:
         if self._background is None:
             self._background = grey.astype(np.float32)
             return 0.0
-        fraction = float(np.count_nonzero(cv2.absdiff(grey.astype(np.float32), self._background) > _CHANGE_LEVEL))
+        fraction = float(
+            np.count_nonzero(cv2.absdiff(grey.astype(np.float32), self._background) > _CHANGE_LEVEL)
+        )
         fraction /= grey.size
         p = self._presence
         crossing = fraction < p.off if self._present else fraction > p.on
         self._streak = self._streak + 1 if crossing else 0
         if self._streak >= (p.off_frames if self._present else p.on_frames):
             self._present, self._streak = not self._present, 0
-        cv2.accumulateWeighted(grey.astype(np.float32), self._background, p.learn / 20 if self._present else p.learn)
+        cv2.accumulateWeighted(
+            grey.astype(np.float32), self._background, p.learn / 20 if self._present else p.learn
+        )
         return fraction
 
     @staticmethod

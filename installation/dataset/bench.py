@@ -33,10 +33,14 @@ def make_photos(folder: Path, count: int, megapixels: float, seed: int = 0) -> l
     paths = []
     for number in range(count):
         rng = np.random.default_rng(seed + number)
-        scene = cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (width, height),
-                           interpolation=cv2.INTER_CUBIC).astype(np.float32)
-        texture = cv2.resize(rng.normal(0, 18, (height // 6, width // 6, 3)).astype(np.float32),
-                             (width, height), interpolation=cv2.INTER_LINEAR)
+        scene = cv2.resize(
+            rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+        ).astype(np.float32)
+        texture = cv2.resize(
+            rng.normal(0, 18, (height // 6, width // 6, 3)).astype(np.float32),
+            (width, height),
+            interpolation=cv2.INTER_LINEAR,
+        )
         # Fine grain, tiled: drawing 12 million normal samples per photo would be the slow part.
         patch = rng.normal(0, 6, (256, 256, 3)).astype(np.float32)
         grain = np.tile(patch, (height // 256 + 1, width // 256 + 1, 1))[:height, :width]
@@ -87,14 +91,16 @@ def run(count: int, worker_counts: Sequence[int], size: int, megapixels: float) 
             outcome = prepare([folder], Path(temp) / f"out{workers}.zip", options, show_progress=False)
             total = time.perf_counter() - start
             process = outcome.seconds["process"]
-            runs.append({
-                "workers": workers,
-                "images": outcome.counts()["written"],
-                "process_s": round(process, 3),
-                "process_images_per_s": round(count / process, 2),
-                "end_to_end_s": round(total, 3),
-                "end_to_end_images_per_s": round(count / total, 2),
-            })
+            runs.append(
+                {
+                    "workers": workers,
+                    "images": outcome.counts()["written"],
+                    "process_s": round(process, 3),
+                    "process_images_per_s": round(count / process, 2),
+                    "end_to_end_s": round(total, 3),
+                    "end_to_end_images_per_s": round(count / total, 2),
+                }
+            )
         return {
             "machine": _machine(),
             "load_average_1min": round(os.getloadavg()[0], 2),

@@ -47,9 +47,7 @@ class Duplicate:
     reason: str
 
 
-def find_duplicates(
-    candidates: Sequence[Candidate], threshold: int, mirrored: bool
-) -> list[Duplicate]:
+def find_duplicates(candidates: Sequence[Candidate], threshold: int, mirrored: bool) -> list[Duplicate]:
     """Which pictures to leave out, and which kept picture each one duplicates.
 
     Exact copies are always found. With `threshold` > 0, pictures whose pHashes differ in at
@@ -86,9 +84,7 @@ def find_duplicates(
     return sorted(found, key=lambda d: d.index)
 
 
-def _nearest(
-    hashes: np.ndarray, candidate: Candidate, mirrored: bool
-) -> tuple[int, int, bool] | None:
+def _nearest(hashes: np.ndarray, candidate: Candidate, mirrored: bool) -> tuple[int, int, bool] | None:
     """(slot, distance, mirrored?) of the closest kept hash."""
     if not len(hashes):
         return None

@@ -88,6 +88,13 @@ class PrepOptions:
     def fingerprint(self) -> str:
         """Everything that changes one source's processed pictures: part of the cache key."""
         return json.dumps(
-            [PROCESS_VERSION, self.size, self.crop, self.pad_fill, self.background,
-             self.smallest_side, self.video_every]
+            [
+                PROCESS_VERSION,
+                self.size,
+                self.crop,
+                self.pad_fill,
+                self.background,
+                self.smallest_side,
+                self.video_every,
+            ]
         )

@@ -191,8 +191,7 @@ def summary(outcome: Outcome) -> dict[str, Any]:
         "classes": outcome.classes,
         "skipped": [{"path": s.path, "reason": s.reason} for s in outcome.skipped],
         "duplicates": [
-            {"path": gone.name, "kept": kept.name, "reason": why}
-            for gone, kept, why in outcome.duplicates
+            {"path": gone.name, "kept": kept.name, "reason": why} for gone, kept, why in outcome.duplicates
         ],
         "seconds": {k: round(v, 3) for k, v in outcome.seconds.items()},
     }

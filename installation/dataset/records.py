@@ -36,7 +36,5 @@ class SourceRecord:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceRecord:
-        outputs = [
-            Output(**{**o, "color": ColorStats(**o["color"])}) for o in data.pop("outputs")
-        ]
+        outputs = [Output(**{**o, "color": ColorStats(**o["color"])}) for o in data.pop("outputs")]
         return cls(**data, outputs=outputs)

@@ -73,18 +73,24 @@ def _table(rows: list[tuple[str, object]]) -> str:
 
 def _counts(counts: dict[str, int], outcome: Outcome) -> str:
     seconds = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.seconds.items())
-    return "<h2>Counts</h2>" + _table([
-        ("files looked at", counts["files"]),
-        ("images", counts["images"]),
-        ("videos", counts["videos"]),
-        ("frames taken from videos", counts["frames"]),
-        ("files skipped", counts["skipped"]),
-        ("pictures processed", counts["processed"]),
-        ("exact duplicates removed", counts["exact_duplicates"]),
-        ("near-duplicates removed", counts["near_duplicates"]),
-        ("pictures written", counts["written"]),
-        ("files reused from an interrupted run", counts["reused"]),
-    ]) + f"<p>Time: {escape(seconds)}.</p>"
+    return (
+        "<h2>Counts</h2>"
+        + _table(
+            [
+                ("files looked at", counts["files"]),
+                ("images", counts["images"]),
+                ("videos", counts["videos"]),
+                ("frames taken from videos", counts["frames"]),
+                ("files skipped", counts["skipped"]),
+                ("pictures processed", counts["processed"]),
+                ("exact duplicates removed", counts["exact_duplicates"]),
+                ("near-duplicates removed", counts["near_duplicates"]),
+                ("pictures written", counts["written"]),
+                ("files reused from an interrupted run", counts["reused"]),
+            ]
+        )
+        + f"<p>Time: {escape(seconds)}.</p>"
+    )
 
 
 def _settings(outcome: Outcome) -> str:
@@ -93,18 +99,22 @@ def _settings(outcome: Outcome) -> str:
     dedupe = f"pHash distance <= {o.dedupe}" if o.dedupe else "off (exact duplicates only)"
     mirror = (
         "recorded: train with --mirror=1 (the trainer flips at training time; "
-        "the data set holds each picture once)" if o.xflip else "no (train with --mirror=0 or 1 as you like)"
+        "the data set holds each picture once)"
+        if o.xflip
+        else "no (train with --mirror=0 or 1 as you like)"
     )
-    return "<h2>Settings</h2>" + _table([
-        ("size", f"{o.size} px"),
-        ("crop", o.crop + (f", padding: {fill}" if o.crop == "pad" else "")),
-        ("background behind transparency", color_name(o.background)),
-        ("minimum shorter side", f"{o.smallest_side} px"),
-        ("video frames every", f"{o.video_every:g} s"),
-        ("near-duplicate removal", dedupe),
-        ("x-flip", mirror),
-        ("labels", "first-level sub-folder names" if o.labels_from_folders else "none"),
-    ])
+    return "<h2>Settings</h2>" + _table(
+        [
+            ("size", f"{o.size} px"),
+            ("crop", o.crop + (f", padding: {fill}" if o.crop == "pad" else "")),
+            ("background behind transparency", color_name(o.background)),
+            ("minimum shorter side", f"{o.smallest_side} px"),
+            ("video frames every", f"{o.video_every:g} s"),
+            ("near-duplicate removal", dedupe),
+            ("x-flip", mirror),
+            ("labels", "first-level sub-folder names" if o.labels_from_folders else "none"),
+        ]
+    )
 
 
 def _classes(outcome: Outcome) -> str:
@@ -144,12 +154,21 @@ def _colors(outcome: Outcome) -> str:
     percent = ["0%", "25%", "50%", "75%", "100%"]
     return (
         "<h2>Colors of the pictures written</h2><div class='charts'>"
-        + charts.histogram([c.brightness for c in colors], bins=20, low=0, high=1,
-                           title="mean brightness", axis=percent)
-        + charts.histogram([c.saturation for c in colors], bins=20, low=0, high=1,
-                           title="mean saturation", axis=percent)
-        + charts.histogram(hues, bins=hue_bins, low=0, high=360, title="dominant hue",
-                           axis=["0°", "90°", "180°", "270°", "360°"], colors=hue_colors)
+        + charts.histogram(
+            [c.brightness for c in colors], bins=20, low=0, high=1, title="mean brightness", axis=percent
+        )
+        + charts.histogram(
+            [c.saturation for c in colors], bins=20, low=0, high=1, title="mean saturation", axis=percent
+        )
+        + charts.histogram(
+            hues,
+            bins=hue_bins,
+            low=0,
+            high=360,
+            title="dominant hue",
+            axis=["0°", "90°", "180°", "270°", "360°"],
+            colors=hue_colors,
+        )
         + f"</div><p>{len(colors) - len(hues)} near-gray pictures have no dominant hue.</p>"
     )
 
@@ -164,10 +183,22 @@ def _resolutions(outcome: Outcome) -> str:
     rows = "".join(f"<tr><td>{w}x{h}</td><td class='n'>{n}</td></tr>" for (w, h), n in common)
     return (
         "<h2>Source resolutions</h2><div class='charts'>"
-        + charts.histogram(megapixels, bins=20, low=-4, high=6, title="megapixels (log scale)",
-                           axis=["0.06", "0.25", "1", "4", "16", "64"])
-        + charts.histogram(aspects, bins=24, low=-2, high=2, title="aspect ratio (width:height)",
-                           axis=["1:4", "1:2", "1:1", "2:1", "4:1"])
+        + charts.histogram(
+            megapixels,
+            bins=20,
+            low=-4,
+            high=6,
+            title="megapixels (log scale)",
+            axis=["0.06", "0.25", "1", "4", "16", "64"],
+        )
+        + charts.histogram(
+            aspects,
+            bins=24,
+            low=-2,
+            high=2,
+            title="aspect ratio (width:height)",
+            axis=["1:4", "1:2", "1:1", "2:1", "4:1"],
+        )
         + f"</div><table><tr><th>most common</th><th>sources</th></tr>{rows}</table>"
     )
 
@@ -175,13 +206,8 @@ def _resolutions(outcome: Outcome) -> str:
 def _contact_sheet(outcome: Outcome, work: WorkDir) -> str:
     # A fixed seed: the same data set gives the same sheet, which makes reports comparable.
     sample = random.Random(0).sample(outcome.kept, min(SAMPLE, len(outcome.kept)))
-    images = "".join(
-        f"<img src='{_thumbnail(work, p)}' title='{escape(p.name)}' alt=''>" for p in sample
-    )
-    return (
-        f"<h2>Random sample ({len(sample)} of {len(outcome.kept)})</h2>"
-        f"<div class='sheet'>{images}</div>"
-    )
+    images = "".join(f"<img src='{_thumbnail(work, p)}' title='{escape(p.name)}' alt=''>" for p in sample)
+    return f"<h2>Random sample ({len(sample)} of {len(outcome.kept)})</h2><div class='sheet'>{images}</div>"
 
 
 def _clusters(outcome: Outcome, work: WorkDir) -> str:
@@ -206,7 +232,8 @@ def _clusters(outcome: Outcome, work: WorkDir) -> str:
         note = f"<p>{hidden} smaller clusters not shown; the .prep.json file lists them all.</p>"
     return (
         f"<h2>Duplicates ({len(outcome.duplicates)} removed, {len(groups)} clusters)</h2>"
-        + "".join(blocks) + note
+        + "".join(blocks)
+        + note
     )
 
 
@@ -223,9 +250,7 @@ def _skipped(outcome: Outcome) -> str:
         return "<h2>Skipped files</h2><p>None.</p>"
     reasons = Counter(_reason_kind(s.reason) for s in outcome.skipped)
     summary = "".join(f"<li>{escape(r)}: {n}</li>" for r, n in reasons.most_common())
-    rows = "".join(
-        f"<tr><td>{escape(s.path)}</td><td>{escape(s.reason)}</td></tr>" for s in outcome.skipped
-    )
+    rows = "".join(f"<tr><td>{escape(s.path)}</td><td>{escape(s.reason)}</td></tr>" for s in outcome.skipped)
     return (
         f"<h2>Skipped files ({len(outcome.skipped)})</h2><ul>{summary}</ul>"
         f"<table><tr><th>file</th><th>reason</th></tr>{rows}</table>"

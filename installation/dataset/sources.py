@@ -10,13 +10,44 @@ from pathlib import Path
 from installation.errors import UserError
 
 # HEIC is listed although OpenCV cannot decode it: such files are reported, not ignored.
-IMAGE_EXTENSIONS = frozenset({
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".webp", ".tif", ".tiff", ".gif",
-    ".pbm", ".pgm", ".ppm", ".pnm", ".jp2", ".avif", ".heic", ".heif",
-})
-VIDEO_EXTENSIONS = frozenset({
-    ".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp",
-})
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".jfif",
+        ".png",
+        ".bmp",
+        ".dib",
+        ".webp",
+        ".tif",
+        ".tiff",
+        ".gif",
+        ".pbm",
+        ".pgm",
+        ".ppm",
+        ".pnm",
+        ".jp2",
+        ".avif",
+        ".heic",
+        ".heif",
+    }
+)
+VIDEO_EXTENSIONS = frozenset(
+    {
+        ".mp4",
+        ".mov",
+        ".m4v",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".mpg",
+        ".mpeg",
+        ".wmv",
+        ".flv",
+        ".3gp",
+    }
+)
 
 
 @dataclass(frozen=True)

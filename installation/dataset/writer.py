@@ -23,9 +23,7 @@ def is_zip(path: Path) -> bool:
     return path.suffix.lower() == ".zip"
 
 
-def write_dataset(
-    target: Path, pictures: Sequence[Path], labels: Sequence[int] | None, as_zip: bool
-) -> None:
+def write_dataset(target: Path, pictures: Sequence[Path], labels: Sequence[int] | None, as_zip: bool) -> None:
     """Write `pictures` (PNG files, in data set order) to `target`, a path that must not exist."""
     names = [archive_name(i) for i in range(len(pictures))]
     listed = None if labels is None else [[n, label] for n, label in zip(names, labels, strict=True)]

@@ -10,5 +10,14 @@ from installation.display.layout import MODES, compose, placement
 from installation.display.presenter import Feed, Presented, Presenter
 from installation.display.screen import Screen, init_video
 
-__all__ = ["DisplayUnavailable", "Feed", "MODES", "Presented", "Presenter", "Screen", "compose", "init_video",
-           "placement"]  # fmt: skip
+__all__ = [
+    "DisplayUnavailable",
+    "Feed",
+    "MODES",
+    "Presented",
+    "Presenter",
+    "Screen",
+    "compose",
+    "init_video",
+    "placement",
+]

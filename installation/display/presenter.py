@@ -77,8 +77,13 @@ class Presenter:
         self.key_handlers: list[Callable[[object], None]] = []
         self.presented: Presented | None = None
         self.displayed_fps = 0.0
-        self._actions = {"hud": self._toggle_hud, "fullscreen": self._toggle_fullscreen,
-                         "screenshot": self._screenshot, "quit": self._quit, **(actions or {})}  # fmt: skip
+        self._actions = {
+            "hud": self._toggle_hud,
+            "fullscreen": self._toggle_fullscreen,
+            "screenshot": self._screenshot,
+            "quit": self._quit,
+            **(actions or {}),
+        }
         self._hud = Hud(screen.renderer)
         self._running = False
         self._pair: FramePair | None = None
@@ -110,8 +115,11 @@ class Presenter:
         pair = self.feed.pair_at(t)
         self._pair = pair
         overlay = self._hud.texture(self.feed.hud_lines(self.displayed_fps), now) if self.hud_on else None
-        state = (pair and (pair.a.serial, pair.b and pair.b.serial, round(pair.alpha * 255)), id(overlay),
-                 self.screen.size)  # fmt: skip
+        state = (
+            pair and (pair.a.serial, pair.b and pair.b.serial, round(pair.alpha * 255)),
+            id(overlay),
+            self.screen.size,
+        )
         if state != self._drawn:  # a still picture (paused, held) is not redrawn
             self.screen.show(pair, overlay)
             self._drawn = state
@@ -156,7 +164,9 @@ class Presenter:
 
         image = blend(self._pair)
         path = self.screenshots / time.strftime(f"%Y%m%d-%H%M%S-{int(time.time() * 1000) % 1000:03d}.png")
-        threading.Thread(target=self._write, args=(write_png, path, image), name="screenshot", daemon=True).start()
+        threading.Thread(
+            target=self._write, args=(write_png, path, image), name="screenshot", daemon=True
+        ).start()
 
     @staticmethod
     def _write(write_png, path: Path, image) -> None:

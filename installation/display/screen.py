@@ -67,11 +67,14 @@ class Screen:
         init_video()
         displays = pygame.display.get_num_displays()
         if not 0 <= display < displays:
-            raise DisplayUnavailable(f"display {display} asked for, but there are {displays} (counting from 0)")
+            raise DisplayUnavailable(
+                f"display {display} asked for, but there are {displays} (counting from 0)"
+            )
         where = video.WINDOWPOS_CENTERED | display  # SDL: centred on that monitor
         try:
-            self.window = video.Window(title, size=size, position=(where, where), borderless=True,
-                                       fullscreen_desktop=fullscreen)  # fmt: skip
+            self.window = video.Window(
+                title, size=size, position=(where, where), borderless=True, fullscreen_desktop=fullscreen
+            )
             self.renderer = video.Renderer(self.window, vsync=vsync)
         except pygame.error as error:
             raise DisplayUnavailable(f"cannot open a window ({error}): {RENDER_COMMAND}") from None

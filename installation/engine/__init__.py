@@ -9,9 +9,17 @@
 from installation.engine.clock import ShowClock
 from installation.engine.engine import Engine, EngineSettings, EngineStats
 from installation.engine.frames import Frame, FramePair, blend, pair_at
-from installation.engine.latents import LatentSource, Latents
+from installation.engine.latents import Latents, LatentSource
 
 __all__ = [
-    "Engine", "EngineSettings", "EngineStats", "Frame", "FramePair", "LatentSource", "Latents", "ShowClock",
-    "blend", "pair_at",
-]  # fmt: skip
+    "Engine",
+    "EngineSettings",
+    "EngineStats",
+    "Frame",
+    "FramePair",
+    "LatentSource",
+    "Latents",
+    "ShowClock",
+    "blend",
+    "pair_at",
+]

@@ -151,12 +151,20 @@ class Engine:
     def stats(self) -> EngineStats:
         planner = self._planner
         return EngineStats(
-            rendered_fps=self._rendered_fps, batch_ms=self._last[0], render_ms=self._last[1],
-            batch=planner.batch if planner else 0, level=planner.level if planner else 0,
-            lead_ms=self._lead_s() * 1000 if planner else 0.0, threads=self._threads,
-            slowdown=planner.slowdown if planner else 1.0, discarded=self._discarded, version=self._version,
-            frames=self._totals[0], busy_s=self._totals[1], generator_s=self._totals[2],
-        )  # fmt: skip
+            rendered_fps=self._rendered_fps,
+            batch_ms=self._last[0],
+            render_ms=self._last[1],
+            batch=planner.batch if planner else 0,
+            level=planner.level if planner else 0,
+            lead_ms=self._lead_s() * 1000 if planner else 0.0,
+            threads=self._threads,
+            slowdown=planner.slowdown if planner else 1.0,
+            discarded=self._discarded,
+            version=self._version,
+            frames=self._totals[0],
+            busy_s=self._totals[1],
+            generator_s=self._totals[2],
+        )
 
     # -- control ------------------------------------------------------------------------------
     def start(self) -> "Engine":
@@ -220,17 +228,26 @@ class Engine:
             if not self.settings.threads:
                 pick_threads(twin, sample, levels[len(levels) // 2])
             self._costs = measure_costs(
-                twin, sample, levels, self.settings.frame_budget_ms, self.settings.batch_budget_ms,
+                twin,
+                sample,
+                levels,
+                self.settings.frame_budget_ms,
+                self.settings.batch_budget_ms,
                 self.settings.batch or self.settings.max_batch,
-            )  # fmt: skip
+            )
         self._planner = self._new_planner(self._costs, levels)
         self._renderer = self._wrap(self._backend)
         self._threads = torch.get_num_threads()
 
     def _new_planner(self, costs: Costs, levels: list[int]) -> Planner:
         s = self.settings
-        return Planner(costs, levels, frame_budget_ms=s.frame_budget_ms, batch_budget_ms=s.batch_budget_ms,
-                       fixed_batch=s.batch)  # fmt: skip
+        return Planner(
+            costs,
+            levels,
+            frame_budget_ms=s.frame_budget_ms,
+            batch_budget_ms=s.batch_budget_ms,
+            fixed_batch=s.batch,
+        )
 
     def _wrap(self, backend: Backend) -> Backend:
         if self.settings.cuda_graphs and backend.device.type == "cuda":
@@ -258,7 +275,9 @@ class Engine:
 
     def _lead_s(self) -> float:
         planner = self._planner
-        return (planner.batch_ms(planner.level, planner.batch) * LEAD_MARGIN) / 1000 + 1 / self.settings.display_fps
+        return (
+            planner.batch_ms(planner.level, planner.batch) * LEAD_MARGIN
+        ) / 1000 + 1 / self.settings.display_fps
 
     def _check_version(self, now: float) -> int:
         key = (id(self._source), self._source.version())

@@ -36,7 +36,11 @@ class GraphedBackend(Backend):
 
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0) -> torch.Tensor:
         key = (stop_res, tuple(ws.shape), noise_mode)
-        entry = None if key in self._failed else self._graphs.get(key) or self._capture(key, ws, stop_res, noise_mode)
+        entry = (
+            None
+            if key in self._failed
+            else self._graphs.get(key) or self._capture(key, ws, stop_res, noise_mode)
+        )
         if entry is None:
             return self.inner.render(ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain)
         static_ws, static_gain, graph, out = entry
@@ -64,7 +68,9 @@ class GraphedBackend(Backend):
                 out = self.inner.render(static_ws, **kw)
         except Exception as error:  # capture rules are the driver's; any refusal means: run eagerly
             self._failed.add(key)
-            log.info("CUDA graph capture failed for %s, rendering eagerly: %s", key, str(error).splitlines()[0])
+            log.info(
+                "CUDA graph capture failed for %s, rendering eagerly: %s", key, str(error).splitlines()[0]
+            )
             torch.cuda.synchronize(self.device)
             return None
         self._graphs[key] = (static_ws, static_gain, graph, out)

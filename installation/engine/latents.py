@@ -50,8 +50,10 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
             kw["noise"] = latents.noise
         elif type(backend) not in _warned:
             _warned.add(type(backend))
-            log.warning("the %s backend takes no noise fields: looping noise is rendered as constant noise",
-                        backend.name)  # fmt: skip
+            log.warning(
+                "the %s backend takes no noise fields: looping noise is rendered as constant noise",
+                backend.name,
+            )
     return backend.render(latents.ws, **kw)
 
 

@@ -103,7 +103,10 @@ class Planner:
             self._switch(self.levels[i - 1], now)
         elif i + 1 < len(self.levels) and dwell >= UP_DWELL_S:
             up = self.levels[i + 1]
-            if now >= self._retry_at.get(up, -math.inf) and self.frame_ms(up) <= self.frame_budget_ms * UP_SHARE:
+            if (
+                now >= self._retry_at.get(up, -math.inf)
+                and self.frame_ms(up) <= self.frame_budget_ms * UP_SHARE
+            ):
                 self._switch(up, now)
         self.batch = self.best_batch(self.level)
 

@@ -27,6 +27,8 @@ def timing_twin(backend: Backend) -> Backend:
     if isinstance(backend, TorchEagerBackend):
         return backend
     return TorchEagerBackend(backend.G, backend.device, backend.precision)
+
+
 LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (room to go up later)
 
 
@@ -64,9 +66,13 @@ def pick_threads(backend: Backend, latents: Latents, level: int) -> int:
 
 
 def measure_costs(
-    backend: Backend, latents: Latents, levels: list[int], frame_budget_ms: float, batch_budget_ms: float,
+    backend: Backend,
+    latents: Latents,
+    levels: list[int],
+    frame_budget_ms: float,
+    batch_budget_ms: float,
     max_batch: int,
-) -> Costs:  # fmt: skip
+) -> Costs:
     """Cost per frame of each level from the lowest up, stopping once a level is well over the
     budget (higher ones are extrapolated); then the batch sizes that pay off at the highest
     level within budget."""

@@ -44,7 +44,11 @@ class ShowSource:
         z, count = self.override.get()
         if count != self._override_w[0]:
             space = self.motion.space
-            w = None if z is None else space.map(np.array(z[None]), space.labels([self.show.model.class_label or 0]))[0]
+            w = (
+                None
+                if z is None
+                else space.map(np.array(z[None]), space.labels([self.show.model.class_label or 0]))[0]
+            )
             self._override_w = (count, w)
         return self._override_w[1]
 

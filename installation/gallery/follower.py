@@ -73,7 +73,9 @@ class ScheduleFollower:
         self._open_fps, self.presenter.fps = self.presenter.fps, CLOSED_FPS
         if self._power is not None and self.schedule.settings.screen_off:
             self._power.off()
-        log.info("closed (%s): rendering paused until %s", now.strftime("%a %H:%M"), self.schedule.next_change(now))
+        log.info(
+            "closed (%s): rendering paused until %s", now.strftime("%a %H:%M"), self.schedule.next_change(now)
+        )
 
     def _open(self, now: dt.datetime) -> None:
         self.closed = False

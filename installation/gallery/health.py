@@ -41,7 +41,9 @@ class _Server(HTTPServer):
     # or memory here. Monitoring asks rarely, so nobody waits long.
     request_queue_size = 16
 
-    def __init__(self, address: tuple[str, int], status: Callable[[], dict[str, Any]], allow: tuple[Network, ...]):
+    def __init__(
+        self, address: tuple[str, int], status: Callable[[], dict[str, Any]], allow: tuple[Network, ...]
+    ):
         self.status, self.allow = status, allow
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -72,10 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
+    def do_GET(self) -> None:
         self._answer(body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._answer(body=False)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -86,7 +88,10 @@ class HealthServer:
     """Serves `status()` at /health on `host:port` (port 0: any free port, see `.port`)."""
 
     def __init__(
-        self, status: Callable[[], dict[str, Any]], host: str = "127.0.0.1", port: int = 0,
+        self,
+        status: Callable[[], dict[str, Any]],
+        host: str = "127.0.0.1",
+        port: int = 0,
         allow: Iterable[Network] = (),
     ) -> None:
         self._server = _Server((host, port), status, tuple(allow))

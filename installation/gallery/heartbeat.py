@@ -39,7 +39,12 @@ class Beat:
     sent: float = 0.0
 
     def encode(self) -> bytes:
-        fields = {"frames": self.frames, "last_frame": self.last_frame, "paused": self.paused, "sent": self.sent}
+        fields = {
+            "frames": self.frames,
+            "last_frame": self.last_frame,
+            "paused": self.paused,
+            "sent": self.sent,
+        }
         data = json.dumps({**fields, "status": self.status}, default=str).encode()
         return data if len(data) <= MAX_BYTES else json.dumps({**fields, "status": {}}).encode()
 
@@ -55,7 +60,9 @@ class Beat:
             if last is not None and not isinstance(last, (int, float)):
                 return None
             status = obj.get("status")
-            return cls(frames, last, bool(obj.get("paused")), status if isinstance(status, dict) else {}, sent)
+            return cls(
+                frames, last, bool(obj.get("paused")), status if isinstance(status, dict) else {}, sent
+            )
         except (ValueError, KeyError, TypeError):
             return None
 

@@ -35,7 +35,9 @@ class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler whose failures (opening, writing, rotating) pause it instead of
     raising or printing a traceback per message. It tries the file again every `retry_seconds`."""
 
-    def __init__(self, path: Path, max_bytes: int, backups: int, retry_seconds: float = RETRY_SECONDS) -> None:
+    def __init__(
+        self, path: Path, max_bytes: int, backups: int, retry_seconds: float = RETRY_SECONDS
+    ) -> None:
         # delay: the file is opened by the first message, so an unwritable folder fails there,
         # inside the handler's own error path, not in the constructor.
         super().__init__(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)
@@ -56,7 +58,7 @@ class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
             self.failed_at = None
             sys.stderr.write(f"log file {self.baseFilename} is writable again\n")
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         self._emit_failed = True
         error = sys.exc_info()[1]
         stream, self.stream = self.stream, None  # reopened on the next try
@@ -66,7 +68,9 @@ class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
             except OSError:
                 pass
         if self.failed_at is None:
-            sys.stderr.write(f"cannot write the log file {self.baseFilename} ({error}); logging to stderr only\n")
+            sys.stderr.write(
+                f"cannot write the log file {self.baseFilename} ({error}); logging to stderr only\n"
+            )
         self.failed_at = time.monotonic()
 
 
@@ -84,12 +88,14 @@ class RecentErrors(logging.Handler):
             message = record.getMessage()
         except Exception:  # a bad format string in someone's log call
             message = str(record.msg)
-        self._records.append({
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created)),
-            "level": record.levelname.lower(),
-            "source": record.name,
-            "message": message[:MESSAGE_CHARS],
-        })
+        self._records.append(
+            {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created)),
+                "level": record.levelname.lower(),
+                "source": record.name,
+                "message": message[:MESSAGE_CHARS],
+            }
+        )
 
     def recent(self) -> list[dict[str, Any]]:
         return list(self._records)
@@ -99,7 +105,9 @@ class RecentErrors(logging.Handler):
             self._records = collections.deque(self._records, maxlen=keep)
 
 
-def configure(settings: LoggingSettings, recent: RecentErrors, name: str = LOG_NAME) -> SafeRotatingFileHandler:
+def configure(
+    settings: LoggingSettings, recent: RecentErrors, name: str = LOG_NAME
+) -> SafeRotatingFileHandler:
     """Route the root logger to stderr, to `recent` and to a rotating file (returned, so that a
     reloaded show can replace it)."""
     root = logging.getLogger()

@@ -49,7 +49,9 @@ def unattended(show: Show, level: int, cuda: bool) -> tuple[Show, list[str]]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m installation.gallery", description=__doc__)
     parser.add_argument("show")
-    parser.add_argument("--level", type=int, default=0, help="fallback level (see installation/gallery/fallback.py)")
+    parser.add_argument(
+        "--level", type=int, default=0, help="fallback level (see installation/gallery/fallback.py)"
+    )
     parser.add_argument("--problem", action="append", default=[], help="a problem to list on the HUD")
     parser.add_argument("--restarts", type=int, default=0, help="renderers the supervisor restarted so far")
     parser.add_argument("--since", type=float, default=None, help="when the supervisor started (Unix time)")
@@ -74,7 +76,12 @@ class Renderer:
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
         self.follower = ScheduleFollower(
-            Schedule(live.show.schedule), self.feed, live.clock, presenter, recall=self._recall, power=ScreenPower()
+            Schedule(live.show.schedule),
+            self.feed,
+            live.clock,
+            presenter,
+            recall=self._recall,
+            power=ScreenPower(),
         ).start()
         # Hot reload here rather than in `play`, so that an edited show keeps this level's changes.
         ShowWatcher(live.show, self._reload, on_error=live.report).start()
@@ -83,8 +90,9 @@ class Renderer:
         if sender is None:
             log.warning("no heartbeat descriptor: running unsupervised")
             return
-        heartbeat.Pulse(sender, self.feed.frames, paused=self.paused, status=self.status,
-                        on_orphaned=presenter.stop).start()  # fmt: skip
+        heartbeat.Pulse(
+            sender, self.feed.frames, paused=self.paused, status=self.status, on_orphaned=presenter.stop
+        ).start()
 
     def _recall(self, scene: str) -> bool | None:
         """A playlist scene, through the control surfaces once `play` has started them."""

@@ -57,7 +57,9 @@ class Gallery:
         self._recent = RecentErrors()
         self._logging = show.logging
         self._file_log = configure(show.logging, self._recent)
-        self.supervisor = Supervisor(self._launch, show.gallery, next_level=self._next_level, notifier=Notifier())
+        self.supervisor = Supervisor(
+            self._launch, show.gallery, next_level=self._next_level, notifier=Notifier()
+        )
         self.health: HealthServer | None = None
         self._health_key: tuple | None = None
         self._closed_since: float | None = None
@@ -81,8 +83,18 @@ class Gallery:
         if level:
             last = self.supervisor.restarts[-1].cause if self.supervisor.restarts else "unknown"
             notes.append(f"the renderer failed ({last}); now running with: {fallback.describe(level)}")
-        args = [sys.executable, "-m", "installation.gallery", str(resolved.path), "--level", str(level),
-                "--restarts", str(self.supervisor.restart_count), "--since", str(self.supervisor.started_at)]
+        args = [
+            sys.executable,
+            "-m",
+            "installation.gallery",
+            str(resolved.path),
+            "--level",
+            str(level),
+            "--restarts",
+            str(self.supervisor.restart_count),
+            "--since",
+            str(self.supervisor.started_at),
+        ]
         for note in notes:
             args += ["--problem", note]
         return args
@@ -161,7 +173,11 @@ class Gallery:
         except OSError as error:
             log.error("health page not served on %s:%d: %s", settings.host, settings.port, error)
             return
-        exposure = "" if self.health.host.startswith("127.") or self.health.host == "::1" else " (open to the network)"
+        exposure = (
+            ""
+            if self.health.host.startswith("127.") or self.health.host == "::1"
+            else " (open to the network)"
+        )
         log.info("health page: %s%s", self.health.url, exposure)
 
     def status(self) -> dict[str, Any]:
@@ -184,7 +200,9 @@ class Gallery:
             "resolution": child.get("resolution"),
             "inputs": child.get("inputs", {}),
             "schedule": {
-                "open": state.open, "level": round(state.level, 3), "scene": state.scene,
+                "open": state.open,
+                "level": round(state.level, 3),
+                "scene": state.scene,
                 "next_change": upcoming.isoformat(timespec="minutes") if upcoming else None,
             },
             # The renderer lists the problems it was started with, and its own.

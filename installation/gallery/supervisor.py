@@ -99,8 +99,12 @@ def exit_cause(returncode: int) -> str:
 
 
 def hang_cause(
-    now: float, started: float, received_at: float | None, beat: heartbeat.Beat | None,
-    resumed_at: float, settings: GallerySettings,
+    now: float,
+    started: float,
+    received_at: float | None,
+    beat: heartbeat.Beat | None,
+    resumed_at: float,
+    settings: GallerySettings,
 ) -> str | None:
     """Why a living renderer counts as hung, or None while it is doing its job.
 
@@ -132,7 +136,7 @@ def _relay(stream: Any, errors: collections.deque[str]) -> None:
             continued = False
             if match:
                 level = logging.getLevelName(match.group(1).decode())
-                line = line[match.end():].lstrip(b" ")
+                line = line[match.end() :].lstrip(b" ")
             elif line.startswith(b"error: "):  # the CLI's one-line report of a UserError
                 level = logging.ERROR
             else:  # a traceback's lines, say: one record in the log's reading, not many errors
@@ -227,8 +231,13 @@ class Supervisor:
         log.info("starting renderer (fallback: level %d): %s", self.level, " ".join(argv))
         try:
             self._child = subprocess.Popen(
-                argv, env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                argv,
+                env=env,
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         except OSError:
             ours.close()
@@ -268,8 +277,14 @@ class Supervisor:
                 if requested:
                     self._terminate()
                     return Ended(requested, ran_for, requested=True)
-                hang = hang_cause(time.monotonic(), self._child_started, self._receiver.received_at,
-                                  self._receiver.latest, self._resumed_at, self.settings)  # fmt: skip
+                hang = hang_cause(
+                    time.monotonic(),
+                    self._child_started,
+                    self._receiver.received_at,
+                    self._receiver.latest,
+                    self._resumed_at,
+                    self.settings,
+                )
                 if hang:
                     # A hung or stopped process cannot be trusted to act on anything gentler.
                     self._signal(signal.SIGKILL)
@@ -296,7 +311,11 @@ class Supervisor:
         if self._first_frame_at is None:
             self._first_frame_at = now
             since = f", {now - self._exited_at:.1f} s after the last one ended" if self._exited_at else ""
-            log.info("renderer presented its first frame %.1f s after its start%s", now - self._child_started, since)
+            log.info(
+                "renderer presented its first frame %.1f s after its start%s",
+                now - self._child_started,
+                since,
+            )
             if self._exited_at:
                 self.last_recovery_s = now - self._exited_at
         if not self._ready_sent:
@@ -331,15 +350,24 @@ class Supervisor:
             self.restart_count += 1
         self.state = "restarting"
         self._notifier.status(f"restarting: {ended.cause}")
-        log.log(logging.INFO if ended.requested else logging.ERROR, "renderer %s after %.1f s; restart #%d in %.1f s",
-                ended.cause, ended.ran_for, self.restart_count, delay)  # fmt: skip
+        log.log(
+            logging.INFO if ended.requested else logging.ERROR,
+            "renderer %s after %.1f s; restart #%d in %.1f s",
+            ended.cause,
+            ended.ran_for,
+            self.restart_count,
+            delay,
+        )
         self.stopped.wait(delay)
 
     def _step_down(self, refused: bool) -> None:
         level = self._next_level(self.level, self.child_status())
         if level != self.level:
-            why = "it refused its configuration" if refused else (
-                f"{self.settings.crashes_per_step} crashes within {self.settings.crash_window:g} s")
+            why = (
+                "it refused its configuration"
+                if refused
+                else (f"{self.settings.crashes_per_step} crashes within {self.settings.crash_window:g} s")
+            )
             log.error("renderer: %s; stepping down to fallback level %d", why, level)
         self.level = level
 
@@ -380,20 +408,27 @@ class Supervisor:
             "state": self.state,
             "uptime_s": round(time.time() - self.started_at, 1),
             "restarts": self.restart_count,
-            "last_restart": None if last is None else {
-                "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(last.at)), "cause": last.cause,
+            "last_restart": None
+            if last is None
+            else {
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(last.at)),
+                "cause": last.cause,
             },
             "recent_restarts": [r.cause for r in self.restarts],
             "fallback_level": self.level,
             "last_recovery_s": None if self.last_recovery_s is None else round(self.last_recovery_s, 2),
-            "renderer_start_s": None if self._first_frame_at is None
+            "renderer_start_s": None
+            if self._first_frame_at is None
             else round(self._first_frame_at - self._child_started, 2),
             "renderer_pid": self._child.pid if self._child is not None else None,
             "renderer_uptime_s": round(now - self._child_started, 1) if self._child is not None else None,
             "frames": beat.frames if beat is not None else 0,
             "frames_total": self.frames_before + (beat.frames if beat is not None else 0),
             "paused": bool(beat and beat.paused),
-            "last_frame_age_s": None if beat is None or beat.last_frame is None else round(now - beat.last_frame, 3),
-            "heartbeat_age_s": None if receiver is None or receiver.received_at is None
+            "last_frame_age_s": None
+            if beat is None or beat.last_frame is None
+            else round(now - beat.last_frame, 3),
+            "heartbeat_age_s": None
+            if receiver is None or receiver.received_at is None
             else round(now - receiver.received_at, 3),
         }

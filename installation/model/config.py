@@ -70,9 +70,7 @@ class GeneratorConfig:
     ) -> "GeneratorConfig":
         if architecture not in ARCHITECTURES:
             raise CheckpointError(f"unknown synthesis architecture {architecture!r}")
-        fc = sorted(
-            int(m.group(1)) for k in state if (m := re.fullmatch(r"mapping\.fc(\d+)\.weight", k))
-        )
+        fc = sorted(int(m.group(1)) for k in state if (m := re.fullmatch(r"mapping\.fc(\d+)\.weight", k)))
         if not fc or fc != list(range(len(fc))):
             raise CheckpointError("no mapping network (mapping.fc0.weight ...) in the generator")
         widths = [state["mapping.fc0.weight"].shape[1]]

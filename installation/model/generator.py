@@ -115,7 +115,12 @@ class SynthesisBlock(nn.Module):
                 y = self.skip(x, kernel, gain=math.sqrt(0.5))
                 x = self.conv0(x, ws[:, 0], kernel, noise=noise.get(f"b{self.res}.conv0"), **layer_kw)
                 x = self.conv1(
-                    x, ws[:, 1], kernel, noise=noise.get(f"b{self.res}.conv1"), gain=math.sqrt(0.5), **layer_kw
+                    x,
+                    ws[:, 1],
+                    kernel,
+                    noise=noise.get(f"b{self.res}.conv1"),
+                    gain=math.sqrt(0.5),
+                    **layer_kw,
                 )
                 x = y.add_(x)
             else:
@@ -165,7 +170,9 @@ class SynthesisNetwork(nn.Module):
         if stop not in self.block_resolutions:
             raise ValueError(f"stop_res must be one of {self.block_resolutions}, not {stop}")
         if stop != cfg.img_resolution and cfg.architecture != "skip":
-            raise ValueError(f"partial output needs the 'skip' architecture; this model is '{cfg.architecture}'")
+            raise ValueError(
+                f"partial output needs the 'skip' architecture; this model is '{cfg.architecture}'"
+            )
         ws = ws.to(torch.float32)
         x = img = None
         for res in self.block_resolutions:
@@ -224,7 +231,11 @@ class Generator(nn.Module):
         missing = sorted(set(own) - set(given))
         unknown = sorted(set(given) - set(own))
         if missing or unknown:
-            parts = [f"{label} {_listed(names)}" for label, names in (("missing", missing), ("unexpected", unknown)) if names]
+            parts = [
+                f"{label} {_listed(names)}"
+                for label, names in (("missing", missing), ("unexpected", unknown))
+                if names
+            ]
             raise CheckpointError(f"generator tensors do not match a StyleGAN2 generator: {'; '.join(parts)}")
         for key, value in given.items():
             if tuple(value.shape) != tuple(own[key].shape):

@@ -108,7 +108,15 @@ class SynthesisLayer(CastCache):
         weight = self.cached("w", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[0])
         weight_sq = self.cached("w^2", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[1])
         x = modulated_conv2d(
-            x, weight, styles, up=self.up, kernel=kernel, fused=fused, gain=act_gain, bias=bias, weight_sq=weight_sq
+            x,
+            weight,
+            styles,
+            up=self.up,
+            kernel=kernel,
+            fused=fused,
+            gain=act_gain,
+            bias=bias,
+            weight_sq=weight_sq,
         )
         assert x.shape[2:] == self.size, (x.shape, self.size)
         if self.use_noise and noise_mode != "none":

@@ -66,7 +66,9 @@ def prepare_weight(
         return weight, None
     if dtype == torch.float16:
         # fp16 overflows on large styles x weights; demodulation undoes any overall scale anyway.
-        weight = weight * (1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True))
+        weight = weight * (
+            1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True)
+        )
     return weight, weight.square().sum(dim=[2, 3])
 
 

@@ -62,12 +62,7 @@ def catmull_rom(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, 
     t2, t3 = t * t, t * t * t
     return (
         0.5
-        * (
-            2 * p1
-            + (p2 - p0) * t
-            + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
-            + (3 * p1 - p0 - 3 * p2 + p3) * t3
-        )
+        * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2 + (3 * p1 - p0 - 3 * p2 + p3) * t3)
     ).astype(np.float32)
 
 

@@ -58,7 +58,9 @@ class Motion:
         if motion.path == "keyframes" and motion.interpolation == "slerp" and not has_z.all():
             raise UserError(f"{self.show.path}: interpolation = slerp needs z (or seed) keyframes only")
 
-    def evaluate(self, snapshot: Snapshot, phases: np.ndarray, override: np.ndarray | None = None) -> MotionBatch:
+    def evaluate(
+        self, snapshot: Snapshot, phases: np.ndarray, override: np.ndarray | None = None
+    ) -> MotionBatch:
         """ws and noise for frames at motion `phases` [B] (from a MotionClock). `override`: a w
         [w_dim] sent from outside (OSC's latent) that takes the place of the motion path, blended
         by the `latent_mix` parameter where the show declares one; mixing, truncation and

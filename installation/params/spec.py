@@ -30,8 +30,10 @@ class ParamSpec:
     )
     unit: str = setting("", Text(), "shown on the HUD next to the value")
     smoothing: float = setting(
-        0.0, Number(0, 600), "seconds to follow a new value: the time constant of an exponential slew, "
-        "or the glide time of a linear one; 0 jumps (float only)"
+        0.0,
+        Number(0, 600),
+        "seconds to follow a new value: the time constant of an exponential slew, "
+        "or the glide time of a linear one; 0 jumps (float only)",
     )
     slew: str = setting("exponential", Choice(SLEWS), "how a float follows new values")
     help: str = setting("", Text(), "what the parameter does, for people mapping controls")

@@ -34,8 +34,19 @@ CURVES = ("linear", "exponential", "log", "toggle", "trigger")
 ENCODERS = ("absolute", "twos_complement", "offset64", "sign_bit")
 TAKEOVERS = ("none", "pickup", "scale")
 SOURCES = ("midi", "osc", "webcam", "key")
-WEBCAM_FEATURES = ("motion", "motion_x", "motion_y", "presence", "foreground", "brightness", "hue",
-                   "faces", "face_x", "face_y", "face_size")  # fmt: skip
+WEBCAM_FEATURES = (
+    "motion",
+    "motion_x",
+    "motion_y",
+    "presence",
+    "foreground",
+    "brightness",
+    "hue",
+    "faces",
+    "face_x",
+    "face_y",
+    "face_size",
+)
 # Targets that are not parameters: what they do lives in installation.control.actions.
 ACTIONS = {
     "keyframe": ("next", "previous", "random"),
@@ -68,7 +79,8 @@ class MidiSpec(Kind):
     """ "cc 21", "ch 2 cc 21", "note 60", "note", "program 3", "program", "pitchbend", "aftertouch"."""
 
     _GRAMMAR = re.compile(
-        r"\s*(?:ch(?:annel)?\s*(\d+)\s+)?(cc|note|program|pitchbend|aftertouch)(?:\s+(\d+))?\s*", re.IGNORECASE
+        r"\s*(?:ch(?:annel)?\s*(\d+)\s+)?(cc|note|program|pitchbend|aftertouch)(?:\s+(\d+))?\s*",
+        re.IGNORECASE,
     )
 
     def describe(self) -> str:
@@ -97,7 +109,11 @@ class OscAddress(Kind):
         return 'an OSC address such as "/1/fader1"'
 
     def convert(self, value: Any, base: Path) -> str:
-        if not isinstance(value, str) or not re.fullmatch(r"/[!-~]*", value) or any(c in value for c in " #*?,[]{}"):
+        if (
+            not isinstance(value, str)
+            or not re.fullmatch(r"/[!-~]*", value)
+            or any(c in value for c in " #*?,[]{}")
+        ):
             raise self.mismatch(value)
         return value
 
@@ -106,7 +122,9 @@ class Target(Kind):
     """A parameter name, or an action: "keyframe:next", "scene:calm", "seed:random", ..."""
 
     def describe(self) -> str:
-        return 'a parameter name or an action like "keyframe:next", "scene:NAME", "seed:random", "learn:PARAM"'
+        return (
+            'a parameter name or an action like "keyframe:next", "scene:NAME", "seed:random", "learn:PARAM"'
+        )
 
     def convert(self, value: Any, base: Path) -> str:
         if not isinstance(value, str):
@@ -133,7 +151,9 @@ class HostPort(Kind):
         return 'a "host:port" such as "127.0.0.1:9001"'
 
     def convert(self, value: Any, base: Path) -> tuple[str, int]:
-        match = re.fullmatch(r"\s*\[?([^\s\[\]]+?)\]?:(\d{1,5})\s*", value) if isinstance(value, str) else None
+        match = (
+            re.fullmatch(r"\s*\[?([^\s\[\]]+?)\]?:(\d{1,5})\s*", value) if isinstance(value, str) else None
+        )
         if not match or not 1 <= int(match.group(2)) <= 65535:
             raise self.mismatch(value)
         return match.group(1), int(match.group(2))
@@ -167,8 +187,10 @@ class ValueTable(Kind):
 class OscSettings:
     enabled: bool = setting(True, Flag(), "listen for OSC messages")
     host: str = setting(
-        "127.0.0.1", Address(), 'address to listen on: "127.0.0.1" takes messages from this machine only; '
-        'give the machine\'s LAN address or "0.0.0.0" to take them from the network'
+        "127.0.0.1",
+        Address(),
+        'address to listen on: "127.0.0.1" takes messages from this machine only; '
+        'give the machine\'s LAN address or "0.0.0.0" to take them from the network',
     )
     port: int = setting(9000, Integer(0, 65535), "UDP port for OSC in (0 picks a free one, logged at start)")
     prefix: str = setting("/installation", OscAddress(), "first part of every address")
@@ -186,17 +208,23 @@ class OscSettings:
 class MidiSettings:
     enabled: bool = setting(True, Flag(), "listen to MIDI controllers")
     api: str = setting(
-        "auto", Choice(("auto", "alsa", "jack", "none")), "MIDI system; auto takes ALSA, else a running JACK server"
+        "auto",
+        Choice(("auto", "alsa", "jack", "none")),
+        "MIDI system; auto takes ALSA, else a running JACK server",
     )
     inputs: tuple[str, ...] = setting(
-        ("",), ListOf(Text()), "input ports to open, by name (regular expression or plain text; \"\" is every port)"
+        ("",),
+        ListOf(Text()),
+        'input ports to open, by name (regular expression or plain text; "" is every port)',
     )
     outputs: tuple[str, ...] = setting(
         (), ListOf(Text()), "output ports that get parameter values back (motorised faders, LED rings)"
     )
     takeover: str = setting(
-        "pickup", Choice(TAKEOVERS), "when a knob does not match the value: none jumps, pickup waits until "
-        "the knob passes the value, scale moves the rest of the way in proportion"
+        "pickup",
+        Choice(TAKEOVERS),
+        "when a knob does not match the value: none jumps, pickup waits until "
+        "the knob passes the value, scale moves the rest of the way in proportion",
     )
     clock: bool = setting(True, Flag(), "MIDI clock (24 per beat) sets the bpm parameter")
     learn_file: str = setting(
@@ -208,7 +236,9 @@ class MidiSettings:
 class WebcamSettings:
     enabled: bool = setting(False, Flag(), "use a camera (off unless asked for: visitors' privacy)")
     source: int | str = setting(
-        0, AnyOf((Integer(0, 63), Text())), "camera index, or a video file (relative to the show) or stream URL"
+        0,
+        AnyOf((Integer(0, 63), Text())),
+        "camera index, or a video file (relative to the show) or stream URL",
     )
     max_fps: float = setting(30.0, Number(1, 120), "most frames measured per second")
     faces: bool = setting(False, Flag(), "detect faces (Haar cascade; more CPU)")
@@ -216,7 +246,9 @@ class WebcamSettings:
     presence_off: float = setting(0.015, Number(0, 1), "foreground fraction below which they have left")
     presence_hold: float = setting(1.0, Number(0, 600), "seconds below presence_off before presence ends")
     release_seconds: float = setting(
-        3.0, Number(0, 600), "when the camera is lost, its parameters ease back to their defaults over this time"
+        3.0,
+        Number(0, 600),
+        "when the camera is lost, its parameters ease back to their defaults over this time",
     )
 
     def __post_init__(self) -> None:
@@ -227,14 +259,18 @@ class WebcamSettings:
 @dataclass(frozen=True)
 class KeyboardSettings:
     enabled: bool = setting(True, Flag(), "key bindings from [[mappings]] with key = ...")
-    step: float = setting(0.05, Number(0, 1), "default change per key press of a stepped parameter, in its range")
+    step: float = setting(
+        0.05, Number(0, 1), "default change per key press of a stepped parameter, in its range"
+    )
 
 
 @dataclass(frozen=True)
 class AutopilotSettings:
     enabled: bool = setting(True, Flag(), "take over when nobody has touched anything for a while")
     idle_seconds: float = setting(300.0, Number(0.1, 86400), "seconds without input before it takes over")
-    fade_seconds: float = setting(20.0, Number(0, 3600), "how long parameters take to ease back to their defaults")
+    fade_seconds: float = setting(
+        20.0, Number(0, 3600), "how long parameters take to ease back to their defaults"
+    )
     scenes: tuple[str, ...] = setting((), ListOf(Text()), "scenes to cycle through while idle (in order)")
     scene_seconds: float = setting(120.0, Number(0.1, 86400), "time on each of those scenes")
 
@@ -248,39 +284,55 @@ class MappingSettings:
     webcam: str | None = setting(None, Choice(WEBCAM_FEATURES), "a webcam feature")
     key: str | None = setting(None, Text(), 'a key name: "space", "a", "1", "up", "f1", ...')
     to: str = setting("", Target(), "parameter or action it drives")
-    in_min: float | None = setting(None, Number(), "input at which the output is out_min (default: the source's full range)")
+    in_min: float | None = setting(
+        None, Number(), "input at which the output is out_min (default: the source's full range)"
+    )
     in_max: float | None = setting(None, Number(), "input at which the output is out_max")
-    out_min: float | None = setting(None, Number(), "lowest output, in the parameter's units (default: its min)")
+    out_min: float | None = setting(
+        None, Number(), "lowest output, in the parameter's units (default: its min)"
+    )
     out_max: float | None = setting(None, Number(), "highest output (default: the parameter's max)")
     curve: str = setting(
-        "linear", Choice(CURVES), "exponential / log give fine control at the low / high end; toggle flips on "
-        "each press; trigger fires on each press"
+        "linear",
+        Choice(CURVES),
+        "exponential / log give fine control at the low / high end; toggle flips on "
+        "each press; trigger fires on each press",
     )
     steepness: float = setting(8.0, Number(1.001, 1e6), "how strongly exponential and log bend")
     invert: bool = setting(False, Flag(), "turn the input range around")
-    smoothing: float = setting(0.0, Number(0, 600), "seconds: glide towards each new value (for jittery sources)")
+    smoothing: float = setting(
+        0.0, Number(0, 600), "seconds: glide towards each new value (for jittery sources)"
+    )
     encoder: str = setting(
-        "absolute", Choice(ENCODERS), "relative MIDI encoders send steps: two's complement, offset 64, or sign bit"
+        "absolute",
+        Choice(ENCODERS),
+        "relative MIDI encoders send steps: two's complement, offset 64, or sign bit",
     )
     fine: bool = setting(False, Flag(), "14-bit CC: this cc (0-31) is the coarse half, cc+32 the fine")
     step: float | None = setting(
         None, Number(-1, 1), "relative change per encoder tick or key press, as a fraction of the range"
     )
-    takeover: str = setting("midi", Choice(("midi", *TAKEOVERS)), "soft takeover; midi: as [midi] takeover says")
+    takeover: str = setting(
+        "midi", Choice(("midi", *TAKEOVERS)), "soft takeover; midi: as [midi] takeover says"
+    )
     feedback: bool = setting(True, Flag(), "send the value back to MIDI outputs on this control")
 
     def __post_init__(self) -> None:
         given = [s for s in SOURCES if getattr(self, s) is not None]
         if len(given) != 1:
-            raise SchemaError(("to",), "a mapping needs exactly one of midi, osc, webcam, key; got "
-                              + (", ".join(given) or "none"))  # fmt: skip
+            raise SchemaError(
+                ("to",),
+                "a mapping needs exactly one of midi, osc, webcam, key; got " + (", ".join(given) or "none"),
+            )
         if not self.to:
             raise SchemaError(("to",), "a mapping needs a target: to = PARAMETER or an action")
         if self.fine and (self.midi is None or self.midi.kind != "cc" or self.midi.number > 31):
             raise SchemaError(("fine",), "fine (14-bit) needs a cc from 0 to 31")
         if self.encoder != "absolute" and (self.midi is None or self.midi.kind != "cc"):
             raise SchemaError(("encoder",), "relative encoders are MIDI cc controls")
-        if (self.in_min is None) != (self.in_max is None) or (self.in_min is not None and self.in_min == self.in_max):
+        if (self.in_min is None) != (self.in_max is None) or (
+            self.in_min is not None and self.in_min == self.in_max
+        ):
             raise SchemaError(("in_max",), "give in_min and in_max together, and different")
 
     @property

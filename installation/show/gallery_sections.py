@@ -185,18 +185,24 @@ class Directory(Kind):
 
 @dataclass(frozen=True)
 class GallerySettings:
-    hang_seconds: float = setting(10.0, Number(1, 3600), "no new frame for this long counts as a hang: restart")
+    hang_seconds: float = setting(
+        10.0, Number(1, 3600), "no new frame for this long counts as a hang: restart"
+    )
     start_seconds: float = setting(
         90.0, Number(1, 3600), "time a (re)started renderer has to show its first frame (model loading)"
     )
     restart_delay: float = setting(0.5, Number(0, 60), "wait before the first restart; doubles each crash")
     restart_delay_max: float = setting(30.0, Number(0, 3600), "longest wait between restarts")
     crash_window: float = setting(
-        120.0, Number(1, 86400), "crashes within this many seconds count together; a calm run this long resets the wait"
+        120.0,
+        Number(1, 86400),
+        "crashes within this many seconds count together; a calm run this long resets the wait",
     )
     crashes_per_step: int = setting(
-        3, Integer(1, 100), "crashes within crash_window before the next safe step "
-        "(embedded default model, then safe_resolution, then CPU)"
+        3,
+        Integer(1, 100),
+        "crashes within crash_window before the next safe step "
+        "(embedded default model, then safe_resolution, then CPU)",
     )
     safe_resolution: int = setting(128, Integer(4, 8192), "max_resolution of the lower-resolution safe step")
     cpu_resolution: int = setting(
@@ -251,7 +257,9 @@ class HealthSettings:
 @dataclass(frozen=True)
 class LoggingSettings:
     directory: Path | str = setting(
-        "", Directory(), "folder for gallery.log, relative to the show file; empty: ~/.local/state/installation"
+        "",
+        Directory(),
+        "folder for gallery.log, relative to the show file; empty: ~/.local/state/installation",
     )
     max_megabytes: float = setting(10.0, Number(0.01, 10000), "size at which the log rotates")
     backups: int = setting(5, Integer(0, 100), "rotated logs kept")

@@ -21,7 +21,12 @@ from installation.show.control_sections import (
     SceneSettings,
     WebcamSettings,
 )
-from installation.show.gallery_sections import GallerySettings, HealthSettings, LoggingSettings, ScheduleSettings
+from installation.show.gallery_sections import (
+    GallerySettings,
+    HealthSettings,
+    LoggingSettings,
+    ScheduleSettings,
+)
 from installation.show.schema import (
     AnyOf,
     Choice,
@@ -51,7 +56,8 @@ class ShowInfo:
 @dataclass(frozen=True)
 class ModelSettings:
     path: str | Path = setting(
-        DEFAULT_MODEL, FilePath(keywords=(DEFAULT_MODEL,)),
+        DEFAULT_MODEL,
+        FilePath(keywords=(DEFAULT_MODEL,)),
         'checkpoint, relative to the show file, or "default" for the embedded model',
     )
     class_label: int | None = setting(
@@ -64,7 +70,8 @@ class DisplaySettings:
     fullscreen: bool = setting(True, Flag(), "take the whole screen")
     display: int = setting(0, Integer(0, 16), "which monitor, counting from 0")
     fit: str = setting(
-        "fit", Choice(("fit", "fill", "stretch")),
+        "fit",
+        Choice(("fit", "fill", "stretch")),
         "fit shows the whole frame (bars), fill covers the screen (crops), stretch distorts",
     )
     hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")
@@ -96,19 +103,22 @@ class RenderSettings:
 @dataclass(frozen=True)
 class MotionSettings:
     path: str = setting(
-        "keyframes", Choice(("keyframes", "loop", "walk")),
+        "keyframes",
+        Choice(("keyframes", "loop", "walk")),
         "keyframes: a loop through the keyframes; loop: a closed noise loop, walk: a bounded "
         "random walk, both around the first keyframe (see the radius and seed parameters)",
     )
     keyframes: tuple[int | Path, ...] = setting(
-        (0, 1, 2, 3), ListOf(AnyOf((Integer(0, SEED_MAX), FilePath((".npy", ".npz"))))),
+        (0, 1, 2, 3),
+        ListOf(AnyOf((Integer(0, SEED_MAX), FilePath((".npy", ".npz"))))),
         "seeds, or files of vectors: .npy (z, or w+ if 3-D), .npz (key z or w); in loop order",
     )
     keyframe_classes: tuple[int, ...] = setting(
         (), ListOf(Integer(0)), "class label per keyframes entry, for conditional models"
     )
     interpolation: str = setting(
-        "spline", Choice(("slerp", "lerp", "spline")),
+        "spline",
+        Choice(("slerp", "lerp", "spline")),
         "slerp: great circles in Z; lerp: straight lines in W; spline: Catmull-Rom in W (no stops)",
     )
     easing: str = setting(
@@ -126,7 +136,8 @@ class MotionSettings:
     )
     mix_seed: int = setting(1, Integer(0, SEED_MAX), "seed of the second source")
     noise: str = setting(
-        "const", Choice(("const", "random", "loop")),
+        "const",
+        Choice(("const", "random", "loop")),
         "per-pixel noise: fixed, new every frame, or a smooth loop",
     )
     noise_cycles: int = setting(1, Integer(1, 1000), "noise loops per motion loop (whole, so both close)")
@@ -162,23 +173,36 @@ class Show:
     render: RenderSettings = section("render", RenderSettings, "How the generator is run.")
     motion: MotionSettings = section("motion", MotionSettings, "How the latents move over time.")
     parameters: tuple[ParamSpec, ...] = section(
-        "parameters", ParamSpec,
+        "parameters",
+        ParamSpec,
         "Named, controllable values. A built-in name (see below) changes only the keys given.",
         named=True,
     )
     # Unattended runs (installation/show/gallery_sections.py, read by `run.py gallery`).
-    gallery: GallerySettings = section("gallery", GallerySettings, "How `run.py gallery` keeps the piece running.")
-    schedule: ScheduleSettings = section("schedule", ScheduleSettings, "Opening hours and a playlist of scenes.")
+    gallery: GallerySettings = section(
+        "gallery", GallerySettings, "How `run.py gallery` keeps the piece running."
+    )
+    schedule: ScheduleSettings = section(
+        "schedule", ScheduleSettings, "Opening hours and a playlist of scenes."
+    )
     health: HealthSettings = section("health", HealthSettings, "The /health status page of `run.py gallery`.")
     logging: LoggingSettings = section("logging", LoggingSettings, "The log file of `run.py gallery`.")
     # Control surfaces (installation/show/control_sections.py, run by installation/control/).
     osc: OscSettings = section("osc", OscSettings, "OSC in and out, and OSCQuery (see docs/control.md).")
     midi: MidiSettings = section("midi", MidiSettings, "MIDI controllers, MIDI learn and MIDI clock.")
-    webcam: WebcamSettings = section("webcam", WebcamSettings, "A camera's motion, presence and colour as controls.")
-    keyboard: KeyboardSettings = section("keyboard", KeyboardSettings, "Keys bound with `[[mappings]]` key = ...")
-    autopilot: AutopilotSettings = section("autopilot", AutopilotSettings, "What happens when nobody is there.")
+    webcam: WebcamSettings = section(
+        "webcam", WebcamSettings, "A camera's motion, presence and colour as controls."
+    )
+    keyboard: KeyboardSettings = section(
+        "keyboard", KeyboardSettings, "Keys bound with `[[mappings]]` key = ..."
+    )
+    autopilot: AutopilotSettings = section(
+        "autopilot", AutopilotSettings, "What happens when nobody is there."
+    )
     mappings: tuple[MappingSettings, ...] = section(
-        "mappings", MappingSettings, "Controls bound to parameters or actions; exactly one of midi, osc, webcam, key.",
+        "mappings",
+        MappingSettings,
+        "Controls bound to parameters or actions; exactly one of midi, osc, webcam, key.",
         array=True,
     )
     scenes: tuple[SceneSettings, ...] = section(

@@ -37,8 +37,10 @@ def read_vectors(path: Path) -> tuple[str, np.ndarray]:
     if array.ndim == 1:
         array = array[None]
     if array.ndim != 2 and not (space == "w" and array.ndim == 3):
-        raise ValueError(f"{path.name}: {space} of shape {list(array.shape)} is not [K, dim]"
-                         + (" or [K, num_ws, w_dim]" if space == "w" else ""))
+        raise ValueError(
+            f"{path.name}: {space} of shape {list(array.shape)} is not [K, dim]"
+            + (" or [K, num_ws, w_dim]" if space == "w" else "")
+        )
     if not np.isfinite(array).all():
         raise ValueError(f"{path.name}: holds NaN or infinite values")
     return space, array.astype(np.float32)

@@ -26,8 +26,10 @@ class Progress:
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         filled = WIDTH * self.done // max(self.total, 1)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (WIDTH - filled)}] {self.done}/{self.total} {self.what}"
-                          f"  {rate:.1f}/s  {left:.0f} s left ")  # fmt: skip
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (WIDTH - filled)}] {self.done}/{self.total} {self.what}"
+            f"  {rate:.1f}/s  {left:.0f} s left "
+        )
         self.stream.flush()
 
     def finish(self) -> None:

@@ -22,8 +22,9 @@ class Recorder:
     frames are scaled onto `size` (width, height). When the writer falls behind, frames are
     dropped and counted, the engine never waits."""
 
-    def __init__(self, sink: Sink, fps: float, size: tuple[int, int], *, mode: str = "fit",
-                 queue_size: int = 64) -> None:  # fmt: skip
+    def __init__(
+        self, sink: Sink, fps: float, size: tuple[int, int], *, mode: str = "fit", queue_size: int = 64
+    ) -> None:
         self.sink, self.fps, self.size, self.mode = sink, fps, size, mode
         self.dropped = 0
         self.written = 0
@@ -60,6 +61,10 @@ class Recorder:
             self._emit(held)
 
     def _emit(self, pixels: np.ndarray) -> None:
-        image = pixels if (pixels.shape[1], pixels.shape[0]) == self.size else compose(pixels, self.size, self.mode)
+        image = (
+            pixels
+            if (pixels.shape[1], pixels.shape[0]) == self.size
+            else compose(pixels, self.size, self.mode)
+        )
         self.sink.write(image)
         self.written += 1

@@ -25,7 +25,9 @@ class VideoFile:
 
     def write(self, image: np.ndarray) -> None:
         if (image.shape[1], image.shape[0]) != self.size:
-            raise ValueError(f"frame is {image.shape[1]}x{image.shape[0]}, the video {self.size[0]}x{self.size[1]}")
+            raise ValueError(
+                f"frame is {image.shape[1]}x{image.shape[0]}, the video {self.size[0]}x{self.size[1]}"
+            )
         self._writer.write(self._cv2.cvtColor(image, self._cv2.COLOR_RGB2BGR))
 
     def close(self) -> None:

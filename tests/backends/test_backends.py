@@ -12,8 +12,7 @@ import logging
 import pytest
 import torch
 
-from installation.backends import TorchEagerBackend, create_backend
-from installation.backends import onnxrt
+from installation.backends import TorchEagerBackend, create_backend, onnxrt
 from installation.backends.auto import CHOICES_FILE
 from installation.backends.graph_backend import GraphBackend
 from installation.errors import UserError
@@ -66,8 +65,11 @@ def test_onnxruntime_backend_matches_eager_per_batch_and_stop_res(G, cache_dir):
 def noise_fields(G, batch: int, stop_res: int) -> dict[str, torch.Tensor]:
     """A field for every noisy layer up to `stop_res`, as the engine's animated noise gives them."""
     generator = torch.Generator().manual_seed(7)
-    return {name: torch.randn(batch, 1, *layer.size, generator=generator) for name, layer in
-            G.synthesis.named_modules() if getattr(layer, "use_noise", False) and layer.size[0] <= stop_res}  # fmt: skip
+    return {
+        name: torch.randn(batch, 1, *layer.size, generator=generator)
+        for name, layer in G.synthesis.named_modules()
+        if getattr(layer, "use_noise", False) and layer.size[0] <= stop_res
+    }
 
 
 def test_onnxruntime_backend_takes_noise_fields(G, cache_dir):
@@ -82,7 +84,9 @@ def test_onnxruntime_backend_takes_noise_fields(G, cache_dir):
 
 def test_random_noise_renders_eagerly_without_a_build(G, cache_dir, monkeypatch):
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
-    monkeypatch.setattr(type(backend), "_build", lambda *a: pytest.fail("random noise must not build a graph"))
+    monkeypatch.setattr(
+        type(backend), "_build", lambda *a: pytest.fail("random noise must not build a graph")
+    )
     img = backend.render(latents(G, 1), noise_mode="random", stop_res=4)
     assert img.shape == (1, 3, 4, 4) and bool(torch.isfinite(img).all())
 
@@ -102,7 +106,9 @@ def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monk
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=False)
     builds = []
     build = type(backend)._build
-    monkeypatch.setattr(type(backend), "_build", lambda self, shape: builds.append(shape) or build(self, shape))
+    monkeypatch.setattr(
+        type(backend), "_build", lambda self, shape: builds.append(shape) or build(self, shape)
+    )
     monkeypatch.setattr(graph_backend, "MAX_LOADED_GRAPHS", 1)
     ws = latents(G, 1)
     for stop_res in (4, 8, 4):

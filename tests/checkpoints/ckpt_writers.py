@@ -158,27 +158,49 @@ def _attributes(path: str, cls: str, config: GeneratorConfig, flat: bool) -> dic
         init = dict(z_dim=config.z_dim, w_dim=config.w_dim, mapping_kwargs=mapping)
         init.update(synthesis if flat else dict(synthesis_kwargs=EasyDict(synthesis)))
         init.update(c_dim=config.c_dim, img_resolution=config.img_resolution, img_channels=3)
-        return dict(z_dim=config.z_dim, c_dim=config.c_dim, w_dim=config.w_dim, num_ws=config.num_ws,
-                    _init_args=(), _init_kwargs=init)
+        return dict(
+            z_dim=config.z_dim,
+            c_dim=config.c_dim,
+            w_dim=config.w_dim,
+            num_ws=config.num_ws,
+            _init_args=(),
+            _init_kwargs=init,
+        )
     if cls == "MappingNetwork":
-        return dict(z_dim=config.z_dim, num_ws=config.num_ws, num_layers=config.mapping_layers, w_avg_beta=0.995)
+        return dict(
+            z_dim=config.z_dim, num_ws=config.num_ws, num_layers=config.mapping_layers, w_avg_beta=0.995
+        )
     if cls == "SynthesisNetwork":
         extra = dict(num_fp16_res=config.num_fp16_res) if flat else {}
         return dict(block_resolutions=config.block_resolutions, num_ws=config.num_ws, **extra)
     if cls == "SynthesisBlock":
         res = int(path.rsplit(".b", 1)[1])
-        return dict(resolution=res, architecture=config.architecture, use_fp16=res in config.fp16_resolutions,
-                    is_last=res == config.img_resolution, channels_last=False)
+        return dict(
+            resolution=res,
+            architecture=config.architecture,
+            use_fp16=res in config.fp16_resolutions,
+            is_last=res == config.img_resolution,
+            channels_last=False,
+        )
     if cls == "SynthesisLayer":
-        return dict(up=2 if path.endswith("conv0") else 1, activation="lrelu", conv_clamp=config.conv_clamp,
-                    padding=1, act_gain=SQRT2, use_noise=config.use_noise)
+        return dict(
+            up=2 if path.endswith("conv0") else 1,
+            activation="lrelu",
+            conv_clamp=config.conv_clamp,
+            padding=1,
+            act_gain=SQRT2,
+            use_noise=config.use_noise,
+        )
     if cls == "ToRGBLayer":
         return dict(conv_clamp=config.conv_clamp)
     if cls == "FullyConnectedLayer":
         mapping = re.fullmatch(r"mapping\.fc\d+", path) is not None
         lr = config.mapping_lr_multiplier if mapping else 1
-        return dict(activation=config.mapping_activation if mapping else "linear", bias_gain=lr,
-                    weight_gain=np.float64(lr / 4))
+        return dict(
+            activation=config.mapping_activation if mapping else "linear",
+            bias_gain=lr,
+            weight_gain=np.float64(lr / 4),
+        )
     return {}
 
 
@@ -192,16 +214,24 @@ def _module_tree(
 
     def build(path: str) -> Persistent:
         prefix = f"{path}." if path else ""
-        own = {n[len(prefix):]: t for n, t in state.items() if n.startswith(prefix) and "." not in n[len(prefix):]}
-        children = sorted(p for p in paths if p.startswith(prefix) and p != path and "." not in p[len(prefix):])
+        own = {
+            n[len(prefix) :]: t
+            for n, t in state.items()
+            if n.startswith(prefix) and "." not in n[len(prefix) :]
+        }
+        children = sorted(
+            p for p in paths if p.startswith(prefix) and p != path and "." not in p[len(prefix) :]
+        )
         cls = classes.get(path) or _class_name(path)
         module_state = {
             "training": False,
-            "_parameters": {k: torch.nn.Parameter(v, requires_grad=False) for k, v in own.items() if k not in BUFFERS},
+            "_parameters": {
+                k: torch.nn.Parameter(v, requires_grad=False) for k, v in own.items() if k not in BUFFERS
+            },
             "_buffers": {k: v for k, v in own.items() if k in BUFFERS},
             "_non_persistent_buffers_set": set(),
             "_forward_hooks": OrderedDict(),
-            "_modules": {c[len(prefix):]: build(c) for c in children},
+            "_modules": {c[len(prefix) :]: build(c) for c in children},
         }
         if cls in ("SynthesisBlock", "SynthesisLayer"):
             module_state["_buffers"]["resample_filter"] = RESAMPLE_FILTER
@@ -230,8 +260,13 @@ def write_nvlabs_pickle(
     args = (config, flat, attributes, module_src, classes or {})
     G_ema = _module_tree(state, *args)
     G = _module_tree({k: v + 1 for k, v in state.items()}, *args)
-    top = dict(training_set_kwargs=dict(class_name="training.dataset.ImageFolderDataset", resolution=16),
-               G=G, D=D, G_ema=G_ema, augment_pipe=None)
+    top = dict(
+        training_set_kwargs=dict(class_name="training.dataset.ImageFolderDataset", resolution=16),
+        G=G,
+        D=D,
+        G_ema=G_ema,
+        augment_pipe=None,
+    )
     with _nvlabs_globals():
         path.write_bytes(pickle.dumps(top, protocol=4))
 
@@ -261,16 +296,22 @@ def _tf_modulated(state: dict, layer: str, scope: str, flip: bool = False) -> li
     return out
 
 
-def tf_networks(state: dict, config: GeneratorConfig, *, lod_torgbs: bool = False, build: str = "G_main") -> Network:
+def tf_networks(
+    state: dict, config: GeneratorConfig, *, lod_torgbs: bool = False, build: str = "G_main"
+) -> Network:
     """The Gs network of a TF pickle. `lod_torgbs`: name ToRGBs `ToRGB_lod{n}` (with unused lower ones)."""
     R = config.img_resolution
     mapping = []
     for i in range(config.mapping_layers):
-        mapping += [(f"Dense{i}/weight", _np(state[f"mapping.fc{i}.weight"]).T.copy()),
-                    (f"Dense{i}/bias", _np(state[f"mapping.fc{i}.bias"]))]
+        mapping += [
+            (f"Dense{i}/weight", _np(state[f"mapping.fc{i}.weight"]).T.copy()),
+            (f"Dense{i}/bias", _np(state[f"mapping.fc{i}.bias"])),
+        ]
     if config.c_dim:
-        mapping += [("LabelEmbed/weight", _np(state["mapping.embed.weight"]).T.copy()),
-                    ("LabelEmbed/bias", _np(state["mapping.embed.bias"]))]
+        mapping += [
+            ("LabelEmbed/weight", _np(state["mapping.embed.weight"]).T.copy()),
+            ("LabelEmbed/bias", _np(state["mapping.embed.bias"])),
+        ]
     synthesis = [("4x4/Const/const", _np(state["synthesis.b4.const"])[None])]
     synthesis += _tf_modulated(state, "synthesis.b4.conv1", "4x4/Conv")
     noises = [("noise0", _np(state["synthesis.b4.conv1.noise_const"])[None, None])]
@@ -279,10 +320,14 @@ def tf_networks(state: dict, config: GeneratorConfig, *, lod_torgbs: bool = Fals
         if r > 4:
             synthesis += _tf_modulated(state, f"synthesis.b{r}.conv0", f"{r}x{r}/Conv0_up", flip=True)
             synthesis += _tf_modulated(state, f"synthesis.b{r}.conv1", f"{r}x{r}/Conv1")
-            noises += [(f"noise{2 * k - 5}", _np(state[f"synthesis.b{r}.conv0.noise_const"])[None, None]),
-                       (f"noise{2 * k - 4}", _np(state[f"synthesis.b{r}.conv1.noise_const"])[None, None])]
+            noises += [
+                (f"noise{2 * k - 5}", _np(state[f"synthesis.b{r}.conv0.noise_const"])[None, None]),
+                (f"noise{2 * k - 4}", _np(state[f"synthesis.b{r}.conv1.noise_const"])[None, None]),
+            ]
         if f"synthesis.b{r}.skip.weight" in state:
-            synthesis.append((f"{r}x{r}/Skip/weight", _tf_conv(state[f"synthesis.b{r}.skip.weight"], flip=True)))
+            synthesis.append(
+                (f"{r}x{r}/Skip/weight", _tf_conv(state[f"synthesis.b{r}.skip.weight"], flip=True))
+            )
         if f"synthesis.b{r}.torgb.weight" in state:
             scope = f"ToRGB_lod{int(math.log2(R // r))}" if lod_torgbs else f"{r}x{r}/ToRGB"
             synthesis += _tf_modulated(state, f"synthesis.b{r}.torgb", scope)
@@ -290,21 +335,44 @@ def tf_networks(state: dict, config: GeneratorConfig, *, lod_torgbs: bool = Fals
             C, lod = config.channels[r], int(math.log2(R // r))
             shapes = {"weight": (1, 1, C, 3), "bias": (3,), "mod_weight": (config.w_dim, C), "mod_bias": (C,)}
             synthesis += [(f"ToRGB_lod{lod}/{n}", np.full(s, 7.0, np.float32)) for n, s in shapes.items()]
-    kwargs = dict(latent_size=config.z_dim, label_size=config.c_dim, dlatent_size=config.w_dim, resolution=R,
-                  mapping_layers=config.mapping_layers, fmap_base=1024, fmap_max=32,
-                  architecture=config.architecture, conv_clamp=config.conv_clamp,
-                  num_fp16_res=config.num_fp16_res, mapping_lrmul=config.mapping_lr_multiplier,
-                  truncation_psi=0.5, resample_kernel=[1, 3, 3, 1])
+    kwargs = dict(
+        latent_size=config.z_dim,
+        label_size=config.c_dim,
+        dlatent_size=config.w_dim,
+        resolution=R,
+        mapping_layers=config.mapping_layers,
+        fmap_base=1024,
+        fmap_max=32,
+        architecture=config.architecture,
+        conv_clamp=config.conv_clamp,
+        num_fp16_res=config.num_fp16_res,
+        mapping_lrmul=config.mapping_lr_multiplier,
+        truncation_psi=0.5,
+        resample_kernel=[1, 3, 3, 1],
+    )
 
     def net(name: str, func: str, variables: list, components: dict | None = None) -> Network:
-        return Network(dict(version=4, name=name, static_kwargs=kwargs, components=components or {},
-                            build_module_src="# training/networks_stylegan2.py\n", build_func_name=func,
-                            variables=variables))
+        return Network(
+            dict(
+                version=4,
+                name=name,
+                static_kwargs=kwargs,
+                components=components or {},
+                build_module_src="# training/networks_stylegan2.py\n",
+                build_func_name=func,
+                variables=variables,
+            )
+        )
 
-    return net("G", build, [("lod", np.float32(0)), ("dlatent_avg", _np(state["mapping.w_avg"]))], {
-        "synthesis": net("G_synthesis", "G_synthesis_stylegan2", synthesis + noises),
-        "mapping": net("G_mapping", "G_mapping", mapping),
-    })
+    return net(
+        "G",
+        build,
+        [("lod", np.float32(0)), ("dlatent_avg", _np(state["mapping.w_avg"]))],
+        {
+            "synthesis": net("G_synthesis", "G_synthesis_stylegan2", synthesis + noises),
+            "mapping": net("G_mapping", "G_mapping", mapping),
+        },
+    )
 
 
 def tf_pickle_bytes(networks: Any) -> bytes:
@@ -316,8 +384,17 @@ def write_tf_pickle(path: Path, state: dict, config: GeneratorConfig, **kw: Any)
     """(G, D, Gs) as misc.save_pkl writes it; G holds other weights, so picking it would show."""
     Gs = tf_networks(state, config, **kw)
     G = tf_networks({k: v * 0.5 for k, v in state.items()}, config, **kw)
-    D = Network(dict(version=4, name="D", static_kwargs={}, components={}, build_module_src="",
-                     build_func_name="D_stylegan2", variables=[("Output/bias", np.zeros(1, np.float32))]))
+    D = Network(
+        dict(
+            version=4,
+            name="D",
+            static_kwargs={},
+            components={},
+            build_module_src="",
+            build_func_name="D_stylegan2",
+            variables=[("Output/bias", np.zeros(1, np.float32))],
+        )
+    )
     path.write_bytes(tf_pickle_bytes((G, D, Gs)))
 
 
@@ -362,8 +439,15 @@ def rosinality_g_ema(state: dict, config: GeneratorConfig) -> OrderedDict:
 def rosinality_train_dict(state: dict, config: GeneratorConfig, arch: str = "stylegan2") -> dict:
     """What train.py saves: no latent_avg, and the options as an argparse.Namespace."""
     g_ema = rosinality_g_ema(state, config)
-    args = argparse.Namespace(size=config.img_resolution, latent=config.w_dim, n_mlp=config.mapping_layers,
-                              channel_multiplier=2, arch=arch, r1=10.0, path="/data/lmdb")
+    args = argparse.Namespace(
+        size=config.img_resolution,
+        latent=config.w_dim,
+        n_mlp=config.mapping_layers,
+        channel_multiplier=2,
+        arch=arch,
+        r1=10.0,
+        path="/data/lmdb",
+    )
     return {
         "g": OrderedDict((k, v * 0.5) for k, v in g_ema.items()),
         "d": OrderedDict([("convs.0.0.weight", torch.ones(8, 3, 1, 1))]),

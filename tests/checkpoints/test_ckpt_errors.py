@@ -128,8 +128,12 @@ def test_other_network_classes(tmp_path):
 
 
 def test_lucidrains(tmp_path):
-    gan = {"S.net.0.weight": torch.ones(4, 4), "G.blocks.0.conv1.weight": torch.ones(4, 4, 3, 3),
-           "GE.blocks.0.conv1.weight": torch.ones(4, 4, 3, 3), "D.blocks.0.weight": torch.ones(2)}
+    gan = {
+        "S.net.0.weight": torch.ones(4, 4),
+        "G.blocks.0.conv1.weight": torch.ones(4, 4, 3, 3),
+        "GE.blocks.0.conv1.weight": torch.ones(4, 4, 3, 3),
+        "D.blocks.0.weight": torch.ones(2),
+    }
     path = tmp_path / "model_150.pt"
     path.write_bytes(torch_save_bytes({"GAN": gan, "version": "1.8.0"}))
     assert "lucidrains stylegan2-pytorch" in load_error(path)
@@ -152,22 +156,56 @@ def test_swagan_by_tensor_names(tmp_path):
 
 
 def test_stylegan1_tensorflow(tmp_path):
-    mapping = Network(dict(version=3, name="G_mapping", static_kwargs={}, components={}, build_module_src="",
-                           build_func_name="G_mapping", variables=[("Dense0/weight", np.ones((4, 4), np.float32))]))
-    synthesis = Network(dict(version=3, name="G_synthesis", static_kwargs={}, components={}, build_module_src="",
-                             build_func_name="G_synthesis",
-                             variables=[("4x4/Const/StyleMod/weight", np.ones((4, 8), np.float32))]))
-    Gs = Network(dict(version=3, name="G", static_kwargs={"resolution": 1024}, build_module_src="",
-                      components={"mapping": mapping, "synthesis": synthesis}, build_func_name="G_style",
-                      variables=[("dlatent_avg", np.zeros(4, np.float32))]))
+    mapping = Network(
+        dict(
+            version=3,
+            name="G_mapping",
+            static_kwargs={},
+            components={},
+            build_module_src="",
+            build_func_name="G_mapping",
+            variables=[("Dense0/weight", np.ones((4, 4), np.float32))],
+        )
+    )
+    synthesis = Network(
+        dict(
+            version=3,
+            name="G_synthesis",
+            static_kwargs={},
+            components={},
+            build_module_src="",
+            build_func_name="G_synthesis",
+            variables=[("4x4/Const/StyleMod/weight", np.ones((4, 8), np.float32))],
+        )
+    )
+    Gs = Network(
+        dict(
+            version=3,
+            name="G",
+            static_kwargs={"resolution": 1024},
+            build_module_src="",
+            components={"mapping": mapping, "synthesis": synthesis},
+            build_func_name="G_style",
+            variables=[("dlatent_avg", np.zeros(4, np.float32))],
+        )
+    )
     path = tmp_path / "karras2019stylegan-ffhq-1024x1024.pkl"
     path.write_bytes(tf_pickle_bytes((Gs, Gs, Gs)))
     assert "StyleGAN (version 1)" in load_error(path)
 
 
 def test_tensorflow_discriminator_only(tmp_path):
-    D = Network(dict(version=4, name="D", static_kwargs={}, components={}, build_module_src="",
-                     build_func_name="D_stylegan2", variables=[("Output/bias", np.zeros(1, np.float32))]))
+    D = Network(
+        dict(
+            version=4,
+            name="D",
+            static_kwargs={},
+            components={},
+            build_module_src="",
+            build_func_name="D_stylegan2",
+            variables=[("Output/bias", np.zeros(1, np.float32))],
+        )
+    )
     path = tmp_path / "D.pkl"
     path.write_bytes(tf_pickle_bytes(D))
     assert "not a generator" in load_error(path)
@@ -189,5 +227,7 @@ def test_generator_mismatch_is_a_checkpoint_error(tmp_path):
     del state["synthesis.b8.conv0.affine.bias"]
     path = tmp_path / "pruned.pkl"
     write_nvlabs_pickle(path, state, config)
-    with pytest.raises(CheckpointError, match=f"^{re.escape(str(path))}: .*missing synthesis.b8.conv0.affine.bias"):
+    with pytest.raises(
+        CheckpointError, match=f"^{re.escape(str(path))}: .*missing synthesis.b8.conv0.affine.bias"
+    ):
         load_generator(path)

@@ -60,9 +60,13 @@ def test_nvlabs_pickle(tmp_path, source):
     write_nvlabs_pickle(path, state, config)
     ckpt = load_checkpoint(path)
     assert ckpt.format == "nvlabs-pytorch"
-    assert ckpt.hints == dict(architecture=config.architecture, conv_clamp=config.conv_clamp,
-                              num_fp16_res=config.num_fp16_res, mapping_lr_multiplier=0.01,
-                              mapping_activation="lrelu")
+    assert ckpt.hints == dict(
+        architecture=config.architecture,
+        conv_clamp=config.conv_clamp,
+        num_fp16_res=config.num_fp16_res,
+        mapping_lr_multiplier=0.01,
+        mapping_activation="lrelu",
+    )
     assert_same_function(load_generator(path), G)
 
 
@@ -116,8 +120,11 @@ def test_rosinality_converted(tmp_path, legacy):
     config = small_config(**ROSINALITY_CONFIG)
     state = random_state(config, seed=11)
     path = tmp_path / "stylegan2-ffhq-config-f.pt"
-    path.write_bytes(torch_save_bytes({"g_ema": rosinality_g_ema(state, config),
-                                       "latent_avg": state["mapping.w_avg"]}, legacy=legacy))
+    path.write_bytes(
+        torch_save_bytes(
+            {"g_ema": rosinality_g_ema(state, config), "latent_avg": state["mapping.w_avg"]}, legacy=legacy
+        )
+    )
     ckpt = load_checkpoint(path)
     assert ckpt.format == "rosinality"
     assert ckpt.hints["conv_clamp"] is None and ckpt.hints["architecture"] == "skip"
@@ -164,6 +171,7 @@ def test_extension_does_not_matter(tmp_path):
     write_nvlabs_pickle(pickle_named_pt, state, config)
     assert load_checkpoint(pickle_named_pt).format == "nvlabs-pytorch"
     zip_named_pkl = tmp_path / "model.pkl"
-    zip_named_pkl.write_bytes(torch_save_bytes({"g_ema": rosinality_g_ema(state, config),
-                                                "latent_avg": state["mapping.w_avg"]}))
+    zip_named_pkl.write_bytes(
+        torch_save_bytes({"g_ema": rosinality_g_ema(state, config), "latent_avg": state["mapping.w_avg"]})
+    )
     assert load_checkpoint(zip_named_pkl).format == "rosinality"

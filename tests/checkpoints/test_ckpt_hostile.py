@@ -16,7 +16,6 @@ from tests.checkpoints.ckpt_writers import (
     write_nvlabs_pickle,
 )
 
-
 # torch's weights-only reader warns about the protocol-4 payloads before refusing them.
 pytestmark = pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 
@@ -113,7 +112,9 @@ def test_module_src_is_never_executed(tmp_path, marker):
     """NVIDIA's pickles carry their module source; the genuine loader execs it, this one reads tensors."""
     config = small_config()
     path = tmp_path / "network-snapshot.pkl"
-    write_nvlabs_pickle(path, random_state(config), config, module_src=f"open({str(marker)!r}, 'w').close()\n")
+    write_nvlabs_pickle(
+        path, random_state(config), config, module_src=f"open({str(marker)!r}, 'w').close()\n"
+    )
     assert load_checkpoint(path).format == "nvlabs-pytorch"
     assert not marker.exists()
 

@@ -28,7 +28,9 @@ def show_file(tmp_path: Path) -> Callable[[str], Show]:
 
 
 @pytest.fixture
-def running(show_file: Callable[[str], Show]) -> Iterator[Callable[..., tuple[ControlSurfaces, ParameterBus]]]:
+def running(
+    show_file: Callable[[str], Show],
+) -> Iterator[Callable[..., tuple[ControlSurfaces, ParameterBus]]]:
     """Start surfaces for a show text; all are stopped after the test."""
     started: list[ControlSurfaces] = []
 
@@ -52,7 +54,9 @@ def jack() -> Iterator[MidiApi]:
     with private_jack(period=256) as why:
         api = choose_api()
         if why is None or api.api is None:
-            pytest.skip("no MIDI system: no /dev/snd/seq, no JACK server, and no jackd to start (apt-get install jackd2)")
+            pytest.skip(
+                "no MIDI system: no /dev/snd/seq, no JACK server, and no jackd to start (apt-get install jackd2)"
+            )
         yield api
 
 
@@ -93,7 +97,9 @@ default = 1.0
     try:
         assert eventually(lambda: controls.surfaces is not None or live.error is not None, timeout=60)
         assert live.error is None, live.error
-        assert eventually(lambda: live.pair_at(live.clock.now()) is not None or live.error is not None, timeout=60)
+        assert eventually(
+            lambda: live.pair_at(live.clock.now()) is not None or live.error is not None, timeout=60
+        )
         yield live, presenter, controls.surfaces
     finally:
         controls.stop()

@@ -11,7 +11,9 @@ from installation.errors import UserError
 from installation.params.bus import ParameterBus
 from tests.control.helpers import QUIET, eventually, settled
 
-KEYS = QUIET + """
+KEYS = (
+    QUIET
+    + """
 [parameters.glow]
 type = "bool"
 
@@ -44,6 +46,7 @@ to = "learn:speed"
 values = { speed = 3 }
 crossfade = 0
 """
+)
 
 
 def test_keys_step_toggle_recall_and_arm_learn(running) -> None:
@@ -61,7 +64,9 @@ def test_keys_step_toggle_recall_and_arm_learn(running) -> None:
     assert surfaces.midi_learn.armed == "speed"
 
 
-AUTOPILOT = QUIET + """
+AUTOPILOT = (
+    QUIET
+    + """
 [autopilot]
 idle_seconds = 0.3
 fade_seconds = 0.3
@@ -70,6 +75,7 @@ fade_seconds = 0.3
 key = "up"
 to = "psi"
 """
+)
 
 
 def test_autopilot_eases_back_to_defaults_and_hands_back(running) -> None:
@@ -89,7 +95,9 @@ def test_autopilot_eases_back_to_defaults_and_hands_back(running) -> None:
 
 
 def test_autopilot_cycles_scenes_and_obeys_commands(running) -> None:
-    text = AUTOPILOT.replace("fade_seconds = 0.3", 'fade_seconds = 0\nscenes = ["a", "b"]\nscene_seconds = 0.2')
+    text = AUTOPILOT.replace(
+        "fade_seconds = 0.3", 'fade_seconds = 0\nscenes = ["a", "b"]\nscene_seconds = 0.2'
+    )
     text += "[scenes.a]\nvalues = { psi = 0.1 }\n[scenes.b]\nvalues = { psi = 0.2 }\n"
     surfaces, bus = running(text.replace("idle_seconds = 0.3", "idle_seconds = 60"))
     surfaces.controls.action("autopilot:on", None, "osc")
@@ -104,13 +112,18 @@ def test_autopilot_cycles_scenes_and_obeys_commands(running) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[[mappings]]\nkey = \"a\"\nto = \"nothing\"\n", "show.toml:3: mappings[0].to: no parameter 'nothing'"),
-        ("[[mappings]]\nkey = \"a\"\nto = \"psi\"\n[[mappings]]\nkey = \"b\"\nto = \"scene:x\"\n",
-         "show.toml:6: mappings[1].to: no scene 'x'"),
-        ("[scenes.a]\nvalues = { psi = 9 }\n", "show.toml:2: scenes.a.values: psi = 9.0 is outside its range 0 to 2"),
+        ('[[mappings]]\nkey = "a"\nto = "nothing"\n', "show.toml:3: mappings[0].to: no parameter 'nothing'"),
+        (
+            '[[mappings]]\nkey = "a"\nto = "psi"\n[[mappings]]\nkey = "b"\nto = "scene:x"\n',
+            "show.toml:6: mappings[1].to: no scene 'x'",
+        ),
+        (
+            "[scenes.a]\nvalues = { psi = 9 }\n",
+            "show.toml:2: scenes.a.values: psi = 9.0 is outside its range 0 to 2",
+        ),
         ('[autopilot]\nscenes = ["a"]\n', "show.toml:2: autopilot.scenes: no scene 'a'"),
     ],
-)  # fmt: skip
+)
 def test_cross_section_mistakes_name_file_line_and_key(show_file, text: str, message: str) -> None:
     show = show_file(text)
     with pytest.raises(UserError) as error:

@@ -13,7 +13,6 @@ from installation.control.scenes import SceneBook
 from installation.params.bus import ParameterBus
 from installation.params.spec import ParamSpec
 from installation.show.control_sections import MappingSettings, MidiSource, SceneSettings
-
 from tests.control.helpers import settled
 
 SPECS = [
@@ -28,8 +27,12 @@ SPECS = [
 
 @pytest.fixture
 def controls() -> Controls:
-    scenes = SceneBook([SceneSettings("dim", (("level", 1.0), ("glow", True)), keyframe=2, crossfade=0.2),
-                        SceneSettings("bright", (("level", 9.0),), crossfade=0.0)])  # fmt: skip
+    scenes = SceneBook(
+        [
+            SceneSettings("dim", (("level", 1.0), ("glow", True)), keyframe=2, crossfade=0.2),
+            SceneSettings("bright", (("level", 9.0),), crossfade=0.0),
+        ]
+    )
     return Controls(ParameterBus(SPECS), scenes, keyframe_count=4)
 
 

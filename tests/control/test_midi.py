@@ -159,7 +159,9 @@ def test_a_replugged_controller_works_again_within_two_seconds(midi, box) -> Non
     again = box(f"{BOX}-2")  # back under another name, as a new ALSA client number would give
     assert eventually(lambda: surfaces.midi.open_inputs == [f"{BOX}-2:knobs"], timeout=2.0)
     again.send(0xB0, 1, 0)
-    assert eventually(lambda: settled(bus)["psi"] == 0.0, timeout=max(0.1, 2.0 - (time.monotonic() - plugged)))
+    assert eventually(
+        lambda: settled(bus)["psi"] == 0.0, timeout=max(0.1, 2.0 - (time.monotonic() - plugged))
+    )
     assert time.monotonic() - plugged < 2.0
 
 
@@ -185,8 +187,9 @@ def test_learn_binds_saves_and_reloads(jack, box, running, show_file) -> None:
 def test_run_py_midi_list_names_the_system_and_the_ports(jack, box) -> None:
     box()
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, str(root / "run.py"), "midi", "list"], capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(root / "run.py"), "midi", "list"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert f"MIDI system: {jack.label}" in done.stdout and f"mido.backends.rtmidi/{jack.name}" in done.stdout
     inputs, outputs = done.stdout.split("outputs")

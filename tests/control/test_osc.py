@@ -17,7 +17,9 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from tests.control.helpers import QUIET, eventually, settled
 
-SHOW = QUIET + """
+SHOW = (
+    QUIET
+    + """
 [parameters.glow]
 type = "bool"
 [parameters.flash]
@@ -36,6 +38,7 @@ crossfade = 0.3
 [scenes.wild]
 values = { psi = 1.5 }
 """
+)
 
 
 @pytest.fixture
@@ -56,7 +59,9 @@ def test_parameters_normalised_raw_ints_and_booleans(osc) -> None:
     client.send_message("/installation/param/flash", True)
     assert eventually(lambda: bus.snapshot().count("flash") == 2)
     values = settled(bus)
-    assert values["psi"] == 0.5 and values["speed"] == 3.5 and values["cutoff"] == 6 and values["glow"] is True
+    assert (
+        values["psi"] == 0.5 and values["speed"] == 3.5 and values["cutoff"] == 6 and values["glow"] is True
+    )
     client.send_message("/1/fader1", 1.0)  # the show's own address, through its mapping
     assert eventually(lambda: settled(bus)["speed"] == 8.0)
 
@@ -74,9 +79,16 @@ def test_garbage_is_counted_and_dropped(osc) -> None:
         raw.sendto(b"\x00garbage", surfaces.osc.address)
         raw.sendto(b"/x\x00\x00,i\x00\x00", surfaces.osc.address)  # an int promised, none given
         raw.sendto(b"/" + b"a" * 20000, surfaces.osc.address)  # over max_packet
-    expected = {"out of range, clamped": 1, "not a finite number": 1, "wrong argument type": 1,
-                "wrong argument count": 2, "unknown address": 1, "no such scene": 1,
-                "malformed packet": 2, "oversized packet": 1}  # fmt: skip
+    expected = {
+        "out of range, clamped": 1,
+        "not a finite number": 1,
+        "wrong argument type": 1,
+        "wrong argument count": 2,
+        "unknown address": 1,
+        "no such scene": 1,
+        "malformed packet": 2,
+        "oversized packet": 1,
+    }
     assert eventually(lambda: surfaces.drops.counts() == expected), surfaces.drops.counts()
     assert settled(bus)["psi"] == 2.0
 
@@ -149,7 +161,9 @@ def test_changes_are_echoed_rate_limited(running) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        surfaces, bus = running(SHOW.replace("port = 0\n", f'port = 0\necho = ["127.0.0.1:{port}"]\necho_rate = 10\n', 1))
+        surfaces, bus = running(
+            SHOW.replace("port = 0\n", f'port = 0\necho = ["127.0.0.1:{port}"]\necho_rate = 10\n', 1)
+        )
         _receive(sock, timeout=0.3)  # the first full round of values
         surfaces.controls.recall_scene("wild", "midi")  # any surface's change goes out
         end = time.monotonic() + 1.0
@@ -193,8 +207,11 @@ def test_oscquery_describes_the_address_space(running) -> None:
 def test_a_reloaded_show_rebinds_without_reopening_the_port(running, show_file) -> None:
     surfaces, bus = running(SHOW)
     address = surfaces.osc.address
-    edited = show_file(SHOW.replace('to = "speed"\ncurve = "exponential"', 'to = "radius"')
-                       .replace("[scenes.wild]", "[scenes.storm]"))  # fmt: skip
+    edited = show_file(
+        SHOW.replace('to = "speed"\ncurve = "exponential"', 'to = "radius"').replace(
+            "[scenes.wild]", "[scenes.storm]"
+        )
+    )
     bus.reconfigure(edited.parameters)
     surfaces.reconfigure(edited)
     assert surfaces.osc.address == address

@@ -21,11 +21,39 @@ from tests.control.helpers import eventually, settled
 from tests.engine.live_helpers import one_torch_thread  # noqa: F401  (autouse: one torch thread)
 
 PACKETS = 100_000
-ADDRESSES = ["/installation/param/psi", "/installation/param/psi/raw", "/installation/param/cutoff",
-             "/installation/scene", "/installation/keyframe", "/installation/seed", "/installation/latent",
-             "/installation/learn", "/installation/status", "/installation/autopilot", "/installation/param/speed"]  # fmt: skip
-ODD_VALUES = [float("nan"), float("inf"), -float("inf"), 1e300, -1e300, 2**31 - 1, -(2**31), 0, 1, -1, 0.5,
-              "", "x" * 300, "calm", b"\x00\xff" * 10, True, False, None]  # fmt: skip
+ADDRESSES = [
+    "/installation/param/psi",
+    "/installation/param/psi/raw",
+    "/installation/param/cutoff",
+    "/installation/scene",
+    "/installation/keyframe",
+    "/installation/seed",
+    "/installation/latent",
+    "/installation/learn",
+    "/installation/status",
+    "/installation/autopilot",
+    "/installation/param/speed",
+]
+ODD_VALUES = [
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    1e300,
+    -1e300,
+    2**31 - 1,
+    -(2**31),
+    0,
+    1,
+    -1,
+    0.5,
+    "",
+    "x" * 300,
+    "calm",
+    b"\x00\xff" * 10,
+    True,
+    False,
+    None,
+]
 
 
 def _message(rng: random.Random) -> bytes:
@@ -40,7 +68,9 @@ def _message(rng: random.Random) -> bytes:
 def _bundle(rng: random.Random, depth: int = 0) -> bytes:
     when = rng.choice([1, 0, time.time() + rng.uniform(0, 0.5), time.time() + 1e6, rng.getrandbits(64)])
     seconds, fraction = divmod(int(when * 2**32) if isinstance(when, float) else when, 2**32)
-    body = b"#bundle\x00" + struct.pack(">II", (seconds + 2208988800 * (when > 2**32 // 2)) % 2**32, fraction % 2**32)
+    body = b"#bundle\x00" + struct.pack(
+        ">II", (seconds + 2208988800 * (when > 2**32 // 2)) % 2**32, fraction % 2**32
+    )
     for _ in range(rng.randint(0, 4)):
         element = _bundle(rng, depth + 1) if depth < 3 and rng.random() < 0.3 else _message(rng)
         size = len(element) if rng.random() < 0.8 else rng.randint(0, 2**31)  # sometimes a lying size

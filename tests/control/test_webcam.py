@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from installation.control.surfaces import ControlSurfaces
 from installation.control.webcam_features import FeatureExtractor
 from installation.params.bus import ParameterBus
@@ -30,7 +31,9 @@ def square_video(path: Path) -> Path:
     return path
 
 
-SHOW = QUIET + """
+SHOW = (
+    QUIET
+    + """
 [webcam]
 enabled = true
 source = "square.avi"
@@ -45,6 +48,7 @@ to = "radius"
 webcam = "presence"
 to = "mix_amount"
 """
+)
 
 
 def test_features_follow_the_square(running, tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ import numpy as np
 def scene(seed: int, width: int, height: int) -> np.ndarray:
     """A smooth random BGR picture with a few shapes: distinct per seed, robust to resizing."""
     rng = np.random.default_rng(seed)
-    image = cv2.resize(rng.integers(0, 256, (5, 7, 3), dtype=np.uint8), (width, height),
-                       interpolation=cv2.INTER_CUBIC)
+    image = cv2.resize(
+        rng.integers(0, 256, (5, 7, 3), dtype=np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     for _ in range(4):
         center = (int(rng.integers(0, width)), int(rng.integers(0, height)))
         color = tuple(int(c) for c in rng.integers(0, 256, 3))

@@ -28,8 +28,15 @@ def test_different_scenes_are_far() -> None:
     assert closest > 10
 
 
-def candidate(index: int, seed: int, area: int, *, file: str | None = None, pixels: str | None = None,
-              flip: bool = False) -> Candidate:
+def candidate(
+    index: int,
+    seed: int,
+    area: int,
+    *,
+    file: str | None = None,
+    pixels: str | None = None,
+    flip: bool = False,
+) -> Candidate:
     image = scene(seed, 160, 120)
     if flip:
         image = cv2.flip(image, 1)

@@ -14,8 +14,13 @@ from installation.errors import UserError
 
 @pytest.mark.parametrize(
     ("text", "bgr"),
-    [("white", (255, 255, 255)), ("#ff8000", (0, 128, 255)), ("FF8000", (0, 128, 255)),
-     ("#f80", (0, 136, 255)), ("10, 20, 30", (30, 20, 10))],
+    [
+        ("white", (255, 255, 255)),
+        ("#ff8000", (0, 128, 255)),
+        ("FF8000", (0, 128, 255)),
+        ("#f80", (0, 136, 255)),
+        ("10, 20, 30", (30, 20, 10)),
+    ],
 )
 def test_colors_are_parsed_as_rgb_and_stored_as_bgr(text: str, bgr: tuple[int, int, int]) -> None:
     assert parse_color(text) == bgr

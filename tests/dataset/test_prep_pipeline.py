@@ -60,7 +60,8 @@ def read_zip(path: Path) -> tuple[list[str], dict, list[np.ndarray]]:
         meta = json.loads(archive.read("dataset.json"))
         images = [
             cv2.imdecode(np.frombuffer(archive.read(n), np.uint8), cv2.IMREAD_UNCHANGED)
-            for n in names if n.endswith(".png")
+            for n in names
+            if n.endswith(".png")
         ]
     return names, meta, images
 
@@ -177,8 +178,13 @@ def test_changed_source_is_processed_again(tmp_path: Path) -> None:
     (src / "a.jpg").write_bytes(jpeg(scene(1, 300, 300)))
     out = tmp_path / "out.zip"
     with pytest.raises(KeyboardInterrupt):
-        prepare([src], out, options(), on_record=lambda s, r: (_ for _ in ()).throw(KeyboardInterrupt),
-                show_progress=False)
+        prepare(
+            [src],
+            out,
+            options(),
+            on_record=lambda s, r: (_ for _ in ()).throw(KeyboardInterrupt),
+            show_progress=False,
+        )
     (src / "a.jpg").write_bytes(jpeg(scene(2, 300, 300)))
     os.utime(src / "a.jpg", ns=(1, 1))
     assert prepare([src], out, options(), show_progress=False).counts()["reused"] == 0
@@ -238,8 +244,20 @@ def test_run_py_prep_in_a_subprocess(tmp_path: Path) -> None:
         (src / f"{seed}.jpg").write_bytes(jpeg(scene(seed, 500, 300)))
     (src / "bad.jpg").write_text("bad")
     out = tmp_path / "set.zip"
-    command = [sys.executable, str(REPO / "run.py"), "prep", str(src), "--out", str(out),
-               "--size", "256", "--crop", "smart", "--workers", "2"]
+    command = [
+        sys.executable,
+        str(REPO / "run.py"),
+        "prep",
+        str(src),
+        "--out",
+        str(out),
+        "--size",
+        "256",
+        "--crop",
+        "smart",
+        "--workers",
+        "2",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "4 pictures written" in done.stdout and "1 files skipped" in done.stdout

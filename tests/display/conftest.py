@@ -27,10 +27,15 @@ def x_display():
         yield os.environ["DISPLAY"]
         return
     if shutil.which("Xvfb") is None:
-        pytest.skip("no DISPLAY and Xvfb is not installed (apt-get install xvfb) - window tests need an X server")
+        pytest.skip(
+            "no DISPLAY and Xvfb is not installed (apt-get install xvfb) - window tests need an X server"
+        )
     number = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     socket = Path(f"/tmp/.X11-unix/X{number}")
     deadline = time.monotonic() + 10
     while not socket.exists() and server.poll() is None and time.monotonic() < deadline:

@@ -24,4 +24,6 @@ def test_compose_paints_bars_in_the_background_colour():
     image = np.full((10, 10, 3), 200, np.uint8)
     out = compose(image, (30, 10), "fit", background=(1, 2, 3))
     assert out.shape == (10, 30, 3)
-    assert np.all(out[:, :10] == (1, 2, 3)) and np.all(out[:, 10:20] == 200) and np.all(out[:, 20:] == (1, 2, 3))
+    assert (
+        np.all(out[:, :10] == (1, 2, 3)) and np.all(out[:, 10:20] == 200) and np.all(out[:, 20:] == (1, 2, 3))
+    )

@@ -20,10 +20,14 @@ def running(x_display, tmp_path):
     from installation.display import Presenter, Screen
     from installation.live import LiveShow
 
-    show = load_show(write_show(tmp_path, extra='[display]\nfullscreen = false\nallow_quit = false\nfit = "fit"\n'))
+    show = load_show(
+        write_show(tmp_path, extra='[display]\nfullscreen = false\nallow_quit = false\nfit = "fit"\n')
+    )
     live = LiveShow(show, backend="torch").start()
     screen = Screen(fullscreen=False, size=(320, 240), mode="fit", vsync=False)
-    presenter = Presenter(screen, live, screenshots=tmp_path / "shots", actions=live.actions(), allow_quit=False)
+    presenter = Presenter(
+        screen, live, screenshots=tmp_path / "shots", actions=live.actions(), allow_quit=False
+    )
     deadline = time.monotonic() + 30
     while live.pair_at(live.clock.now()) is None and live.error is None and time.monotonic() < deadline:
         time.sleep(0.01)  # the engine probes the machine, then renders
@@ -101,9 +105,22 @@ def test_run_py_play_plays_a_show_for_some_seconds_and_records_it(x_display, tmp
     import cv2
 
     show, video = write_show(tmp_path), tmp_path / "rec.mp4"
-    command = ["play", str(show), "--backend", "torch", "--windowed", "--size", "200x150", "--seconds", "3",
-               "--record", str(video)]  # fmt: skip
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
+    command = [
+        "play",
+        str(show),
+        "--backend",
+        "torch",
+        "--windowed",
+        "--size",
+        "200x150",
+        "--seconds",
+        "3",
+        "--record",
+        str(video),
+    ]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     capture = cv2.VideoCapture(str(video))
     ok, frame = capture.read()
@@ -112,8 +129,13 @@ def test_run_py_play_plays_a_show_for_some_seconds_and_records_it(x_display, tmp
 
 def test_without_a_display_play_says_so_in_one_line_and_points_to_render(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "play", str(write_show(tmp_path))],
-                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "play", str(write_show(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "no display" in done.stderr and "run.py render" in done.stderr
 
@@ -122,8 +144,20 @@ def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     import json
 
     show, out = write_show(tmp_path), tmp_path / "loop.json"
-    command = ["bench", "--loop", str(show), "--loop-seconds", "3", "--loop-backend", "torch", "--json", str(out)]
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
+    command = [
+        "bench",
+        "--loop",
+        str(show),
+        "--loop-seconds",
+        "3",
+        "--loop-backend",
+        "torch",
+        "--json",
+        str(out),
+    ]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
     assert result["displayed_fps"] > 10 and result["rendered_fps"] > 0 and result["generator_alone_fps"] > 0

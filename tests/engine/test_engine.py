@@ -100,7 +100,9 @@ def test_an_error_in_the_producer_is_kept_for_the_display():
     backend = tiny_backend(64)
     source = SlerpSource(backend.G)
     source.latents = lambda times: 1 / 0
-    engine = Engine(backend, source, ShowClock(HandClock()), EngineSettings(threads=1), flat_costs(LEVELS)).start()
+    engine = Engine(
+        backend, source, ShowClock(HandClock()), EngineSettings(threads=1), flat_costs(LEVELS)
+    ).start()
     wait_for(lambda: engine.error is not None)
     engine.stop()
     assert isinstance(engine.error, ZeroDivisionError)
@@ -111,11 +113,18 @@ def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(mo
 
     calls = []
     monkeypatch.setattr(engine_module, "RETHREAD_WAIT_S", (0.0, 0.0))
-    monkeypatch.setattr(engine_module, "pick_threads", lambda backend, latents, level: calls.append(level) or 1)
+    monkeypatch.setattr(
+        engine_module, "pick_threads", lambda backend, latents, level: calls.append(level) or 1
+    )
     backend = tiny_backend(64)
     # probed costs of 0.01 ms: every real render is far slower than "probed"
-    engine = Engine(backend, SlerpSource(backend.G), ShowClock(), EngineSettings(min_resolution=32),
-                    costs=flat_costs(LEVELS, ms=0.01)).start()  # fmt: skip
+    engine = Engine(
+        backend,
+        SlerpSource(backend.G),
+        ShowClock(),
+        EngineSettings(min_resolution=32),
+        costs=flat_costs(LEVELS, ms=0.01),
+    ).start()
     try:
         wait_for(lambda: len(calls) >= 2)
     finally:

@@ -55,7 +55,9 @@ def test_the_batch_grows_only_while_it_pays_and_fits_the_latency_budget():
     p = planner(100, batch_budget=50)  # 128 px: batch 2 takes 42 ms, batch 4 72 ms
     assert p.batch == 2
     assert planner(100, fixed_batch=3).batch == 3
-    no_gain = Planner(Costs(COSTS.frame_ms, {1: 1.0, 2: 0.95}), LEVELS, frame_budget_ms=100, batch_budget_ms=1e3)
+    no_gain = Planner(
+        Costs(COSTS.frame_ms, {1: 1.0, 2: 0.95}), LEVELS, frame_budget_ms=100, batch_budget_ms=1e3
+    )
     assert no_gain.batch == 1
 
 

@@ -41,8 +41,12 @@ def test_a_batch_renders_what_the_frames_render_one_by_one(G, stop_res):
     latents = SlerpSource(G).latents([0.0, 0.7, 1.4, 2.1, 2.8])
     gain = torch.tensor([1.0, 0.5, 0.0, 2.0, 1.0])
     batched = backend.render(latents.ws, stop_res=stop_res, noise_gain=gain)
-    single = torch.cat([backend.render(latents.ws[i : i + 1], stop_res=stop_res, noise_gain=gain[i : i + 1])
-                        for i in range(5)])  # fmt: skip
+    single = torch.cat(
+        [
+            backend.render(latents.ws[i : i + 1], stop_res=stop_res, noise_gain=gain[i : i + 1])
+            for i in range(5)
+        ]
+    )
     assert (batched - single).abs().max() <= 1e-4
 
 

@@ -20,8 +20,13 @@ frames, last = 0, None
 sender = heartbeat.Sender.from_environment()
 assert sender is not None, "no heartbeat descriptor"
 done = threading.Event()
-pulse = heartbeat.Pulse(sender, lambda: (frames, last), status=lambda: {"level": level, "device": "cpu"},
-                        interval=0.05, on_orphaned=done.set).start()
+pulse = heartbeat.Pulse(
+    sender,
+    lambda: (frames, last),
+    status=lambda: {"level": level, "device": "cpu"},
+    interval=0.05,
+    on_orphaned=done.set,
+).start()
 if level < int(options.get("crash-below", 0)):
     sys.exit(4)
 if level < int(options.get("refuse-below", 0)):
@@ -32,6 +37,8 @@ while not done.is_set():
     elapsed = time.monotonic() - start
     if "crash-after" in options and elapsed > float(options["crash-after"]):
         sys.exit(3)
-    if "silent" not in options and not ("freeze-after" in options and elapsed > float(options["freeze-after"])):
+    if "silent" not in options and not (
+        "freeze-after" in options and elapsed > float(options["freeze-after"])
+    ):
         frames, last = frames + 1, time.monotonic()
     time.sleep(0.02)

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
 from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +65,20 @@ class GalleryRun:
     def __init__(self, show: Path, env: dict[str, str] | None = None) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "gallery", str(show)], cwd=ROOT, env=env or child_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, str(ROOT / "run.py"), "gallery", str(show)],
+            cwd=ROOT,
+            env=env or child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        found = wait_for(lambda: self.process.poll() is not None or self.match(r"health page: (http://\S+)"),
-                         60, "the health page")  # fmt: skip
+        found = wait_for(
+            lambda: self.process.poll() is not None or self.match(r"health page: (http://\S+)"),
+            60,
+            "the health page",
+        )
         assert self.process.poll() is None, "\n".join(self.lines)
         self.url = found.group(1)
 
@@ -132,7 +141,7 @@ class NetworkCamera:
         camera = self
 
         class Stream(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 import cv2
                 import numpy as np
 
@@ -144,8 +153,10 @@ class NetworkCamera:
                     while not camera._down.is_set():
                         picture = np.full((120, 160, 3), (count * 9) % 256, np.uint8)
                         jpeg = cv2.imencode(".jpg", picture)[1].tobytes()
-                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n"
-                                         % (len(jpeg), jpeg))  # fmt: skip
+                        self.wfile.write(
+                            b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n"
+                            % (len(jpeg), jpeg)
+                        )
                         count += 1
                         time.sleep(1 / 15)
                 except OSError:  # the reader went away

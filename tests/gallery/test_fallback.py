@@ -40,7 +40,9 @@ def test_steps_that_change_nothing_are_skipped() -> None:
 
 
 def test_backoff_and_steps_follow_the_crash_times() -> None:
-    policy = RestartPolicy(GallerySettings(restart_delay=1, restart_delay_max=5, crash_window=60, crashes_per_step=3))
+    policy = RestartPolicy(
+        GallerySettings(restart_delay=1, restart_delay_max=5, crash_window=60, crashes_per_step=3)
+    )
     decisions = [policy.crashed(t, ran_for=2) for t in (0, 3, 8, 20, 30)]
     assert [d.delay for d in decisions] == [1, 2, 4, 5, 5]
     assert [d.step_down for d in decisions] == [False, False, True, False, False]

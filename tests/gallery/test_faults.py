@@ -46,7 +46,9 @@ BOX = f"GalleryBox{os.getpid()}"
 def test_midi_port_and_camera_vanish_and_return(tmp_path, jack) -> None:
     camera = NetworkCamera()
     show = gallery_show(tmp_path, f'[webcam]\nenabled = true\nsource = "{camera.url}"\nmax_fps = 10\n')
-    show.write_text(show.read_text().replace("[midi]\nenabled = false", f'[midi]\napi = "jack"\ninputs = ["{BOX}"]'))
+    show.write_text(
+        show.read_text().replace("[midi]\nenabled = false", f'[midi]\napi = "jack"\ninputs = ["{BOX}"]')
+    )
     box = rtmidi.MidiOut(rtapi=jack.api, name=BOX)
     box.open_virtual_port("knobs")
     run = GalleryRun(show)
@@ -58,14 +60,20 @@ def test_midi_port_and_camera_vanish_and_return(tmp_path, jack) -> None:
         box.close_port()
         box.delete()
         camera.down()
-        wait_for(lambda: "no inputs" in (h := run.health())["inputs"]["midi"] and h["inputs"]["webcam"] == "lost",
-                 30, "both inputs to be gone")  # fmt: skip
+        wait_for(
+            lambda: "no inputs" in (h := run.health())["inputs"]["midi"] and h["inputs"]["webcam"] == "lost",
+            30,
+            "both inputs to be gone",
+        )
         assert run.showing()["renderer_pid"] == pid, run.health()["recent_restarts"]
         box = rtmidi.MidiOut(rtapi=jack.api, name=BOX)
         box.open_virtual_port("knobs")
         camera.up()
-        wait_for(lambda: BOX in (h := run.health())["inputs"]["midi"] and h["inputs"]["webcam"] == "running",
-                 30, "both inputs back")  # fmt: skip
+        wait_for(
+            lambda: BOX in (h := run.health())["inputs"]["midi"] and h["inputs"]["webcam"] == "running",
+            30,
+            "both inputs back",
+        )
         box.send_message([0xB0, 1, 64])
         after = run.showing()
         assert after["renderer_pid"] == pid and after["restarts"] == 0, after["recent_restarts"]
@@ -89,8 +97,10 @@ def gallery(tmp_path_factory):
     small_model(tmp / "model.pkl")
     systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # stands in for systemd's notify socket
     systemd.bind(str(tmp / "notify"))
-    run = GalleryRun(gallery_show(tmp, '[model]\npath = "model.pkl"', logs="logs"),
-                     env={**child_env(), "NOTIFY_SOCKET": str(tmp / "notify")})  # fmt: skip
+    run = GalleryRun(
+        gallery_show(tmp, '[model]\npath = "model.pkl"', logs="logs"),
+        env={**child_env(), "NOTIFY_SOCKET": str(tmp / "notify")},
+    )
     run.folder, run.systemd = tmp, systemd
     yield run
     run.stop()
@@ -133,7 +143,9 @@ def test_an_invalid_show_edit_leaves_the_running_show(gallery) -> None:
     good = show.read_text()
     show.write_text(good + "\n[render]\nmax_resolution = 33\n")  # a second [render] table: invalid
     try:
-        wait_for(lambda: gallery.match("show file changed but cannot be played"), 10, "the supervisor to notice")
+        wait_for(
+            lambda: gallery.match("show file changed but cannot be played"), 10, "the supervisor to notice"
+        )
         time.sleep(2)
         assert gallery.showing()["renderer_pid"] == before["renderer_pid"]
     finally:
@@ -150,15 +162,20 @@ def test_closed_hours_pause_rendering_and_opening_resumes_it(gallery) -> None:
     closed_all_week = "\n".join(f'{day} = "closed"' for day in WEEKDAYS)
     show.write_text(good + f"[schedule]\n{closed_all_week}\nfade_seconds = 0\n")
     try:
-        closed = wait_for(lambda: (h := gallery.health())["state"] == "paused" and not h["schedule"]["open"] and h,
-                          30, "the closed state")  # fmt: skip
+        closed = wait_for(
+            lambda: (h := gallery.health())["state"] == "paused" and not h["schedule"]["open"] and h,
+            30,
+            "the closed state",
+        )
         assert closed["schedule"]["next_change"] is None
         time.sleep(6)  # longer than hang_seconds: pausing on purpose is no hang
         assert gallery.health()["frames"] - closed["frames"] <= 3  # only the still frame at the pause
     finally:
         show.write_text(good)
     reopened = gallery.showing(timeout=30)
-    assert reopened["renderer_pid"] == before["renderer_pid"] and reopened["restarts"] == before["restarts"], reopened["recent_restarts"]
+    assert (
+        reopened["renderer_pid"] == before["renderer_pid"] and reopened["restarts"] == before["restarts"]
+    ), reopened["recent_restarts"]
 
 
 def test_100k_garbage_osc_packets(gallery) -> None:
@@ -179,7 +196,10 @@ def test_a_corrupt_model_at_restart_gives_the_default_model(gallery) -> None:
     model = gallery.folder / "model.pkl"
     model.write_bytes(model.read_bytes()[:1000])  # truncated: a copy that did not finish
     os.kill(before["renderer_pid"], signal.SIGKILL)
-    after = wait_for(lambda: (h := gallery.showing(other_than=before["renderer_pid"]))["model"] == "default" and h,
-                     60, "the default model")  # fmt: skip
+    after = wait_for(
+        lambda: (h := gallery.showing(other_than=before["renderer_pid"]))["model"] == "default" and h,
+        60,
+        "the default model",
+    )
     assert after["fallback_level"] == 1 and "truncated or corrupt" in after["recent_restarts"][-1]
     assert any("embedded default model" in p for p in after["problems"])

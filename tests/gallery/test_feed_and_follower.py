@@ -13,8 +13,8 @@ import pytest
 from installation.engine.clock import ShowClock
 from installation.engine.frames import Frame, FramePair
 from installation.gallery.feed import GalleryFeed
-from installation.gallery.problems import Problems
 from installation.gallery.follower import CLOSED_FPS, ScheduleFollower
+from installation.gallery.problems import Problems
 from installation.gallery.schedule import Schedule
 from installation.show.loader import parse_show
 
@@ -115,8 +115,12 @@ def test_a_pause_made_by_someone_else_survives_the_opening(screen) -> None:
 
 def test_a_scene_that_cannot_be_recalled_yet_is_tried_again(screen) -> None:
     answers, tried = iter([None, None, True]), []
-    f = follower_for('[schedule]\nplaylist = ["09:00 dawn"]', screen, [],
-                     recall=lambda name: tried.append(name) or next(answers))  # fmt: skip
+    f = follower_for(
+        '[schedule]\nplaylist = ["09:00 dawn"]',
+        screen,
+        [],
+        recall=lambda name: tried.append(name) or next(answers),
+    )
     for minute in range(5):
         f.step(dt.datetime.combine(MON, dt.time(10, minute)))
     assert tried == ["dawn"] * 3

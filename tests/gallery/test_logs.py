@@ -68,7 +68,10 @@ def test_recent_errors_keep_the_last_few_warnings() -> None:
 
 def test_continuation_lines_are_not_listed_as_errors() -> None:
     recent = RecentErrors()
-    first, rest = record("Traceback (most recent call last):", logging.ERROR), record("  File x", logging.ERROR)
+    first, rest = (
+        record("Traceback (most recent call last):", logging.ERROR),
+        record("  File x", logging.ERROR),
+    )
     rest.continued = True
     recent.handle(first)
     recent.handle(rest)

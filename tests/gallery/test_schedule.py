@@ -85,15 +85,18 @@ def test_playlist_follows_the_time_of_day() -> None:
     assert schedule("").scene(at(MON, "12:00")) is None
 
 
-@pytest.mark.parametrize("line, message", [
-    ('monday = "10-18"', 'schedule.monday: expected "closed", "always" or hours'),
-    ('monday = "25:00-26:00"', "schedule.monday"),
-    ('monday = "10:00-10:00"', "schedule.monday"),
-    ('closed_dates = ["2026-13-01"]', "schedule.closed_dates[0]: expected a date"),
-    ('closed_dates = ["2026-06-05..2026-06-01"]', "schedule.closed_dates[0]"),
-    ('special_hours = ["2026-06-05"]', "schedule.special_hours[0]"),
-    ('playlist = ["9am dawn"]', 'schedule.playlist[0]: expected "HH:MM scene-name"'),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('monday = "10-18"', 'schedule.monday: expected "closed", "always" or hours'),
+        ('monday = "25:00-26:00"', "schedule.monday"),
+        ('monday = "10:00-10:00"', "schedule.monday"),
+        ('closed_dates = ["2026-13-01"]', "schedule.closed_dates[0]: expected a date"),
+        ('closed_dates = ["2026-06-05..2026-06-01"]', "schedule.closed_dates[0]"),
+        ('special_hours = ["2026-06-05"]', "schedule.special_hours[0]"),
+        ('playlist = ["9am dawn"]', 'schedule.playlist[0]: expected "HH:MM scene-name"'),
+    ],
+)
 def test_bad_schedules_name_the_key(line: str, message: str) -> None:
     with pytest.raises(UserError, match=message.replace("[", r"\[").replace("]", r"\]")):
         schedule(line)

@@ -14,7 +14,11 @@ def test_messages_reach_a_path_socket(tmp_path) -> None:
         manager.bind(path)
         notifier = Notifier(path)
         assert notifier.ready("playing") and notifier.watchdog() and notifier.stopping()
-        assert [manager.recv(100) for _ in range(3)] == [b"READY=1\nSTATUS=playing", b"WATCHDOG=1", b"STOPPING=1"]
+        assert [manager.recv(100) for _ in range(3)] == [
+            b"READY=1\nSTATUS=playing",
+            b"WATCHDOG=1",
+            b"STOPPING=1",
+        ]
 
 
 def test_abstract_socket_names_start_with_at() -> None:

@@ -39,7 +39,7 @@ def test_a_broken_edit_falls_back_to_the_last_good_version(tmp_path) -> None:
     path = tmp_path / "show.toml"
     path.write_text('[show]\nname = "good"\n')
     good = resolve(path).text
-    path.write_text('[show]\nname = 3\n')
+    path.write_text("[show]\nname = 3\n")
     resolved = resolve(path, good)
     assert resolved.show.info.name == "good" and "last version that loaded" in resolved.problems[0]
     assert "show.name: expected a string, got 3" in resolved.problems[0]
@@ -55,6 +55,9 @@ def test_with_nothing_else_the_default_show(tmp_path) -> None:
 
 
 def test_only_a_plain_model_line_is_rewritten() -> None:
-    assert without_model('[model]\npath = "a.pkl"\n') == '[model]\npath = "default"  # gallery: the model named here could not be used\n'
+    assert (
+        without_model('[model]\npath = "a.pkl"\n')
+        == '[model]\npath = "default"  # gallery: the model named here could not be used\n'
+    )
     assert without_model('model = { path = "a.pkl" }\n') is None
     assert without_model('[show]\nname = "x"\n') is None

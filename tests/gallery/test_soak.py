@@ -14,8 +14,14 @@ GROWTH_BOUND_MB = 8.0  # RSS growth allowed between the first and last samples a
 
 def test_short_soak_holds_memory_flat(tmp_path) -> None:
     out = tmp_path / "soak.json"
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "bench", "--soak", str(SECONDS), "--json", str(out)],
-                          cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=240)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "bench", "--soak", str(SECONDS), "--json", str(out)],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     result = json.loads(out.read_text())
     assert result["frames"] > 0 and result["samples"][-1]["t"] >= SECONDS

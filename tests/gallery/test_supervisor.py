@@ -10,11 +10,16 @@ import time
 from installation.gallery.sdnotify import Notifier
 from installation.gallery.supervisor import Supervisor, exit_cause
 from installation.show.gallery_sections import GallerySettings
-
 from tests.gallery.helpers import child_env, stand_in, wait_for
 
-FAST = GallerySettings(hang_seconds=1.0, start_seconds=5.0, restart_delay=0.1, restart_delay_max=0.4,
-                       crash_window=30.0, crashes_per_step=2)
+FAST = GallerySettings(
+    hang_seconds=1.0,
+    start_seconds=5.0,
+    restart_delay=0.1,
+    restart_delay_max=0.4,
+    crash_window=30.0,
+    crashes_per_step=2,
+)
 
 
 def playing(sup: Supervisor) -> dict | None:
@@ -73,8 +78,11 @@ def test_repeated_crashes_step_down_until_one_runs(supervise) -> None:
 
 
 def test_a_refused_configuration_steps_down_at_once(supervise) -> None:
-    sup = supervise(Supervisor(stand_in("refuse-below=1"), FAST, next_level=lambda level, status: level + 1,
-                               env=child_env()))
+    sup = supervise(
+        Supervisor(
+            stand_in("refuse-below=1"), FAST, next_level=lambda level, status: level + 1, env=child_env()
+        )
+    )
     status = wait_for(lambda: playing(sup), 20, "a renderer at level 1")
     assert status["fallback_level"] == 1 and status["restarts"] == 1
     assert sup.restarts[0].cause == "exited with code 3 (error: model.pkl: not a checkpoint)"
@@ -82,8 +90,11 @@ def test_a_refused_configuration_steps_down_at_once(supervise) -> None:
 
 
 def test_a_requested_restart_is_no_crash(supervise) -> None:
-    sup = supervise(Supervisor(stand_in("crash-below=1"), FAST, next_level=lambda level, status: level + 1,
-                               env=child_env()))
+    sup = supervise(
+        Supervisor(
+            stand_in("crash-below=1"), FAST, next_level=lambda level, status: level + 1, env=child_env()
+        )
+    )
     first = wait_for(lambda: playing(sup), 20, "a renderer at level 1")["renderer_pid"]
     sup.restart("show fixed", level=0)  # level 0 crashes again at once: back to 1 after two crashes
     status = wait_for(lambda: (s := playing(sup)) and s["renderer_pid"] != first and s, 20, "a new renderer")
@@ -102,8 +113,11 @@ def test_stop_ends_the_renderer(supervise, tmp_path) -> None:
     supervise(sup)
     pid = wait_for(lambda: playing(sup), 10, "first frames")["renderer_pid"]
     sup.stop()
-    wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z",
-             10, "the renderer to end")
+    wait_for(
+        lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z",
+        10,
+        "the renderer to end",
+    )
 
 
 def test_systemd_hears_ready_then_watchdog_only_with_frames(supervise, tmp_path, monkeypatch) -> None:

@@ -10,14 +10,30 @@ from tests.conftest import ROOT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_generate_raw_matches_nvidia_reference(shared_fixtures, tmp_path):
     pkl = shared_fixtures / "nv_ada_64_redacted.pkl"
     raw = tmp_path / "raw.npz"
-    result = run_cli("generate", str(pkl), "--seeds", "0-3", "--psi", "0.5", "--cutoff", "4",
-                     "--outdir", str(tmp_path / "png"), "--raw", str(raw), "--batch", "3")  # fmt: skip
+    result = run_cli(
+        "generate",
+        str(pkl),
+        "--seeds",
+        "0-3",
+        "--psi",
+        "0.5",
+        "--cutoff",
+        "4",
+        "--outdir",
+        str(tmp_path / "png"),
+        "--raw",
+        str(raw),
+        "--batch",
+        "3",
+    )
     assert result.returncode == 0, result.stderr
     ref = np.load(shared_fixtures / "nv_ada_64.ref.npz")
     got = np.load(raw)

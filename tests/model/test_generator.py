@@ -15,14 +15,19 @@ def test_every_architecture_renders_and_round_trips_its_state(architecture):
     z = torch.randn(2, 16)
     img = G(z)
     assert img.shape == (2, 3, 32, 32) and torch.isfinite(img).all()
-    config = GeneratorConfig.from_state_dict(G.state_dict(), architecture=architecture, conv_clamp=256.0, num_fp16_res=2)
+    config = GeneratorConfig.from_state_dict(
+        G.state_dict(), architecture=architecture, conv_clamp=256.0, num_fp16_res=2
+    )
     assert config.channels == G.config.channels and config.num_ws == G.num_ws == 8
     G2 = Generator.from_state_dict(config, G.state_dict())
     assert torch.equal(G2(z), img)
 
 
 def test_only_the_skip_architecture_has_rgb_per_block():
-    keys = {a: {k for k in tiny_generator(architecture=a).state_dict() if ".torgb." in k} for a in ("skip", "orig")}
+    keys = {
+        a: {k for k in tiny_generator(architecture=a).state_dict() if ".torgb." in k}
+        for a in ("skip", "orig")
+    }
     assert any(k.startswith("synthesis.b8.torgb") for k in keys["skip"])
     assert {k.split(".")[1] for k in keys["orig"]} == {"b32"}
 
@@ -120,7 +125,9 @@ def test_strict_loading_names_missing_and_unexpected_tensors():
     state = dict(G.state_dict())
     del state["synthesis.b8.conv0.weight"]
     state["synthesis.b8.extra"] = torch.zeros(1)
-    with pytest.raises(CheckpointError, match="missing synthesis.b8.conv0.weight.*unexpected synthesis.b8.extra"):
+    with pytest.raises(
+        CheckpointError, match="missing synthesis.b8.conv0.weight.*unexpected synthesis.b8.extra"
+    ):
         Generator.from_state_dict(G.config, state)
     bad = dict(G.state_dict())
     bad["mapping.fc0.bias"] = torch.zeros(3)
@@ -131,7 +138,9 @@ def test_strict_loading_names_missing_and_unexpected_tensors():
 def test_sizes_come_from_tensors_not_formulas():
     # a fork with an unusual channel layout and a non-square constant
     config = tiny_config()
-    config = GeneratorConfig(**{**config.__dict__, "channels": {4: 24, 8: 40, 16: 8, 32: 16}, "init_size": (4, 6)})
+    config = GeneratorConfig(
+        **{**config.__dict__, "channels": {4: 24, 8: 40, 16: 8, 32: 16}, "init_size": (4, 6)}
+    )
     torch.manual_seed(0)
     G = Generator(config)
     read = GeneratorConfig.from_state_dict(G.state_dict())

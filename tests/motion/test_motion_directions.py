@@ -23,7 +23,12 @@ def orthonormal(rows):
 
 
 def test_conv_ws_index():
-    assert [conv_ws_index(4, 1), conv_ws_index(8, 0), conv_ws_index(8, 1), conv_ws_index(16, 0)] == [0, 1, 2, 3]
+    assert [conv_ws_index(4, 1), conv_ws_index(8, 0), conv_ws_index(8, 1), conv_ws_index(16, 0)] == [
+        0,
+        1,
+        2,
+        3,
+    ]
 
 
 def test_sefa_orthonormal_eigenvectors(G, space):
@@ -32,10 +37,13 @@ def test_sefa_orthonormal_eigenvectors(G, space):
     orthonormal(vectors)
     assert np.all(np.diff(values) <= 1e-9)  # strongest first
     # Eigenvectors of AᵀA: A v = sqrt(λ) times a unit vector.
-    a = np.concatenate([
-        w.numpy() / np.linalg.norm(w.numpy(), axis=1, keepdims=True)
-        for k, w in G.state_dict().items() if k.endswith("affine.weight") and ".conv" in k
-    ])
+    a = np.concatenate(
+        [
+            w.numpy() / np.linalg.norm(w.numpy(), axis=1, keepdims=True)
+            for k, w in G.state_dict().items()
+            if k.endswith("affine.weight") and ".conv" in k
+        ]
+    )
     np.testing.assert_allclose(np.linalg.norm(a @ vectors[0]), np.sqrt(values[0]), rtol=1e-4)
 
 
@@ -60,7 +68,9 @@ class CountingSpace(LatentSpace):
 
 
 def test_ganspace_cache_is_reused(G, space, tmp_path):
-    counting = CountingSpace(**{f: getattr(space, f) for f in ("z_dim", "w_dim", "c_dim", "num_ws", "w_avg", "mapper")})
+    counting = CountingSpace(
+        **{f: getattr(space, f) for f in ("z_dim", "w_dim", "c_dim", "num_ws", "w_avg", "mapper")}
+    )
     cache = tmp_path / "model.pkl.ganspace.npz"
     first = ganspace(counting, 2000, cache)
     orthonormal(first.vectors)
@@ -90,23 +100,36 @@ def test_cache_paths(tmp_path, monkeypatch):
 
 
 def test_direction_amounts_move_ws(make_show, space, G):
-    show = make_show('[motion]\nkeyframes = [1, 2]\ndirections = "sefa"\ndirection_count = 3\n'
-                     'direction_layers = "middle"\ndirection_scale = 2.0\n')
+    show = make_show(
+        '[motion]\nkeyframes = [1, 2]\ndirections = "sefa"\ndirection_count = 3\n'
+        'direction_layers = "middle"\ndirection_scale = 2.0\n'
+    )
     directions = directions_for(show, G, space)
     assert len(directions) == 3
     motion = Motion(show, space, directions)
     still = motion.evaluate(snapshot(show), np.array([0.2])).ws[0]
     moved = motion.evaluate(snapshot(show, direction_1=0.5), np.array([0.2])).ws[0]
     expected = 0.5 * 2.0 * directions.sigmas[1] * directions.vectors[1]
-    np.testing.assert_allclose(moved[4:8] - still[4:8], np.broadcast_to(expected, (4, space.w_dim)), atol=1e-5)
+    np.testing.assert_allclose(
+        moved[4:8] - still[4:8], np.broadcast_to(expected, (4, space.w_dim)), atol=1e-5
+    )
     np.testing.assert_array_equal(moved[:4], still[:4])
     assert directions_for(make_show(), G, space) is None
 
 
 def test_sheet(G, space, tmp_path):
     directions = sefa(G.state_dict(), slice(0, space.num_ws), space, 3)
-    sheet = direction_sheet(G, space, directions, layer_slice((0, None), space.num_ws), np.linspace(-1, 1, 5),
-                            scale=3.0, base_z=seed_z(0, space.z_dim), psi=0.7, cell=32)
+    sheet = direction_sheet(
+        G,
+        space,
+        directions,
+        layer_slice((0, None), space.num_ws),
+        np.linspace(-1, 1, 5),
+        scale=3.0,
+        base_z=seed_z(0, space.z_dim),
+        psi=0.7,
+        cell=32,
+    )
     assert sheet.shape == (24 + 3 * 32, 48 + 5 * 32, 3) and sheet.dtype == np.uint8
     row = sheet[24:56, 48:]
     assert np.abs(row[:, :32].astype(int) - row[:, -32:]).mean() > 1  # amounts change the picture
@@ -120,10 +143,30 @@ def test_directions_command(tmp_path):
     write_nvlabs_pickle(model, random_state(config), config)
     out = tmp_path / "sheet.png"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "directions", str(model), "--out", str(out),
-         "--method", "ganspace", "--samples", "1000", "--count", "2", "--steps", "3", "--cell", "16",
-         "--device", "cpu"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "run.py"),
+            "directions",
+            str(model),
+            "--out",
+            str(out),
+            "--method",
+            "ganspace",
+            "--samples",
+            "1000",
+            "--count",
+            "2",
+            "--steps",
+            "3",
+            "--cell",
+            "16",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert cv2.imread(str(out)).shape == (24 + 2 * 16, 48 + 3 * 16, 3)

@@ -22,7 +22,9 @@ def test_slerp_follows_the_great_circle():
     path = slerp(np.repeat(a[None], 11, 0), np.repeat(b[None], 11, 0), t)
     np.testing.assert_allclose(path[0], a, rtol=1e-5)
     np.testing.assert_allclose(path[-1], b, rtol=1e-5)
-    np.testing.assert_allclose(np.linalg.norm(path, axis=1), np.linalg.norm(a), rtol=1e-5)  # stays on the shell
+    np.testing.assert_allclose(
+        np.linalg.norm(path, axis=1), np.linalg.norm(a), rtol=1e-5
+    )  # stays on the shell
     omega = angle(a, b)
     np.testing.assert_allclose([angle(a, p) for p in path], t * omega, atol=1e-5)  # at constant speed
 

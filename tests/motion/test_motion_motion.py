@@ -148,7 +148,10 @@ def test_truncation(make_show, space):
     np.testing.assert_allclose(ws[0, 4:], full[0, 4:], atol=1e-6)
 
 
-@pytest.mark.parametrize("layers,rows", [("coarse", slice(0, 4)), ("middle", slice(4, 8)), ("fine", slice(8, 10)), ("2-5", slice(2, 6))])
+@pytest.mark.parametrize(
+    "layers,rows",
+    [("coarse", slice(0, 4)), ("middle", slice(4, 8)), ("fine", slice(8, 10)), ("2-5", slice(2, 6))],
+)
 def test_style_mixing(make_show, space, layers, rows):
     motion = Motion(make_show(KEYS + f'mix_layers = "{layers}"\nmix_seed = 99\n'), space)
     plain = ws_at(motion, [0.1], psi=1.0)
@@ -194,7 +197,7 @@ def test_conditional_model_uses_class_labels(make_show):
     space = LatentSpace.from_generator(tiny_generator(c_dim=5))
     with pytest.raises(UserError, match="conditional"):
         Motion(make_show(KEYS), space)
-    motion = Motion(make_show(KEYS + "keyframe_classes = [0, 1, 2, 3]\ninterpolation = \"slerp\"\n"), space)
+    motion = Motion(make_show(KEYS + 'keyframe_classes = [0, 1, 2, 3]\ninterpolation = "slerp"\n'), space)
     ws = ws_at(motion, [0.25], psi=1.0)
     z, c = seed_z(7, space.z_dim)[None], space.labels([1])
     np.testing.assert_allclose(ws[0, 0], space.map(z, c)[0], atol=1e-4)

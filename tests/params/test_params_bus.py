@@ -124,7 +124,9 @@ def test_reconfigure_keeps_values():
     b = bus()
     b.set("level", 0.9)
     b.trigger("flash")
-    b.reconfigure([ParamSpec("level", min=0.0, max=0.5), ParamSpec("flash", type="trigger"), ParamSpec("new")])
+    b.reconfigure(
+        [ParamSpec("level", min=0.0, max=0.5), ParamSpec("flash", type="trigger"), ParamSpec("new")]
+    )
     snap = b.snapshot(0)
     assert dict(snap.values) == {"level": 0.5, "flash": 1, "new": 0.0}
 

@@ -31,8 +31,10 @@ def test_shipped_shows_load(name):
 
 
 def test_defaults_and_values(tmp_path):
-    show = parse_show('[motion]\nkeyframes = [5, 6]\nperiod_seconds = 12\n[display]\nbackground = "#ff8000"\n',
-                      tmp_path / "s.toml")
+    show = parse_show(
+        '[motion]\nkeyframes = [5, 6]\nperiod_seconds = 12\n[display]\nbackground = "#ff8000"\n',
+        tmp_path / "s.toml",
+    )
     assert show.motion.keyframes == (5, 6) and show.motion.period_seconds == 12.0
     assert show.display.background == (255, 128, 0)
     assert show.render.batch == "auto" and show.display.allow_quit is True
@@ -61,7 +63,7 @@ def test_wrong_type(tmp_path):
 def test_out_of_range(tmp_path):
     message = error_of(tmp_path, "[render]\n\nbatch = 500\n")
     assert ':3: render.batch: expected "auto" or an integer from 1 to 64, got 500' in message
-    message = error_of(tmp_path, '[motion]\nkeyframes = [1, -2]\n')
+    message = error_of(tmp_path, "[motion]\nkeyframes = [1, -2]\n")
     assert ":2: motion.keyframes[1]: expected an integer from 0 to 4294967295" in message
 
 
@@ -81,7 +83,9 @@ def test_keyframe_files(tmp_path):
     np.save(tmp_path / "z.npy", np.zeros((2, 8), np.float32))
     np.savez(tmp_path / "w.npz", w=np.zeros((1, 6, 8), np.float32))
     np.savez(tmp_path / "none.npz", x=np.zeros(3))
-    show = parse_show('[motion]\nkeyframes = [1, "z.npy", "w.npz"]\ninterpolation = "lerp"\n', tmp_path / "s.toml")
+    show = parse_show(
+        '[motion]\nkeyframes = [1, "z.npy", "w.npz"]\ninterpolation = "lerp"\n', tmp_path / "s.toml"
+    )
     assert show.motion.keyframes == (1, tmp_path / "z.npy", tmp_path / "w.npz")
     message = error_of(tmp_path, '[motion]\nkeyframes = [1, "w.npz"]\ninterpolation = "slerp"\n')
     assert "motion.keyframes[1]: w.npz holds w vectors; interpolation = slerp needs z" in message
@@ -95,7 +99,9 @@ def test_cross_field_checks(tmp_path):
     assert "motion.keyframe_classes: expected one class per keyframes entry (2), got 1" in error_of(
         tmp_path, "[motion]\nkeyframes = [1, 2]\nkeyframe_classes = [0]\n"
     )
-    assert "render.max_resolution: expected 0 or a power of two" in error_of(tmp_path, "[render]\nmax_resolution = 100\n")
+    assert "render.max_resolution: expected 0 or a power of two" in error_of(
+        tmp_path, "[render]\nmax_resolution = 100\n"
+    )
     assert "needs at least one keyframe" in error_of(tmp_path, "[motion]\nkeyframes = []\n")
 
 
@@ -128,7 +134,7 @@ def test_parameter_mistakes(tmp_path):
     assert "parameters.steps.smoothing: only float parameters are smoothed" in error_of(
         tmp_path, '[parameters.steps]\ntype = "int"\nmax = 8\nsmoothing = 1\n'
     )
-    assert "parameters.2x: a parameter name is letters" in error_of(tmp_path, '[parameters.2x]\nmax = 2\n')
+    assert "parameters.2x: a parameter name is letters" in error_of(tmp_path, "[parameters.2x]\nmax = 2\n")
 
 
 def test_not_toml_and_not_found(tmp_path):
@@ -143,7 +149,7 @@ def test_find_line():
     assert find_line(text, ("motion", "keyframes[1]")) == 5
     assert find_line(text, ("parameters", "glow", "max")) == 9
     assert find_line(text, ("parameters", "glow", "min")) == 8  # absent: its table
-    assert find_line('motion.period_seconds = 3\n', ("motion", "period_seconds")) == 1
+    assert find_line("motion.period_seconds = 3\n", ("motion", "period_seconds")) == 1
     arrays = '[[mappings]]\nto = "a"\n\n[[mappings]]\nto = "b"\ncurve = "log"\n'
     assert find_line(arrays, ("mappings[1]", "curve")) == 6
     assert find_line(arrays, ("mappings[1]", "invert")) == 4

@@ -73,9 +73,23 @@ def test_a_size_places_the_frames_by_the_fit_mode(show):
 def test_run_py_render_writes_an_mp4_and_pngs(tmp_path):
     show = write_show(tmp_path, period=2.0)
     out, pngs = tmp_path / "walk.mp4", tmp_path / "frames"
-    command = ["render", str(show), "--backend", "torch", "--fps", "6", "--size", "64x48", "--out", str(out),
-               "--frames", str(pngs)]  # fmt: skip
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120)
+    command = [
+        "render",
+        str(show),
+        "--backend",
+        "torch",
+        "--fps",
+        "6",
+        "--size",
+        "64x48",
+        "--out",
+        str(out),
+        "--frames",
+        str(pngs),
+    ]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "12/12 frames" in done.stderr  # the progress bar; default duration: one loop of 2 s
     video = cv2.VideoCapture(str(out))
@@ -94,8 +108,9 @@ def test_run_py_render_writes_an_mp4_and_pngs(tmp_path):
 def test_run_py_render_reports_a_bad_show_in_one_line(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[motion]\nperiod_seconds = -1\n")
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "render", str(bad)], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "render", str(bad)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "period_seconds" in done.stderr
 
 

@@ -60,8 +60,13 @@ def test_frames_of_another_size_are_placed_on_the_video_size():
 def test_a_recorder_taps_the_running_engine_into_an_mp4(tmp_path):
     hand = HandClock()
     backend = tiny_backend(64)
-    engine = Engine(backend, SlerpSource(backend.G), ShowClock(hand), EngineSettings(min_resolution=32, threads=1),
-                    costs=flat_costs([32, 64]))  # fmt: skip
+    engine = Engine(
+        backend,
+        SlerpSource(backend.G),
+        ShowClock(hand),
+        EngineSettings(min_resolution=32, threads=1),
+        costs=flat_costs([32, 64]),
+    )
     recorder = Recorder(VideoFile(tmp_path / "live.mp4", 30, (64, 64)), fps=30, size=(64, 64))
     engine.add_tap(recorder.offer)
     engine.start()

@@ -10,7 +10,7 @@ from torch import nn
 from installation.errors import CheckpointError
 from installation.model.config import GeneratorConfig
 from installation.model.layers import CastCache, FullyConnected, SkipUp, SynthesisLayer, ToRGB
-from installation.model.ops import fir_filter_2d, upsample2d
+from installation.model.ops import upsample2d
 from installation.model.shapes import assert_shape
 
 NOISE_MODES = ("const", "random", "none")
@@ -92,7 +92,9 @@ class SynthesisBlock(nn.Module):
         if self.has_rgb:
             self.torgb = ToRGB(out_ch, config.img_channels, config.w_dim, clamp)
         self.num_conv = 1 if self.is_first else 2
-        self.register_buffer("resample_filter", fir_filter_2d(), persistent=False)
+        # The file's own filter (NVIDIA's default is [1,3,3,1]); rebuilt from the config, not saved.
+        kernel = torch.tensor(config.resample_filter, dtype=torch.float32)
+        self.register_buffer("resample_filter", kernel, persistent=False)
 
     def forward(
         self,

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from installation.checkpoints import load_checkpoint, load_generator
+from installation.model.ops import fir_filter_2d
 from tests.parts import SHARED_FIXTURES, require_part
 
 PICKLE = SHARED_FIXTURES / "nv_ada_64_redacted.pkl"
@@ -40,6 +41,7 @@ def test_hints_read_off_the_file():
     assert ckpt.hints["num_fp16_res"] == 4
     assert ckpt.hints["mapping_lr_multiplier"] == pytest.approx(0.01)
     assert not any(name.endswith("resample_filter") for name in ckpt.state)
+    assert torch.allclose(ckpt.hints["resample_filter"], fir_filter_2d())  # NVIDIA's [1,3,3,1]
     assert all(t.dtype == torch.float32 and t.is_contiguous() for t in ckpt.state.values())
     assert "\n" not in ckpt.description
 

@@ -112,8 +112,8 @@ class SynthesisLayer(CastCache):
         fused: bool | None = None,
     ) -> torch.Tensor:
         n = x.shape[0]
-        h, w_ = (s // 2 for s in self.size) if self.up else self.size
-        assert_shape(x, (n, self.weight.shape[1], h, w_), "SynthesisLayer x")
+        in_h, in_w = (s // 2 for s in self.size) if self.up else self.size
+        assert_shape(x, (n, self.weight.shape[1], in_h, in_w), "SynthesisLayer x")
         assert_shape(w, (n, self.affine.weight.shape[1]), "SynthesisLayer w")
         if noise is not None:
             assert_shape(noise, (None, 1, *self.size), "SynthesisLayer noise")

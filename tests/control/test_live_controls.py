@@ -1,6 +1,7 @@
 """The control surfaces as `play` starts them: a real OSC client steering a live show."""
 
 import numpy as np
+import pygame
 import torch
 from pythonosc.udp_client import SimpleUDPClient
 
@@ -10,7 +11,9 @@ from tests.control.helpers import eventually
 def test_play_wires_keys_hud_and_the_osc_latent_into_the_motion(live_show):
     live, presenter, surfaces = live_show
     source = live.source
-    assert surfaces.on_key_event in presenter.key_handlers
+    for handler in presenter.key_handlers:  # a key the show binds, as the display hands it on
+        handler(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_k))
+    assert live.bus.snapshot().step("keyframe").offset == 1
     assert any("osc" in line for line in live.hud_lines(60.0))
     client = SimpleUDPClient(*surfaces.osc.address)
     times = [live.clock.now() + 0.5, live.clock.now() + 0.7]

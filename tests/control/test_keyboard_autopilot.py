@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import socket
+import threading
 import time
 
 import pytest
@@ -141,3 +144,52 @@ def test_schema_mistakes_in_mappings_are_caught_by_the_loader(show_file) -> None
     ]:
         with pytest.raises(UserError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
             show_file(text)
+
+
+def test_one_port_taken_turns_off_only_osc(show_file) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        show = show_file(KEYS.replace("[osc]\nport = 0", f'[osc]\nhost = "127.0.0.1"\nport = {port}'))
+        bus = ParameterBus(show.parameters)
+        surfaces = ControlSurfaces(show, bus)
+        surfaces.start()
+        try:
+            assert surfaces.osc is None
+            assert surfaces.hud()["osc"].startswith(f"off: cannot listen for OSC on 127.0.0.1:{port}")
+            assert surfaces.on_key("g") and settled(bus)["glow"] is True  # the keys still work
+            surfaces.controls.action("autopilot:on", None, "key")
+            assert surfaces.bindings.autopilot.engaged and surfaces.hud()["autopilot"] == "on"
+        finally:
+            surfaces.stop()
+
+
+def test_a_rebuild_swaps_whole_bindings_while_the_surfaces_are_in_use(running) -> None:
+    surfaces, bus = running(KEYS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        surfaces.bindings.keyboard = None
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def play() -> None:  # what the OSC, MIDI and ticker threads do, as fast as it goes
+        try:
+            while not done.is_set():
+                surfaces.on_key("up")
+                surfaces.on_key("1")
+                surfaces.hud()
+                surfaces.controls.action("scene:next", None, "osc")
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    player = threading.Thread(target=play)
+    player.start()
+    try:
+        for _ in range(200):  # reloads and MIDI-learn rebuilds meanwhile
+            before = surfaces.bindings
+            surfaces.reconfigure(surfaces.show)
+            assert surfaces.bindings is not before
+    finally:
+        done.set()
+        player.join()
+    assert errors == []
+    assert settled(bus)["speed"] == 3.0  # the last scene recall landed through new bindings

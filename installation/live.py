@@ -172,7 +172,7 @@ class LiveShow:
                 for tap in self._taps:
                     engine.add_tap(tap)
                 self.engine = engine.start()
-        except BaseException as error:  # the display loop reports it
+        except BaseException as error:  # noqa: BLE001 - the display loop re-raises it in the main thread
             self._error = error
 
     def add_tap(self, tap: Callable) -> None:

@@ -64,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         models = [(res, lambda res=res: _official(res, device)) for res in resolutions]
     print(
-        f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; ratio: time / torch eager fp32 "
-        "(below 1 is faster); vs NVIDIA: how many times faster than NVIDIA's reference"
+        f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; "
+        "ratio: time / torch eager fp32 (below 1 is faster); "
+        "vs NVIDIA: how many times faster than NVIDIA's reference"
     )
     results = {
         "machine": machine_description(device),

@@ -363,7 +363,7 @@ def _print(r: dict[str, Any], print_table: Callable) -> None:
     )
     print()
     rows = []
-    for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"]), start=1):
+    for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"], strict=True), start=1):
         for key, name in (
             ("displayed_fps", "displayed fps"),
             ("rendered_fps", "rendered fps"),

@@ -98,9 +98,13 @@ def bench_generator(
         for batch in batches:
             z = torch.from_numpy(rng.standard_normal((batch, G.z_dim)).astype(np.float32)).to(device)
             ws = G.mapping(z)
-            mapping_ms = median_ms(lambda: G.mapping(z), repeats, sync=sync)
+            mapping_ms = median_ms(lambda z=z: G.mapping(z), repeats, sync=sync)
             for precision in precisions:
-                synth_ms = median_ms(lambda: G.synthesis(ws, precision=precision), repeats, sync=sync)
+                synth_ms = median_ms(
+                    lambda ws=ws, precision=precision: G.synthesis(ws, precision=precision),
+                    repeats,
+                    sync=sync,
+                )
                 per_frame = (mapping_ms + synth_ms) / batch
                 results["rows"].append(
                     {
@@ -118,7 +122,11 @@ def bench_generator(
             results["blocks"][precision] = (
                 {
                     res: median_ms(
-                        lambda: G.synthesis(ws, precision=precision, stop_res=res), repeats, sync=sync
+                        lambda precision=precision, res=res: G.synthesis(
+                            ws, precision=precision, stop_res=res
+                        ),
+                        repeats,
+                        sync=sync,
                     )
                     for res in G.synthesis.block_resolutions
                 }

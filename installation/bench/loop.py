@@ -170,8 +170,8 @@ def _sample(live, levels: Counter, batches: Counter, done: threading.Event) -> N
 def _print(r: dict, print_table) -> None:
     lat = r["latency_ms"]
     print(
-        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), batch {r['batch']}, "
-        f"{r['threads']} threads"
+        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), "
+        f"batch {r['batch']}, {r['threads']} threads"
     )
     rows = [
         ["displayed fps", f"{r['displayed_fps']:.1f}"],

@@ -189,7 +189,8 @@ def run_soak(seconds: float, json_path: str | None = None, interval: float | Non
     )
     print(
         f"\nafter {result['warmup_s']} s of warm-up: RSS {result.get('rss_after_warmup_mb')} -> "
-        f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, {result['slope_mb_per_hour']} MB/h); "
+        f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, "
+        f"{result['slope_mb_per_hour']} MB/h); "
         f"OSC sent {soak.sent}, refused {soak.refused}"
     )
     if json_path:

@@ -150,6 +150,7 @@ class OscApi:
                     lambda args, _s, n=spec.name: self._trigger(n, args),
                 )
             ]
+        cast = raw_type(spec)
         raw = Node(
             f"{base}/raw",
             "f" if spec.type == "float" else "i",
@@ -157,7 +158,7 @@ class OscApi:
             lambda args, _s, n=spec.name: self._set(n, args, raw=True),
             ACCESS_READ_WRITE,
             (span,),
-            lambda v, n=spec.name, t=raw_type(spec): [t(v[n])],
+            lambda v, n=spec.name, t=cast: [t(v[n])],
         )
         if spec.type == "float":
             main = Node(

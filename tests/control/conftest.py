@@ -57,7 +57,8 @@ def jack() -> Iterator[MidiApi]:
         api = choose_api()
         if why is None or api.api is None:
             pytest.skip(
-                "no MIDI system: no /dev/snd/seq, no JACK server, and no jackd to start (apt-get install jackd2)"
+                "no MIDI system: no /dev/snd/seq, no JACK server, "
+                "and no jackd to start (apt-get install jackd2)"
             )
         yield api
 

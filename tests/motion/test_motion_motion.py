@@ -52,7 +52,7 @@ def test_keyframe_loop_is_seamless_and_hits_keyframes(make_show, space, interpol
     ws = ws_at(motion, [0.0, 1.0, 5.0, 0.25, 0.5], psi=1.0)
     np.testing.assert_allclose(ws[0], ws[1], atol=1e-5)
     np.testing.assert_allclose(ws[0], ws[2], atol=1e-5)
-    for w, seed in zip(ws[[0, 3, 4]], [3, 7, 11]):
+    for w, seed in zip(ws[[0, 3, 4]], [3, 7, 11], strict=True):
         np.testing.assert_allclose(w[0], space.map(seed_z(seed, space.z_dim)[None])[0], atol=1e-4)
 
 

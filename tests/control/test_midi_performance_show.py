@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.control.helpers import eventually, settled
+from tests.control.helpers import MotionWatch, eventually, settled
 from tests.control.test_midi import KnobBox
 
 SHOW = Path(__file__).resolve().parents[2] / "shows" / "midi_performance.toml"
@@ -29,7 +29,7 @@ def controller(jack, running):
     try:
         surfaces, bus = running(SHOW.read_text(encoding="utf-8"), midi_api=jack)
         assert eventually(lambda: surfaces.midi.open_inputs == [f"{CONTROLLER}:knobs"], timeout=5.0)
-        yield knobs, bus
+        yield knobs, bus, surfaces
     finally:
         knobs.unplug()
 
@@ -42,7 +42,7 @@ def sweep(knobs: KnobBox, control: int, end: int) -> None:
 
 
 def test_the_eight_knobs_drive_the_eight_directions(controller) -> None:
-    knobs, bus = controller
+    knobs, bus, _ = controller
     ends = {cc: 16 * i for i, cc in enumerate(KNOBS_TOP_ROW)}
     for cc, end in ends.items():
         sweep(knobs, cc, end)
@@ -53,7 +53,7 @@ def test_the_eight_knobs_drive_the_eight_directions(controller) -> None:
 
 
 def test_the_faders_drive_speed_psi_and_the_rest(controller) -> None:
-    knobs, bus = controller
+    knobs, bus, _ = controller
     for cc in FADERS:
         sweep(knobs, cc, 64)
     speed = (8 ** (64 / 127) - 1) / 7 * 8  # exponential curve over 0..8
@@ -66,7 +66,8 @@ def test_the_faders_drive_speed_psi_and_the_rest(controller) -> None:
 
 
 def test_the_buttons_move_the_keyframe(controller) -> None:
-    knobs, bus = controller
+    knobs, bus, surfaces = controller
+    motion = MotionWatch(surfaces.show, bus)
 
     def press(note: int, velocity: int = 100) -> None:
         knobs.send(NOTE_ON, note, velocity)
@@ -74,9 +75,9 @@ def test_the_buttons_move_the_keyframe(controller) -> None:
 
     for keyframe in (5, 0, 7, 2):
         press(TRACK_FOCUS[keyframe], velocity=1 + 18 * keyframe)  # however hard it is hit
-        assert eventually(lambda k=keyframe: settled(bus)["keyframe"] == k), settled(bus)["keyframe"]
-    press(NEXT)
-    assert eventually(lambda: settled(bus)["keyframe"] == 3)
+        assert eventually(lambda k=keyframe: motion.keyframe() == k), motion.keyframe()
+    press(NEXT)  # from where motion is
+    assert eventually(lambda: motion.keyframe() == 3), motion.keyframe()
     press(PREVIOUS)
     press(PREVIOUS)
-    assert eventually(lambda: settled(bus)["keyframe"] == 1)
+    assert eventually(lambda: motion.keyframe() == 1), motion.keyframe()

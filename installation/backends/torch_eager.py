@@ -10,7 +10,10 @@ from installation.backends.base import Backend
 class TorchEagerBackend(Backend):
     name = "torch"
 
-    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
+    def render(
+        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, bend=None
+    ) -> torch.Tensor:
+        """As `Backend.render`; `bend` is the synthesis network's network-bending hook."""
         with torch.inference_mode():
             return self.G.synthesis(
                 ws.to(self.device),
@@ -19,4 +22,5 @@ class TorchEagerBackend(Backend):
                 precision=self.precision,
                 noise_gain=noise_gain,
                 noise=noise,
+                bend=bend,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -11,6 +12,9 @@ from typing import Protocol
 import torch
 
 from installation.backends.base import Backend
+from installation.backends.torch_eager import TorchEagerBackend
+from installation.model.bends import BendHook
+from installation.model.layer_view import LayerSeen, LayerView
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +24,16 @@ class Latents:
     """One batch of generator input: ws [B, num_ws, w_dim] and the per-pixel noise to use.
 
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
-    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s."""
+    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s.
+    `bend`: the network-bending hook of the batch (None: the unbent network); `view`: a layer
+    to show instead of the picture."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
     noise_mode: str = "const"
     noise: dict[str, torch.Tensor] | None = None
+    bend: BendHook | None = None
+    view: LayerView | None = None
 
 
 class LatentSource(Protocol):
@@ -43,8 +51,11 @@ class LatentSource(Protocol):
 
 def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> torch.Tensor:
     """`backend.render` of a batch. Noise fields go to backends whose `render` takes `noise`;
-    others render their constant noise instead (said once per backend class)."""
+    others render their constant noise instead (said once per backend class). A bent batch
+    or a layer view renders in torch eager (graphs hold no bend hook; said once per backend)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
+    if latents.bend is not None or latents.view is not None:
+        return _render_eager(backend, latents, kw)
     if latents.noise is not None:
         if _takes_noise(type(backend)):
             kw["noise"] = latents.noise
@@ -58,6 +69,24 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
 
 
 _warned: set[type] = set()
+_eager_twins: weakref.WeakKeyDictionary[Backend, TorchEagerBackend] = weakref.WeakKeyDictionary()
+
+
+def _render_eager(backend: Backend, latents: Latents, kw: dict) -> torch.Tensor:
+    eager = backend if isinstance(backend, TorchEagerBackend) else _eager_twins.get(backend)
+    if eager is None:
+        log.info(
+            "bends and the layer view run in torch eager: the %s backend's graphs take no hook", backend.name
+        )
+        eager = _eager_twins[backend] = TorchEagerBackend(backend.G, backend.device, backend.precision)
+    view = latents.view
+    hook = latents.bend if view is None else view.hook(latents.bend)
+    try:
+        return eager.render(latents.ws, noise=latents.noise, bend=hook, **kw)
+    except LayerSeen as seen:
+        res = kw["stop_res"] or backend.G.config.img_resolution
+        size = backend.G.synthesis.get_submodule(f"b{res}").size
+        return view.picture(seen.activations, size, backend.G.config.img_channels)
 
 
 def _takes_noise(backend_class: type) -> bool:

@@ -11,6 +11,9 @@ import numpy as np
 import torch
 
 from installation.engine.latents import Latents
+from installation.model.bends import BendPlan, layer_names
+from installation.model.channel_clusters import any_clusters, channel_clusters
+from installation.model.layer_view import LayerView
 from installation.motion.clock import MotionClock
 from installation.motion.directions import directions_for
 from installation.motion.motion import Motion
@@ -36,6 +39,8 @@ class ShowSource:
         self._bus = bus
         self._device = G.mapping.w_avg.device
         self._defaults = {spec.name: spec.default for spec in show.parameters}
+        self._bends = BendPlan(show.bends, G, channel_clusters(G) if any_clusters(show.bends) else None)
+        self._layers = layer_names(G)
 
     def version(self) -> int:
         """Writes to the bus so far (a z sent included): any may change the picture from now on."""
@@ -68,6 +73,16 @@ class ShowSource:
         batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override(snap))
         ws = torch.from_numpy(batch.ws).to(self._device)
         spec = batch.noise
+        taking = dict(bend=self._bends.hook(snap.values), view=self._view(snap))
         if spec.mode == "loop":
-            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase))
-        return Latents(ws, spec.strength, spec.mode)
+            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase), **taking)
+        return Latents(ws, spec.strength, spec.mode, **taking)
+
+    def _view(self, snap: Snapshot) -> LayerView | None:
+        """The layer the layer_view parameter shows (counting from 1, wrapping), or None."""
+        index = int(snap["layer_view"])
+        if not index:
+            return None
+        settings = self.show.layer_view
+        layer = self._layers[(index - 1) % len(self._layers)]
+        return LayerView(layer, settings.mode, int(snap["layer_view_channel"]), settings.tiles)

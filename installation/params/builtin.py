@@ -93,6 +93,23 @@ def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
             default=0,
             help="seed of the loop's and the walk's random directions",
         ),
+        ParamSpec(
+            "layer_view",
+            type="int",
+            min=0,
+            max=64,
+            default=0,
+            unit="layer",
+            help="0 shows the picture; N shows the activations of the generator's N-th layer instead",
+        ),
+        ParamSpec(
+            "layer_view_channel",
+            type="int",
+            min=0,
+            max=4095,
+            default=0,
+            help="the channel layer_view shows in [layer_view] mode = channel (and the first tile)",
+        ),
     )
     directions = tuple(
         ParamSpec(

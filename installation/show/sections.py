@@ -12,6 +12,7 @@ from pathlib import Path
 
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
+from installation.show.bend_sections import BendSettings, LayerViewSettings
 from installation.show.control_sections import (
     AutopilotSettings,
     KeyboardSettings,
@@ -177,6 +178,16 @@ class Show:
         ParamSpec,
         "Named, controllable values. A built-in name (see below) changes only the keys given.",
         named=True,
+    )
+    bends: tuple[BendSettings, ...] = section(
+        "bends",
+        BendSettings,
+        "Network bending: a transform of one layer's activations, its amount and arguments live "
+        "parameters (docs/bending.md).",
+        array=True,
+    )
+    layer_view: LayerViewSettings = section(
+        "layer_view", LayerViewSettings, "How the layer_view parameter shows a layer's activations."
     )
     # Unattended runs (installation/show/gallery_sections.py, read by `run.py gallery`).
     gallery: GallerySettings = section(

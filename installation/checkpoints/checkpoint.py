@@ -13,7 +13,7 @@ from installation.errors import CheckpointError
 SUPPORTED = (
     "supported: StyleGAN2 generators in NVlabs network pickles (stylegan2-ada-pytorch, the stylegan3 "
     "repo's StyleGAN2 configs, Autolume, TensorFlow StyleGAN2 / StyleGAN2-ADA) and rosinality "
-    "stylegan2-pytorch .pt files"
+    "stylegan2-pytorch .pt files, and mixes written by `run.py mix`"
 )
 
 

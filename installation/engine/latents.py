@@ -15,6 +15,7 @@ from installation.backends.base import Backend
 from installation.backends.torch_eager import TorchEagerBackend
 from installation.model.bends import BendHook
 from installation.model.layer_view import LayerSeen, LayerView
+from installation.model.mixing import ModelMorph
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ class Latents:
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
     per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s.
     `bend`: the network-bending hook of the batch (None: the unbent network); `view`: a layer
-    to show instead of the picture."""
+    to show instead of the picture; `mix`: (a model morph, its amount) to render instead of the
+    backend's model."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
@@ -34,6 +36,7 @@ class Latents:
     noise: dict[str, torch.Tensor] | None = None
     bend: BendHook | None = None
     view: LayerView | None = None
+    mix: tuple[ModelMorph, float] | None = None
 
 
 class LatentSource(Protocol):
@@ -51,10 +54,11 @@ class LatentSource(Protocol):
 
 def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> torch.Tensor:
     """`backend.render` of a batch. Noise fields go to backends whose `render` takes `noise`;
-    others render their constant noise instead (said once per backend class). A bent batch
-    or a layer view renders in torch eager (graphs hold no bend hook; said once per backend)."""
+    others render their constant noise instead (said once per backend class). A bent batch,
+    a layer view or a model morph renders in torch eager (graphs hold neither a bend hook nor
+    other weights; said once per backend)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
-    if latents.bend is not None or latents.view is not None:
+    if latents.bend is not None or latents.view is not None or latents.mix is not None:
         return _render_eager(backend, latents, kw)
     if latents.noise is not None:
         if _takes_noise(type(backend)):
@@ -76,9 +80,14 @@ def _render_eager(backend: Backend, latents: Latents, kw: dict) -> torch.Tensor:
     eager = backend if isinstance(backend, TorchEagerBackend) else _eager_twins.get(backend)
     if eager is None:
         log.info(
-            "bends and the layer view run in torch eager: the %s backend's graphs take no hook", backend.name
+            "bends, the layer view and model morphs run in torch eager: the %s backend's graphs "
+            "take no hook and hold one model's weights",
+            backend.name,
         )
         eager = _eager_twins[backend] = TorchEagerBackend(backend.G, backend.device, backend.precision)
+    if latents.mix is not None:
+        morph, amount = latents.mix
+        eager = TorchEagerBackend(morph.at(amount), eager.device, eager.precision)
     view = latents.view
     hook = latents.bend if view is None else view.hook(latents.bend)
     try:

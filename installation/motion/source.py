@@ -5,7 +5,9 @@ Deterministic for the same show, parameter writes and clock: everything a contro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,6 +16,7 @@ from installation.engine.latents import Latents
 from installation.model.bends import BendPlan, layer_names
 from installation.model.channel_clusters import any_clusters, channel_clusters
 from installation.model.layer_view import LayerView
+from installation.model.mixing import ModelMorph, parse_layers
 from installation.motion.clock import MotionClock
 from installation.motion.directions import directions_for
 from installation.motion.motion import Motion
@@ -22,6 +25,8 @@ from installation.motion.space import LatentSpace
 from installation.params.builtin import LATENT
 from installation.params.bus import ParameterBus, Snapshot
 from installation.show.sections import Show
+
+log = logging.getLogger(__name__)
 
 
 class ShowSource:
@@ -41,6 +46,7 @@ class ShowSource:
         self._defaults = {spec.name: spec.default for spec in show.parameters}
         self._bends = BendPlan(show.bends, G, channel_clusters(G) if any_clusters(show.bends) else None)
         self._layers = layer_names(G)
+        self._morph = _morph_for(show, G)
 
     def version(self) -> int:
         """Writes to the bus so far (a z sent included): any may change the picture from now on."""
@@ -73,10 +79,14 @@ class ShowSource:
         batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override(snap))
         ws = torch.from_numpy(batch.ws).to(self._device)
         spec = batch.noise
-        taking = dict(bend=self._bends.hook(snap.values), view=self._view(snap))
+        taking = dict(bend=self._bends.hook(snap.values), view=self._view(snap), mix=self._mix(snap))
         if spec.mode == "loop":
             return Latents(ws, spec.strength, "const", self._noise.at(spec.phase), **taking)
         return Latents(ws, spec.strength, spec.mode, **taking)
+
+    def _mix(self, snap: Snapshot) -> tuple[ModelMorph, float] | None:
+        amount = float(snap["model_mix"])
+        return None if self._morph is None or amount == 0 else (self._morph, amount)
 
     def _view(self, snap: Snapshot) -> LayerView | None:
         """The layer the layer_view parameter shows (counting from 1, wrapping), or None."""
@@ -86,3 +96,18 @@ class ShowSource:
         settings = self.show.layer_view
         layer = self._layers[(index - 1) % len(self._layers)]
         return LayerView(layer, settings.mode, int(snap["layer_view_channel"]), settings.tiles)
+
+
+def _morph_for(show: Show, G) -> ModelMorph | None:
+    """The morph towards the show's second model; None without one, or when it holds the same
+    weights (so the morph can change no pixel)."""
+    if show.model.mix_with is None:
+        return None
+    from installation.model.loading import load_model
+
+    other = load_model(str(show.model.mix_with), G.mapping.w_avg.device)
+    morph = ModelMorph(G, other, parse_layers(show.model.mix_layers), b_name=Path(show.model.mix_with).name)
+    if morph.identical:
+        log.info("%s holds the same weights as the model: model_mix changes nothing", show.model.mix_with)
+        return None
+    return morph

@@ -94,6 +94,14 @@ def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
             help="seed of the loop's and the walk's random directions",
         ),
         ParamSpec(
+            "model_mix",
+            min=0.0,
+            max=1.0,
+            default=0.0,
+            smoothing=0.5,
+            help="morph from the model (0) to model.mix_with (1), in model.mix_layers",
+        ),
+        ParamSpec(
             "layer_view",
             type="int",
             min=0,

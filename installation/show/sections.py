@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.errors import UserError
+from installation.model.mixing import LAYERS_HELP, parse_layers
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
 from installation.show.bend_sections import BendSettings, LayerViewSettings
@@ -64,6 +66,19 @@ class ModelSettings:
     class_label: int | None = setting(
         None, Integer(0), "class of a conditional model, used where keyframes give none"
     )
+    mix_with: str | Path | None = setting(
+        None,
+        FilePath(),
+        "a second checkpoint of the same architecture (a fine-tune); the model_mix parameter "
+        "morphs towards it",
+    )
+    mix_layers: str = setting("all", Text(), f"the layers model_mix blends: {LAYERS_HELP}")
+
+    def __post_init__(self) -> None:
+        try:
+            parse_layers(self.mix_layers)
+        except UserError as error:
+            raise SchemaError(("mix_layers",), str(error).split(": ", 1)[1]) from None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Network bending, the layer view and model morphs (installation/bench/bends.py): --bends.
+    from installation.bench.bends import add_arguments as add_bend_arguments
+
+    add_bend_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -58,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.bends:  # bends, layer view and morphs against the plain network (installation/bench/bends.py)
+        from installation.bench.bends import run as run_bends
+
+        return run_bends(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

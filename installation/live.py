@@ -266,10 +266,11 @@ class LiveShow:
             settings.batch or settings.max_batch,
         )
 
-    def report(self, message: str) -> None:
-        """A show edit that could not be applied (ShowWatcher's on_error)."""
-        log.warning("%s", message)
-        self.note = f"not reloaded: {message}"
+    def report(self, message: str, what: str = "not reloaded") -> None:
+        """Something that failed, logged once and shown on the HUD: by default a show edit
+        that could not be applied (ShowWatcher's on_error)."""
+        self.note = f"{what}: {message}"
+        log.warning("%s", self.note)
 
 
 def play(
@@ -379,7 +380,7 @@ class ControlsStarter:
             )
             surfaces.start()
         except UserError as error:
-            live.report(f"control surfaces off: {error}")
+            live.report(str(error), "control surfaces off")
             return
         live.attach_override(surfaces.latent)
         self.presenter.key_handlers.append(surfaces.on_key_event)
@@ -396,7 +397,7 @@ class ControlsStarter:
         try:
             self.surfaces.reconfigure(show)
         except UserError as error:
-            self.live.report(f"control surfaces not reconfigured: {error}")
+            self.live.report(str(error), "control surfaces not reconfigured")
 
     def stop(self) -> None:
         with self._lock:

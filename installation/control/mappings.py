@@ -17,7 +17,8 @@ import math
 from typing import TYPE_CHECKING
 
 from installation.params.spec import ParamSpec
-from installation.show.control_sections import ACTIONS, MappingSettings
+from installation.show.control_sections import MappingSettings
+from installation.show.crosscheck import is_action
 
 if TYPE_CHECKING:
     from installation.control.controls import Controls
@@ -47,10 +48,6 @@ def uncurve(kind: str, v: float, steepness: float) -> float:
     """The position u that `curve` bends to v."""
     inverse = {"exponential": "log", "log": "exponential"}.get(kind, kind)
     return curve(inverse, v, steepness)
-
-
-def is_action(target: str) -> bool:
-    return target.partition(":")[0] in ACTIONS and target not in ("keyframe", "seed")
 
 
 def default_input_range(m: MappingSettings) -> tuple[float, float] | None:

@@ -24,7 +24,7 @@ from installation.control.controls import Controls
 from installation.control.drops import Drops
 from installation.control.keyboard import Keyboard
 from installation.control.latent import LatentOverride
-from installation.control.mappings import Mapping, is_action
+from installation.control.mappings import Mapping
 from installation.control.midi_api import MidiApi, choose_api
 from installation.control.midi_clock import MidiClock
 from installation.control.midi_feedback import MidiFeedback
@@ -37,11 +37,11 @@ from installation.control.osc_query import EXTENSIONS, OscQueryServer
 from installation.control.osc_server import OscServer, Sender
 from installation.control.scenes import SceneBook
 from installation.control.ticker import Ticker
-from installation.control.validate import check_show, check_target
 from installation.control.webcam_control import WebcamControl
 from installation.params.bus import ParameterBus
 from installation.params.spec import ParamSpec
 from installation.show.control_sections import MappingSettings
+from installation.show.crosscheck import check_target, is_action
 from installation.show.sections import Show
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,6 @@ class ControlSurfaces:
         keyframe_now: Callable[[], int] | None = None,
         midi_api: MidiApi | None = None,
     ) -> None:
-        check_show(show)
         self.show = show
         self.drops = Drops(log)
         self.controls = Controls(
@@ -115,7 +114,6 @@ class ControlSurfaces:
     def reconfigure(self, show: Show) -> None:
         """Follow a reloaded show (call after the bus took its parameters). Transports whose
         settings did not change keep running; mappings, scenes and the rest are rebuilt."""
-        check_show(show)
         old, self.show = self.show, show
         self.controls.scenes = SceneBook(show.scenes)
         self.controls.keyframe_count = max(keyframe_count(show), 1)
@@ -228,7 +226,7 @@ class ControlSurfaces:
 
     def _mapping(self, settings: MappingSettings, show: Show) -> Mapping | None:
         problem = check_target(show, settings.to)
-        if problem:  # only learnt bindings get here with a problem: the show itself was checked
+        if problem:  # only learnt bindings get here with a problem: the loader checked the show
             log.warning("MIDI learn binding %s ignored: %s", settings.midi, problem)
             return None
         spec = self.controls.spec(settings.to)

@@ -13,16 +13,16 @@ from installation.control.mappings import Mapping
 from installation.control.webcam import Webcam
 from installation.control.webcam_features import FeatureExtractor, Features, PresenceSettings
 from installation.show.control_sections import WebcamSettings
+from installation.show.crosscheck import webcam_file
 
 SOURCE = "webcam"
 
 
 def resolve_source(source: int | str, show_dir: Path) -> int | str:
-    """A camera index or a stream URL as is; a file made absolute, relative to the show (it may
-    not exist yet: a missing file is a camera that is not there, retried like one)."""
-    if isinstance(source, int) or "://" in source:
-        return source
-    return str((show_dir / Path(source).expanduser()).resolve())
+    """A camera index or a stream URL as is; a file made absolute, relative to the show (the
+    loader made sure it was there; if it goes away it is retried like a camera)."""
+    path = webcam_file(source, show_dir)
+    return source if path is None else str(path)
 
 
 class WebcamControl:

@@ -4,7 +4,7 @@
 Declared with the schema mechanism of `installation.show.schema` (owned by the show package);
 `installation.show.sections.Show` lists them. Names that refer to other sections (a mapping's
 parameter, a scene named by a key) are checked against the whole show by
-`installation.control.validate.check_show`, once the show is loaded.
+`installation.show.crosscheck`, as the loader reads it.
 """
 
 from __future__ import annotations

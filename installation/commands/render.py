@@ -25,9 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="WIDTHxHEIGHT, frames placed by the show's display.fit (default: as rendered)",
     )
     parser.add_argument(
-        "--out", default=None, help="mp4 file to write (default walk.mp4 unless --frames is given)"
+        "--out",
+        default=None,
+        help="video to write: .mp4, .mov or .mkv (default walk.mp4 unless --frames is given); "
+        "written whole or not at all",
     )
     parser.add_argument("--frames", default=None, help="folder to write frame_000000.png ... into")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument(
         "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
     )
@@ -54,6 +58,8 @@ def loop_seconds(show) -> float:
 
 def run(args: argparse.Namespace) -> int:
     import sys
+    from contextlib import nullcontext
+    from pathlib import Path
 
     import torch
 
@@ -65,10 +71,18 @@ def run(args: argparse.Namespace) -> int:
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
     from installation.sinks import PngFolder, Progress, VideoFile, frame_times, render_offline
+    from installation.sinks.outfile import check_video_out, check_video_size, written_whole
 
-    show = load_show(args.show)
+    # Every argument is checked before the model loads.
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
+    asked = parse_size(args.size) if args.size else None
+    out = Path(args.out).expanduser() if args.out else (None if args.frames else Path("walk.mp4"))
+    if out is not None:
+        check_video_out(out, args.overwrite)
+        if asked is not None:
+            check_video_size(asked)
+    show = load_show(args.show)
     seconds = args.seconds if args.seconds is not None else loop_seconds(show)
     times = frame_times(seconds, args.fps)
     if not times:
@@ -87,28 +101,30 @@ def run(args: argparse.Namespace) -> int:
         pick_threads(backend, source.latents(times[:1]), stop_res or G.img_resolution)
     h0, w0 = G.config.init_size
     rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
-    size = parse_size(args.size) if args.size else rendered
-    out = args.out or (None if args.frames else "walk.mp4")
-    sinks = ([VideoFile(out, args.fps, size)] if out else []) + (
-        [PngFolder(args.frames)] if args.frames else []
-    )
+    size = asked or rendered
+    if out is not None and asked is None:
+        check_video_size(size)
     progress = Progress(len(times))
-    try:
-        render_offline(
-            backend,
-            source,
-            times,
-            sinks,
-            stop_res=stop_res,
-            size=size,
-            mode=show.display.fit,
-            background=show.display.background,
-            batch=batch,
-            progress=progress,
+    with written_whole(out) if out else nullcontext() as partial:
+        sinks = ([VideoFile(partial, args.fps, size)] if out else []) + (
+            [PngFolder(args.frames)] if args.frames else []
         )
-    finally:
-        for sink in sinks:
-            sink.close()
+        try:
+            render_offline(
+                backend,
+                source,
+                times,
+                sinks,
+                stop_res=stop_res,
+                size=size,
+                mode=show.display.fit,
+                background=show.display.background,
+                batch=batch,
+                progress=progress,
+            )
+        finally:
+            for sink in sinks:
+                sink.close()
     progress.finish()
     where = " and ".join(str(p) for p in (out, args.frames) if p)
     what = f"{len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]})"

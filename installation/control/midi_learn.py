@@ -65,8 +65,9 @@ def write_bindings(path: Path, bindings: Sequence[MappingSettings], show_name: s
 def source_of(message: mido.Message) -> MidiSource | None:
     """The control a message comes from, as a show names it (channels counted from 1, as
     in shows, where mido counts from 0); None for a message no mapping listens to."""
-    kind = message.type
-    channel = getattr(message, "channel", -1) + 1
+    if not hasattr(message, "channel"):
+        return None  # clock, sysex, song position: no mapping listens to them
+    kind, channel = message.type, message.channel + 1
     if kind == "control_change":
         return MidiSource("cc", message.control, channel)
     if kind in ("note_on", "note_off"):

@@ -217,11 +217,14 @@ def test_run_py_midi_monitor_prints_controls_as_a_show_names_them(jack, box) -> 
     ]
     try:
         assert eventually(lambda: any(line.startswith("move a control") for line in printed), timeout=30)
+        assert f"opened: {BOX}:knobs\n" in printed  # the box was there first: opened at start
         # One at a time: rtmidi's JACK output repeats the first of several messages sent
         # within one JACK period (a sender-side quirk; a hardware controller is not affected).
         for count, message in enumerate(([0xB0, 21, 64], [0x99, 36, 100], [0x89, 36, 0], [0xC1, 3]), 1):
             knobs.send(*message)
-            assert eventually(lambda n=count: sum(": ch " in line for line in printed) >= n, timeout=10)
+            assert eventually(lambda n=count: sum(": ch " in line for line in printed) >= n, timeout=10), (
+                printed
+            )
     finally:
         monitor.terminate()
         monitor.wait(timeout=10)

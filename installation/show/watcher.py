@@ -29,8 +29,7 @@ EMPTY = hashlib.sha256(b"").digest()
 
 class ShowWatcher:
     """Watches `show.path`. Call `poll()` from a loop, or `start()` a thread that polls every
-    `interval` seconds; either way `on_change(new_show)` runs in the polling thread.
-    `on_error(message)` reports a rejected edit (and logs it); without it the watcher logs it."""
+    `interval` seconds; either way `on_change(new_show)` runs in the polling thread."""
 
     def __init__(
         self,
@@ -77,8 +76,8 @@ class ShowWatcher:
         digest = self._digest_of(self.show.path)
         if digest == self._digest or digest is None:  # touched, or mid-replace: wait for content
             return None
-        # A save that truncates, then writes, leaves an empty file for a moment: only content
-        # that holds still is an edit, and an empty file is never one.
+        # A save that truncates, then writes, leaves an empty file for a moment, and an empty
+        # show is valid (all defaults): only content that holds still is an edit.
         time.sleep(STEADY_SECONDS)
         if digest == EMPTY or digest != self._digest_of(self.show.path):
             self._stat = None  # look again at the next poll
@@ -88,14 +87,13 @@ class ShowWatcher:
             show = load_show(self.show.path)
         except UserError as error:
             self.last_error = str(error)
-            if self._on_error:
+            if self._on_error:  # it reports the error: once, not here as well
                 self._on_error(self.last_error)
             else:
                 log.warning("show not reloaded, keeping the running one: %s", error)
             return None
         self.show, self.last_error = show, None
-        log.info("show reloaded: %s", show.path)
-        self._on_change(show)
+        self._on_change(show)  # the callback logs the reload once it has applied it
         return show
 
     def start(self) -> "ShowWatcher":

@@ -114,6 +114,7 @@ def test_check_loads_the_model_file_as_play_does(capsys, tmp_path):
     assert "  model:      " in out and "tiny.pkl (32 px, z 32, w 32)" in out
 
 
+@pytest.mark.filterwarnings("error")  # torch's warning about the pickle protocol stays out
 def test_a_hostile_or_corrupt_checkpoint_fails_check(capsys, tmp_path):
     from tests.checkpoints.ckpt_writers import reduce_pickle, replace_in_zip, torch_save_bytes
 

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from installation.control.audio_control import AudioControl
 from installation.control.autopilot import Autopilot
 from installation.control.controls import Controls
 from installation.control.drops import Drops
@@ -83,6 +84,7 @@ class ControlSurfaces:
         self.query: OscQueryServer | None = None
         self.midi: MidiPorts | None = None
         self.webcam: WebcamControl | None = None
+        self.audio: AudioControl | None = None
         self.midi_learn: MidiLearn | None = None
         self.midi_clock = MidiClock(self.controls)
         self._router: MidiRouter | None = None
@@ -106,10 +108,10 @@ class ControlSurfaces:
 
     def stop(self) -> None:
         self._started = False
-        for part in (self.webcam, self.midi, self.query, self.osc):
+        for part in (self.audio, self.webcam, self.midi, self.query, self.osc):
             if part is not None:
                 part.stop()
-        self.webcam = self.midi = self.query = self.osc = None
+        self.audio = self.webcam = self.midi = self.query = self.osc = None
         self.ticker.stop()
 
     def reconfigure(self, show: Show) -> None:
@@ -148,6 +150,18 @@ class ControlSurfaces:
                     show.webcam, show.path.parent, self._webcam_mappings, self.controls
                 )
                 self.webcam.start()
+        self._start_audio(show, old)
+
+    def _start_audio(self, show: Show, old: Show | None) -> None:
+        if self.audio is not None:
+            self.audio.mappings = self._audio_mappings
+        if old is None or show.audio != old.audio:
+            if self.audio is not None:
+                self.audio.stop()
+                self.audio = None
+            if show.audio.enabled:
+                self.audio = AudioControl(show.audio, show.path.parent, self._audio_mappings, self.controls)
+                self.audio.start()
 
     def _restart_osc(self, show: Show) -> None:
         for part in (self.query, self.osc):
@@ -196,7 +210,7 @@ class ControlSurfaces:
         ]
         mappings = [self._mapping(s, show) for s in shown + learnt]
         mappings = [m for m in mappings if m is not None]
-        by_source: dict[str, list[Mapping]] = {"midi": [], "osc": [], "webcam": [], "key": []}
+        by_source: dict[str, list[Mapping]] = {"midi": [], "osc": [], "webcam": [], "audio": [], "key": []}
         for m in mappings:
             by_source[m.settings.source].append(m)
         c = self.controls
@@ -221,9 +235,11 @@ class ControlSurfaces:
             by_source["midi"], c, self._send_midi, lambda: self.midi.connects if self.midi else 0
         )
         self._webcam_mappings = by_source["webcam"]
+        self._audio_mappings = by_source["audio"]
         self.keyboard = Keyboard(by_source["key"] if show.keyboard.enabled else [], c, show.keyboard.step)
         # Sensors keep what they drive; the autopilot eases the rest.
         keep = {m.target for m in self._webcam_mappings} | ({"bpm"} if show.midi.clock else set())
+        keep |= {m.target for m in self._audio_mappings} | ({"bpm"} if show.audio.tempo else set())
         self.autopilot = Autopilot(show.autopilot, c, keep)
 
     def _mapping(self, settings: MappingSettings, show: Show) -> Mapping | None:
@@ -285,6 +301,8 @@ class ControlSurfaces:
             info["midi clock"] = self.midi_clock.bpm
         if self.webcam is not None:
             info.update(self.webcam.hud())
+        if self.audio is not None:
+            info.update(self.audio.hud())
         return info
 
     # --- plumbing --------------------------------------------------------------------------

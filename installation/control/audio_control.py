@@ -126,6 +126,7 @@ class AudioControl:
         writes = c.bus.snapshot().count("bpm")
         if self._bpm_writes_seen >= 0 and writes > self._bpm_writes_seen:
             self._other_bpm_at = now  # writes we did not make: MIDI clock, OSC, a scene
+            self._bpm_written = None  # so the tempo is written again once they stop
         self._bpm_writes_seen = writes
         if beat.bpm is None or beat.confidence < self._settings.tempo_confidence:
             return

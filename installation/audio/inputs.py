@@ -141,6 +141,30 @@ def portaudio_inputs(sd: Any) -> list[tuple[int, str, str, int]]:
     ]
 
 
+def list_portaudio() -> list[str]:
+    sd = load_module("sounddevice", "libportaudio2 (apt-get install libportaudio2)")
+    default = sd.default.device[0]
+    return [
+        f"{index}: {name} ({api}, {channels} in){'  [default]' if index == default else ''}"
+        for index, name, api, channels in portaudio_inputs(sd)
+    ]
+
+
+def list_jack_sources() -> list[str]:
+    """Output ports a JACK input could connect to (capture ports, other programs' outputs)."""
+    from installation.control.midi_api import jack_server_running
+
+    jack = load_module("jack", "libjack (apt-get install libjack-jackd2-0)")
+    if not jack_server_running():
+        raise AudioUnavailable("no JACK server is running")
+    jack.set_error_function(lambda _message: None)
+    client = jack.Client(f"{CLIENT_NAME}-list", no_start_server=True)
+    try:
+        return [p.name for p in client.get_ports(is_audio=True, is_output=True)]
+    finally:
+        client.close()
+
+
 def find_device(sd: Any, wanted: int | str) -> int:
     """A device index by index, or by (part of) its name, case-insensitive; "" is the default."""
     devices = portaudio_inputs(sd)

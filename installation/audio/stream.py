@@ -49,6 +49,7 @@ class AudioStream:
         self._thread = threading.Thread(target=self._run, name="audio-analysis", daemon=True)
         self.state = "starting"
         self.dropped = 0
+        self._failed_once = False
         self.input: AudioInput | None = None
 
     def start(self) -> None:
@@ -100,7 +101,7 @@ class AudioStream:
             if block is not None:
                 last_block = now
                 for features in extractor.feed(block):
-                    self._on_features(features, arrived)
+                    self._deliver_features(features, arrived)
             elif now - last_block > SILENT_S:
                 return f"{source.label}: no sound arrives"
             if now - last_check >= CHECK_S:
@@ -109,6 +110,14 @@ class AudioStream:
                 if problem is not None:
                     return problem
         return None
+
+    def _deliver_features(self, features: Features, arrived: float) -> None:
+        try:
+            self._on_features(features, arrived)
+        except Exception:  # noqa: BLE001 - a bug downstream must not silence the sound for the night
+            if not self._failed_once:
+                self._failed_once = True
+                log.exception("audio features could not be applied (said once)")
 
     def _drain(self) -> None:
         while True:
@@ -121,6 +130,9 @@ class AudioStream:
         """Said once per reason, however often the retry fails the same way."""
         if self.state == f"lost: {reason}":
             return
-        log.warning("audio input lost: %s" if self.state == "running" else "audio off: %s", reason)
+        if self.state.startswith("lost"):  # still away, for another reason: the log has its line
+            log.debug("audio input still lost: %s", reason)
+        else:
+            log.warning("audio input lost: %s" if self.state == "running" else "audio off: %s", reason)
         self.state = f"lost: {reason}"
         self._on_lost(reason)

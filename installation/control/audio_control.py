@@ -27,6 +27,9 @@ from installation.show.control_sections import AUDIO_EVENTS, AudioSettings
 SOURCE = "audio"
 TEMPO_WRITER = "audio-tempo"
 TEMPO_STEP = 0.05  # BPM: smaller changes are not written
+# Changes smaller than this (in the feature's units) are not written: every write tells the
+# engine that frames rendered ahead are stale, and a held or silent feature changes nothing.
+UNCHANGED = 1e-3
 
 
 class _Bound:
@@ -38,6 +41,12 @@ class _Bound:
         self.feature = s.audio
         self.event = s.audio in AUDIO_EVENTS
         self.envelope = Envelope(s.attack, s.release, s.gate, unit_range=default_input_range(s) is not None)
+        self.sent: float | None = None  # the last input handed to the mapping
+
+    def send(self, x: float, controls: Controls) -> None:
+        if self.sent is None or abs(x - self.sent) >= UNCHANGED:
+            self.sent = x
+            self.mapping.absolute(x, controls, SOURCE)
 
 
 class AudioControl:
@@ -111,12 +120,11 @@ class AudioControl:
             if m.acts_on_edges:  # a press per event; the envelope would smear the edge
                 m.absolute(x, self._controls, SOURCE)
             else:
-                m.absolute(b.envelope.pulse(x > 0, dt), self._controls, SOURCE)
+                b.send(b.envelope.pulse(x > 0, dt), self._controls)
             return
         x = features.value(b.feature)
-        if not math.isfinite(x):
-            return
-        m.absolute(b.envelope.follow(x, dt), self._controls, SOURCE)
+        if math.isfinite(x):
+            b.send(b.envelope.follow(x, dt), self._controls)
 
     def _write_tempo(self, features: Features) -> None:
         beat, c = features.beat, self._controls
@@ -144,5 +152,6 @@ class AudioControl:
             bound = self._bound
         for b in bound:
             b.envelope.reset()
+            b.sent = None
         self._last_t = None
         ease_to_defaults(self._controls, [b.mapping for b in bound], self._settings.release_seconds, SOURCE)

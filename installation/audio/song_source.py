@@ -15,7 +15,7 @@ from installation.control.controls import Controls
 from installation.control.mappings import Mapping
 from installation.control.scenes import SceneBook
 from installation.engine.latents import Latents
-from installation.engine.show_source import ShowSource
+from installation.motion.source import ShowSource
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
 
@@ -25,18 +25,21 @@ class SongSource:
         self._now = 0.0
         bus = ParameterBus(show.parameters, clock=lambda: self._now)
         self.inner = ShowSource(show, G, bus)
-        self.controls = Controls(
-            bus,
-            SceneBook(show.scenes),
-            keyframe_count=len(show.motion.keyframes),
-            keyframe_now=self.inner.keyframe_index,
-            clock=lambda: self._now,
-        )
-        mappings = [Mapping(s, self.controls.spec(s.to)) for s in show.mappings if s.audio is not None]
-        self.audio = AudioControl(show.audio, show.path.parent, mappings, self.controls)
+        scenes = SceneBook(show.scenes)
+        self.controls = Controls(bus, on_action=self._scene_action(scenes), clock=lambda: self._now)
+        mappings = tuple(Mapping(s, self.controls.spec(s.to)) for s in show.mappings if s.audio is not None)
+        self.audio = AudioControl(show.audio, show.path.parent, lambda: mappings, self.controls)
         self._song = song
         self._half_block = show.audio.block / song.rate / 2
         self._next = 0
+
+    def _scene_action(self, scenes: SceneBook):
+        """Scene recalls from audio mappings (the other surfaces' actions do not exist offline)."""
+
+        def act(kind: str, argument: str, _value: object, source: str) -> bool:
+            return kind == "scene" and self.controls.recall_scene(scenes, argument, source)
+
+        return act
 
     def version(self) -> int:
         return self.inner.version()

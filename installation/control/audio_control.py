@@ -54,15 +54,16 @@ class AudioControl:
         self,
         settings: AudioSettings,
         show_dir: Path,
-        mappings: Sequence[Mapping],
+        mappings: Callable[[], Sequence[Mapping]],
         controls: Controls,
         audio_input: Callable[[], AudioInput] | None = None,
     ) -> None:
         self._settings = settings
         self._controls = controls
         self._lock = threading.Lock()
+        self._mappings = mappings
         self._bound: list[_Bound] = []
-        self.mappings = list(mappings)
+        self._bound_for: Sequence[Mapping] = ()
         self._latest: dict[str, float | str] = {"audio": "starting"}
         self._last_t: float | None = None
         self._onsets = 0
@@ -75,16 +76,15 @@ class AudioControl:
             audio_input or (lambda: make_input(settings, show_dir)), settings, self.on_features, self._on_lost
         )
 
-    @property
-    def mappings(self) -> list[Mapping]:
-        return [b.mapping for b in self._bound]
-
-    @mappings.setter
-    def mappings(self, mappings: list[Mapping]) -> None:
-        """Replaced whole on a show reload; envelopes start afresh."""
-        bound = [_Bound(m) for m in mappings]
-        with self._lock:
-            self._bound = bound
+    def _bindings(self) -> list[_Bound]:
+        """The mappings bound now with their envelopes; a show reload binds new mappings, whose
+        envelopes start afresh."""
+        mappings = self._mappings()
+        if mappings is not self._bound_for:
+            kept = {id(b.mapping): b for b in self._bound}
+            self._bound = [kept.get(id(m)) or _Bound(m) for m in mappings]
+            self._bound_for = mappings
+        return self._bound
 
     def start(self) -> None:
         self.stream.start()
@@ -104,9 +104,8 @@ class AudioControl:
         if features.sound.onset_event:
             self._onsets += 1
         with self._lock:
-            bound = self._bound
             self._latest = {"audio": self.stream.state, **features.summary()}
-        for b in bound:
+        for b in self._bindings():
             self._drive(b, features, dt)
         self._write_tempo(features)
         for tap in self.taps:
@@ -149,7 +148,7 @@ class AudioControl:
     def _on_lost(self, reason: str) -> None:
         with self._lock:
             self._latest = {"audio": f"lost: {reason}"}
-            bound = self._bound
+        bound = self._bindings()
         for b in bound:
             b.envelope.reset()
             b.sent = None

@@ -18,6 +18,7 @@ import numpy as np
 
 PREFERRED_BPM = 120.0
 PRIOR_OCTAVES = 1.0  # width of the preference, in octaves of tempo
+SPREAD = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def estimate_tempo(
     longest = 60.0 * block_rate / low_bpm
     if len(strength) < 2.5 * longest:
         return None
-    ac = autocorrelation(strength)
+    # Onsets land on a grid of blocks, a block early or late: widen each peak to a few blocks so
+    # the autocorrelation at a fractional lag still meets them.
+    ac = autocorrelation(np.convolve(strength, SPREAD, mode="same"))
     bpms = np.arange(low_bpm, high_bpm + 0.05, 0.1)
     lags = 60.0 * block_rate / bpms
     lags_index = np.arange(len(ac))

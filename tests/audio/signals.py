@@ -54,3 +54,23 @@ class JackPlayer:
     def close(self) -> None:
         self.client.deactivate()
         self.client.close()
+
+
+def drum_loop(bpm: float, seconds: float, rate: int = RATE) -> np.ndarray:
+    """Kick on 1 and 3, snare on 2 and 4, hi-hats on every eighth, over a held note and noise:
+    a rhythm whose onsets come twice a beat, not all alike."""
+    rng = np.random.default_rng(3)
+    x = 0.01 * rng.standard_normal(int(seconds * rate)) + 0.05 * np.sin(
+        2 * np.pi * 261.6 * np.arange(int(seconds * rate)) / rate
+    )
+    t = np.arange(int(0.25 * rate)) / rate
+    kick = np.sin(2 * np.pi * (50 + 100 * np.exp(-t * 30)) * t) * np.exp(-t * 12)
+    snare = 0.5 * rng.standard_normal(len(t)) * np.exp(-t * 25)
+    hat = 0.2 * rng.standard_normal(len(t)) * np.exp(-t * 150)
+    eighth = 30.0 / bpm
+    for k in range(int((seconds - 0.3) / eighth)):
+        for sound, on in ((kick, k % 4 == 0), (snare, k % 4 == 2), (hat, True)):
+            if on:
+                i = int(k * eighth * rate)
+                x[i : i + len(sound)] += sound[: len(x) - i]
+    return x.astype(np.float32)

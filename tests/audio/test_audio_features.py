@@ -10,7 +10,7 @@ from installation.audio.features import FeatureExtractor
 from installation.errors import UserError
 from installation.show.control_sections import AudioSettings
 from installation.show.loader import parse_show
-from tests.audio.signals import RATE, click_track
+from tests.audio.signals import RATE, click_track, drum_loop
 
 BLOCK = 512
 
@@ -39,6 +39,12 @@ def test_the_beat_tracker_finds_a_known_tempo_and_beats_on_the_clicks(bpm: float
     beats = np.array([f.t for f in features if f.beat.beat and f.t < clicks[-1] + 0.1])[-8:]
     late = beats - clicks[np.searchsorted(clicks, beats) - 1]  # from the click before each
     assert np.all(late <= 2 * BLOCK / RATE), late  # on the clicks, not between them
+
+
+def test_the_beat_tracker_finds_the_beat_of_a_drum_loop_not_its_eighths() -> None:
+    last = analyse(drum_loop(124.0, 10.0))[-1].beat
+    assert last.bpm is not None and abs(last.bpm - 124.0) / 124.0 < 0.02, last
+    assert last.confidence > 0.5
 
 
 def test_bands_centroid_and_chroma_follow_a_tone() -> None:

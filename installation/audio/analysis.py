@@ -17,8 +17,7 @@ import numpy as np
 
 SILENCE_DB = -100.0
 CENTROID_RANGE_HZ = (100.0, 10000.0)  # brightness 0 and 1: fixed, so a pitch means the same all night
-CHROMA_RANGE_HZ = (55.0, 5000.0)  # A1 up, where the FFT is fine enough
-SEMITONE = 2 ** (1 / 12) - 1  # a semitone's width as a fraction of its frequency
+CHROMA_RANGE_HZ = (55.0, 5000.0)  # A1 up to where harmonics stop telling notes apart
 ONSET_GAMMA = 100.0  # log compression of magnitudes before the flux: quiet partials count too
 ONSET_RATIO = 1.6  # an onset is a flux this far above the recent median...
 ONSET_FLOOR = 0.08  # ...and above this fraction of the recent peak
@@ -94,7 +93,8 @@ class Analyzer:
         freqs = np.fft.rfftfreq(self.fft, 1.0 / sample_rate)
         self._freqs = freqs
         self._band_masks = {name: (freqs >= lo) & (freqs < hi) for name, lo, hi in bands}
-        self._chroma_matrix = chroma_matrix(freqs)
+        self._bin_hz = float(freqs[1])
+        self._chroma_bins = (freqs >= CHROMA_RANGE_HZ[0]) & (freqs <= CHROMA_RANGE_HZ[1])
         self._loudness = AdaptiveRange(adapt_seconds, self.block_rate, 18.0)
         self._band_ranges = {name: AdaptiveRange(adapt_seconds, self.block_rate, 18.0) for name, *_ in bands}
         self._flux_peak = AdaptiveRange(adapt_seconds, self.block_rate, 1e-6)
@@ -161,7 +161,20 @@ class Analyzer:
         return min(max(math.log(max(hz, lo) / lo) / math.log(hi / lo), 0.0), 1.0)
 
     def _chroma(self, power: np.ndarray) -> np.ndarray:
-        chroma = self._chroma_matrix @ power
+        """Pitch classes from the spectrum's peaks, each at its frequency refined between bins
+        (a parabola through the log power), so a note is placed to within a fraction of a bin
+        rather than smeared over the window's main lobe into its neighbours."""
+        inner = power[1:-1]
+        peak = (inner > power[:-2]) & (inner >= power[2:]) & self._chroma_bins[1:-1] & (inner > 1e-10)
+        k = np.flatnonzero(peak) + 1
+        chroma = np.zeros(12)
+        if len(k):
+            a, b, c = (np.log(power[k + d] + 1e-20) for d in (-1, 0, 1))
+            curvature = a - 2 * b + c
+            shift = np.where(curvature < 0, 0.5 * (a - c) / np.where(curvature < 0, curvature, -1.0), 0.0)
+            hz = (k + shift) * self._bin_hz
+            classes = np.rint(69.0 + 12.0 * np.log2(hz / 440.0)).astype(int) % 12
+            np.add.at(chroma, classes, power[k])
         top = float(chroma.max())
         if top <= 1e-9:
             return np.zeros(12, np.float32)
@@ -176,17 +189,3 @@ def level(normalise: AdaptiveRange, db: float) -> float:
 
 def decibels(power: float) -> float:
     return 10.0 * math.log10(power) if power > 1e-10 else SILENCE_DB
-
-
-def chroma_matrix(freqs: np.ndarray) -> np.ndarray:
-    """[12, bins]: each FFT bin between CHROMA_RANGE_HZ adds to its nearest pitch class (C = 0).
-    Bins wider than a semitone are left out (they would smear notes into their neighbours), so
-    a longer `fft` reaches lower notes."""
-    matrix = np.zeros((12, len(freqs)), np.float32)
-    spacing = float(freqs[1] - freqs[0])
-    lo, hi = max(CHROMA_RANGE_HZ[0], spacing / SEMITONE), CHROMA_RANGE_HZ[1]
-    for index, hz in enumerate(freqs):
-        if lo <= hz <= hi:
-            midi = 69.0 + 12.0 * math.log2(hz / 440.0)
-            matrix[int(round(midi)) % 12, index] = 1.0
-    return matrix

@@ -12,12 +12,12 @@ import math
 
 class Envelope:
     """One-pole follower: `attack` / `release` are seconds to cover about 63% of a rise / fall
-    (0 follows at once). `gate` applies to features in [0, 1] only (`unit_range`). Follow a
-    level with `follow`, or events with `pulse`; one envelope does one of them."""
+    (0 follows at once); `gate` is a level in [0, 1]. Follow a level with `follow`, or events
+    with `pulse`; one envelope does one of them."""
 
-    def __init__(self, attack: float, release: float, gate: float = 0.0, unit_range: bool = True) -> None:
+    def __init__(self, attack: float, release: float, gate: float = 0.0) -> None:
         self.attack, self.release = attack, release
-        self.gate = gate if unit_range else 0.0
+        self.gate = gate
         self.value: float | None = None
         self._rising = False
 

@@ -40,7 +40,9 @@ class _Bound:
         self.mapping = mapping
         self.feature = s.audio
         self.event = s.audio in AUDIO_EVENTS
-        self.envelope = Envelope(s.attack, s.release, s.gate, unit_range=default_input_range(s) is not None)
+        # A tempo or a pitch class is a number to pass on, not a level to follow: no envelope.
+        self.level = default_input_range(s) is not None
+        self.envelope = Envelope(s.attack, s.release, s.gate)
         self.sent: float | None = None  # the last input handed to the mapping
 
     def send(self, x: float, controls: Controls) -> None:
@@ -123,7 +125,7 @@ class AudioControl:
             return
         x = features.value(b.feature)
         if math.isfinite(x):
-            b.send(b.envelope.follow(x, dt), self._controls)
+            b.send(b.envelope.follow(x, dt) if b.level else x, self._controls)
 
     def _write_tempo(self, features: Features) -> None:
         beat, c = features.beat, self._controls

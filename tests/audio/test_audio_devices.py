@@ -17,10 +17,10 @@ from installation.control.surfaces import ControlSurfaces
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from tests.audio.signals import JackPlayer, click_track
+from tests.control.helpers import QUIET
 from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-QUIET = "[osc]\nport = 0\nquery_port = -1\n[midi]\nenabled = false\n"
 
 
 def start(tmp_path, audio: str):

@@ -10,14 +10,12 @@ from installation.control.surfaces import ControlSurfaces
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from tests.audio.signals import RATE, click_track
+from tests.control.helpers import QUIET
 from tests.polling import wait_for
 
-SHOW = """[osc]
-port = 0
-query_port = -1
-[midi]
-enabled = false
-[audio]
+SHOW = (
+    QUIET
+    + """[audio]
 enabled = true
 input = "file"
 file = "clicks.wav"
@@ -30,6 +28,7 @@ audio = "beat"
 every = 2
 to = "keyframe:next"
 """
+)
 
 
 def start(tmp_path):

@@ -14,9 +14,8 @@ from installation.control.surfaces import ControlSurfaces
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from tests.audio.signals import RATE, JackPlayer, click_track
+from tests.control.helpers import QUIET
 from tests.polling import wait_for
-
-QUIET = "[osc]\nport = 0\nquery_port = -1\n[midi]\nenabled = false\n"
 
 
 def audio_show(tmp_path, audio: str, mappings: str):

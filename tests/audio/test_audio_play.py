@@ -18,6 +18,7 @@ from installation.control.mappings import Mapping
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from tests.audio.signals import RATE, click_track
+from tests.control.helpers import QUIET
 from tests.sinks.show_files import write_show
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,12 +29,8 @@ def test_run_py_play_hears_a_file_and_says_so(tmp_path) -> None:
     soundfile.write(tmp_path / "clicks.flac", samples, RATE)
     show = write_show(
         tmp_path,
-        extra="""
-[osc]
-port = 0
-query_port = -1
-[midi]
-enabled = false
+        extra=QUIET
+        + """
 [audio]
 enabled = true
 input = "file"

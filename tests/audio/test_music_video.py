@@ -82,9 +82,10 @@ def test_the_video_is_h264_with_the_sound_and_changes_most_on_the_beats(song, ca
 
 def test_the_same_song_and_show_give_the_same_bytes(song) -> None:
     folder, show, path, _ = song
-    assert render(show, path, folder / "a.mp4") == 0
-    assert render(show, path, folder / "b.mp4") == 0
-    assert (folder / "a.mp4").read_bytes() == (folder / "b.mp4").read_bytes()
+    if not (folder / "clip.mp4").exists():  # run on its own: the first render is ours
+        assert render(show, path, folder / "clip.mp4") == 0
+    assert render(show, path, folder / "again.mp4") == 0
+    assert (folder / "clip.mp4").read_bytes() == (folder / "again.mp4").read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,12 @@ from installation.control.midi_api import jack_server_running
 from installation.control.surfaces import ControlSurfaces
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
+from tests.control.helpers import QUIET
 from tests.polling import wait_for
 
-SHOW = """[osc]
-port = 0
-query_port = -1
-[midi]
-enabled = false
-[audio]
+SHOW = (
+    QUIET
+    + """[audio]
 enabled = true
 connect = []
 release_seconds = 0.1
@@ -30,6 +28,7 @@ release_seconds = 0.1
 audio = "loudness"
 to = "radius"
 """
+)
 
 
 def server() -> subprocess.Popen:

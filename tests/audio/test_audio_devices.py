@@ -18,6 +18,7 @@ from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from tests.audio.signals import JackPlayer, click_track
 from tests.control.helpers import QUIET
+from tests.parts import require_part
 from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,11 +35,12 @@ def start(tmp_path, audio: str):
 
 
 def test_a_portaudio_device_chosen_by_name_hears_a_jack_client(jack_server, tmp_path) -> None:
-    sd = pytest.importorskip("sounddevice", reason="sounddevice needs libportaudio2")
-    import jack
-
+    try:
+        import sounddevice as sd
+    except OSError:
+        require_part("PortAudio", "sounddevice needs libportaudio2 (apt-get install libportaudio2)")
     if not any("JACK" in api["name"] for api in sd.query_hostapis()):
-        pytest.skip("this PortAudio has no JACK host API to test through")
+        require_part("PortAudio's JACK host API", "Debian's libportaudio2 has it; this PortAudio does not")
     samples, _ = click_track(120, 2.0)
     player = JackPlayer(samples)
     surfaces = start(tmp_path, 'input = "portaudio"\ndevice = "JACK Audio"\ntempo = false\n')
@@ -58,7 +60,6 @@ def test_a_portaudio_device_chosen_by_name_hears_a_jack_client(jack_server, tmp_
         player.close()
     with pytest.raises(AudioUnavailable, match="no audio input device 'no such card'"):
         PortAudioInput("no such card", 48000, 512).open(lambda _b: None)
-    del jack
 
 
 def test_run_py_audio_list_names_jack_ports_and_portaudio_devices(jack_server) -> None:
@@ -70,11 +71,9 @@ def test_run_py_audio_list_names_jack_ports_and_portaudio_devices(jack_server) -
     assert "PortAudio input devices" in done.stdout
 
 
-@pytest.mark.skipif(
-    shutil.which("jackd") is None, reason="no jackd to start and stop (apt-get install jackd2)"
-)
-def test_a_jack_server_that_stops_and_returns_is_one_line_each_way(tmp_path) -> None:
-    pytest.importorskip("jack", reason="JACK-Client is not installed")
+def test_a_jack_server_that_stops_and_returns_is_one_line_each_way(jack_server, tmp_path) -> None:
+    if shutil.which("jackd") is None:
+        require_part("jackd", "no jackd to start and stop (apt-get install jackd2)")
     # A process of its own, as a show is: libjack keeps per-process state that other tests'
     # clients (PortAudio's among them) share, and this test kills a server under it.
     env = dict(os.environ, JACK_DEFAULT_SERVER=f"audio-vanish-{os.getpid()}", PYTHONPATH=str(ROOT))

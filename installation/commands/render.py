@@ -1,4 +1,5 @@
-"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps."""
+"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps.
+With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     parser.add_argument(
+        "--audio",
+        metavar="SONG",
+        default=None,
+        help="a WAV, FLAC or MP3 file: it drives the show's [[mappings]] audio = ... and is the "
+        "video's sound; the video lasts as long as the song",
+    )
+    parser.add_argument(
         "--size",
         default=None,
         help="WIDTHxHEIGHT, frames placed by the show's display.fit (default: as rendered)",
@@ -27,8 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         default=None,
-        help="video to write: .mp4, .mov or .mkv (default walk.mp4 unless --frames is given); "
-        "written whole or not at all",
+        help="mp4 file to write (default walk.mp4 unless --frames is given); written whole or not at all",
     )
     parser.add_argument("--frames", default=None, help="folder to write frame_000000.png ... into")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
@@ -83,13 +90,21 @@ def run(args: argparse.Namespace) -> int:
         if asked is not None:
             check_video_size(asked)
     show = load_show(args.show)
-    seconds = args.seconds if args.seconds is not None else loop_seconds(show)
-    times = frame_times(seconds, args.fps)
+    song = _analyse(show, args) if args.audio else None
+    seconds = song.seconds if song else args.seconds if args.seconds is not None else loop_seconds(show)
+    times = frame_times(seconds, args.fps, cover=song is not None)
     if not times:
         raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
     renderer = load_renderer(show, args.device, args.precision, args.backend)
     G, backend = renderer.G, renderer.backend
-    source = ShowSource(show, G, ParameterBus(show.parameters, clock=lambda: 0.0))  # defaults, no live input
+    if song is not None:
+        from installation.audio.song_source import SongSource
+
+        source = SongSource(show, G, song)
+    else:
+        source = ShowSource(
+            show, G, ParameterBus(show.parameters, clock=lambda: 0.0)
+        )  # defaults, no live input
     stop_res = show.render.max_resolution or None
     if stop_res is not None and stop_res not in backend.resolutions:
         stop_res = max([r for r in backend.resolutions if r <= stop_res], default=None)
@@ -104,9 +119,10 @@ def run(args: argparse.Namespace) -> int:
     size = asked or rendered
     if out is not None and asked is None:
         check_video_size(size)
+    sound = (song.samples, song.rate) if song else None
     progress = Progress(len(times))
     with written_whole(out) if out else nullcontext() as partial:
-        sinks = ([VideoFile(partial, args.fps, size)] if out else []) + (
+        sinks = ([VideoFile(partial, args.fps, size, audio=sound)] if out else []) + (
             [PngFolder(args.frames)] if args.frames else []
         )
         try:
@@ -126,7 +142,31 @@ def run(args: argparse.Namespace) -> int:
             for sink in sinks:
                 sink.close()
     progress.finish()
-    where = " and ".join(str(p) for p in (out, args.frames) if p)
+    where = " and ".join(str(p) for p in (out, args.frames) if p) + (
+        f", with the sound of {args.audio}" if song else ""
+    )
     what = f"{len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]})"
     print(f"wrote {what} to {where}", file=sys.stderr)
     return 0
+
+
+def _analyse(show, args: argparse.Namespace):
+    """The song, analysed whole before the first frame (a line on stderr says what was heard)."""
+    import sys
+    from pathlib import Path
+
+    from installation.audio.offline import analyse_song
+    from installation.errors import UserError
+
+    if args.seconds is not None:
+        raise UserError("--audio sets the duration (the song's); leave out --seconds")
+    song = analyse_song(Path(args.audio).expanduser(), show.audio)
+    tempo = f"{song.bpm:.1f} BPM (confidence {song.confidence:.2f})" if song.bpm else "no steady tempo"
+    minutes, rest = divmod(song.seconds, 60)
+    print(f"analysed {args.audio}: {int(minutes)}:{rest:05.2f}, {tempo}", file=sys.stderr)
+    if not any(m.audio for m in show.mappings):
+        print(
+            "note: this show has no [[mappings]] audio = ...: the sound will not change the picture",
+            file=sys.stderr,
+        )
+    return song

@@ -1,6 +1,6 @@
 """Checks across sections that the schema cannot make on one table: a mapping's target must be
-a parameter, a scene or a known action; scene values must be parameters in range; the
-autopilot's scenes must exist; a webcam video file must be there.
+a parameter, a scene or a known action, and an audio band one of [audio] bands; scene values
+must be parameters in range; the autopilot's scenes must exist; a webcam video file must be there.
 
 The loader runs them on every show it reads, so `check`, `play` and hot reload refuse the same
 shows; a failure is a SchemaError whose key is the whole path ("mappings[2]", "to").
@@ -37,10 +37,16 @@ def check_target(show: Show, target: str) -> str | None:
 
 
 def _check_mappings(show: Show) -> None:
+    bands = [name for name, *_ in show.audio.bands]
     for index, mapping in enumerate(show.mappings):
         problem = check_target(show, mapping.to)
         if problem:
             raise SchemaError((f"mappings[{index}]", "to"), problem)
+        kind, _, band = (mapping.audio or "").partition(":")
+        if kind == "band" and band not in bands:
+            raise SchemaError(
+                (f"mappings[{index}]", "audio"), f"no band {band!r} in [audio] bands ({', '.join(bands)})"
+            )
 
 
 def _check_scenes(show: Show) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from installation.errors import UserError
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv")
+VIDEO_SUFFIXES = (".mp4", ".m4v")  # the writer makes MP4 containers
 
 
 def check_video_out(path: Path, overwrite: bool) -> None:

@@ -137,7 +137,10 @@ def test_cross_section_mistakes_name_file_line_and_key(show_file, text: str, mes
 
 def test_schema_mistakes_in_mappings_are_caught_by_the_loader(show_file) -> None:
     for text, fragment in [
-        ('[[mappings]]\nmidi = "cc 1"\nkey = "a"\nto = "psi"\n', "exactly one of midi, osc, webcam, key"),
+        (
+            '[[mappings]]\nmidi = "cc 1"\nkey = "a"\nto = "psi"\n',
+            "exactly one of midi, osc, webcam, audio, key",
+        ),
         ('[[mappings]]\nmidi = "cc 40"\nfine = true\nto = "psi"\n', "fine (14-bit) needs a cc from 0 to 31"),
         ('[[mappings]]\nosc = "/a b"\nto = "psi"\n', "expected an OSC address"),
         ('[[mappings]]\nkey = "a"\nto = "keyframe:sideways"\n', "expected a parameter name or an action"),

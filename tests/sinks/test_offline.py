@@ -104,6 +104,8 @@ def test_run_py_render_writes_an_mp4_and_pngs(tmp_path):
         assert frame.shape == (48, 64, 3)
         count += 1
     assert count == 12 == int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    fourcc = int(video.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little")
+    assert fourcc in (b"h264", b"avc1")  # H.264, which editors and browsers open
     assert len(list(pngs.glob("frame_*.png"))) == 12
     assert cv2.imread(str(pngs / "frame_000000.png")).shape == (48, 64, 3)
 
@@ -147,7 +149,7 @@ def unloadable_show(tmp_path):
         (["--size", "255x143"], "--size 255x143: a video needs an even width and height (e.g. 256x144)"),
         (
             ["--out", "{dir}/walk"],
-            "--out {dir}/walk: has no extension; give a video file name (.mp4, .mov, .mkv)",
+            "--out {dir}/walk: has no extension; give a video file name (.mp4, .m4v)",
         ),
         (
             ["--out", "{dir}/no/such/x.mp4"],

@@ -1,7 +1,9 @@
 """`run.py bench --bends`: what each bend, the layer view and a model morph cost per frame.
 
 Each transform is timed against the unbent network in alternation (unbent, bent, unbent, ...)
-on the same latents, so the machine's noise falls on both; the overhead is their ratio.
+on the same latents, so the machine's noise falls on both; the overhead is their ratio. On a
+loaded machine that ratio is noisy, so each transform is also timed alone on the layer's real
+activations, at the middle layer and at the last (the largest) one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import torch
 
 from installation.model.bends import BendPlan, layer_names
 from installation.show.bend_sections import TRANSFORM_ARGS, BendSettings, bend_parameters
+from installation.timing import median_ms
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,14 +54,39 @@ def bench_bends(G, precision: str, repeats: int) -> list[dict]:
         with torch.inference_mode():
             return model.synthesis(ws, precision=precision, bend=bend)
 
-    rows = []
-    for transform in TRANSFORM_ARGS:
-        bend = BendSettings(name="b", layer=layer, transform=transform, channels="all")
+    def activations(name: str) -> torch.Tensor:
+        try:
+            render(LayerView(name).hook(None))
+        except LayerSeen as seen:
+            return seen.activations
+        raise AssertionError(name)
+
+    def hook_for(transform: str, name: str):
+        bend = BendSettings(name="b", layer=name, transform=transform, channels="all")
         values = {p.name: p.default for p in bend_parameters((bend,))}
         values["b"] = 0.5
-        hook = BendPlan((bend,), G).hook(values)
+        return BendPlan((bend,), G).hook(values)
+
+    seen = {name: activations(name) for name in (layer, layers[-1])}
+    rows = []
+    for transform in TRANSFORM_ARGS:
+        hook = hook_for(transform, layer)
         plain_ms, bent_ms = _alternating_ms(render, lambda hook=hook: render(hook), repeats)
-        rows.append(dict(what=transform, layer=layer, plain_ms=plain_ms, ms=bent_ms))
+        alone = {}
+        for name, x in seen.items():
+            alone_hook = hook_for(transform, name)
+            with torch.inference_mode():
+                alone[name] = median_ms(lambda h=alone_hook, n=name, x=x: h(n, x), repeats)
+        rows.append(
+            dict(
+                what=transform,
+                layer=layer,
+                plain_ms=plain_ms,
+                ms=bent_ms,
+                alone_ms=alone[layer],
+                alone_last_ms=alone[layers[-1]],
+            )
+        )
 
     def view():
         try:
@@ -83,7 +111,7 @@ def bench_bends(G, precision: str, repeats: int) -> list[dict]:
     )
     for row in rows:
         row["overhead_pct"] = 100 * (row["ms"] / row["plain_ms"] - 1)
-    return rows
+    return rows, layers[-1]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,11 +132,19 @@ def run(args: argparse.Namespace) -> int:
         f"{G.config.extra.get('description', args.model)}: {G.img_resolution} px on cpu, {precision}, "
         f"{torch.get_num_threads()} threads, batch 1"
     )
-    rows = bench_bends(G, precision, args.repeats)
+    rows, last = bench_bends(G, precision, args.repeats)
     print_table(
-        ["bend", "layer", "plain ms", "bent ms", "overhead"],
+        ["bend", "layer", "plain ms", "bent ms", "overhead", "alone ms", f"alone ms at {last}"],
         [
-            [r["what"], r["layer"], f"{r['plain_ms']:.1f}", f"{r['ms']:.1f}", f"{r['overhead_pct']:+.1f}%"]
+            [
+                r["what"],
+                r["layer"],
+                f"{r['plain_ms']:.1f}",
+                f"{r['ms']:.1f}",
+                f"{r['overhead_pct']:+.1f}%",
+                f"{r['alone_ms']:.2f}" if "alone_ms" in r else "",
+                f"{r['alone_last_ms']:.2f}" if "alone_last_ms" in r else "",
+            ]
             for r in rows
         ],
     )

@@ -40,6 +40,18 @@ def tensor_resolution(name: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def in_span(G, span: Span) -> list[str]:
+    """Names of G's tensors in `span`; UserError when the model has no block there."""
+    names = [n for n in G.state_dict() if span[0] <= tensor_resolution(n) <= span[1]]
+    if not names:
+        blocks = G.config.block_resolutions
+        last = "" if span[1] >= 1 << 20 else f"-{span[1]}"
+        raise UserError(
+            f"layers {span[0]}{last} px: this model's blocks are {blocks[0]}-{blocks[-1]} px, none in between"
+        )
+    return names
+
+
 def check_same_architecture(A, B, a_name: str = "model A", b_name: str = "model B") -> None:
     """UserError (one line) unless B's tensors and options are A's in shape."""
     if A.config != B.config:
@@ -66,10 +78,10 @@ def check_same_architecture(A, B, a_name: str = "model A", b_name: str = "model 
 
 def mixed_state(A, B, amount: float, span: Span) -> dict[str, torch.Tensor]:
     """A's state dict with the tensors in `span` moved `amount` of the way to B's."""
-    b = B.state_dict()
+    b, mixed = B.state_dict(), set(in_span(A, span))
     out = {}
     for name, tensor in A.state_dict().items():
-        if span[0] <= tensor_resolution(name) <= span[1]:
+        if name in mixed:
             tensor = _blend(tensor, b[name].to(tensor.device), amount)
         out[name] = tensor.clone()
     return out
@@ -91,7 +103,7 @@ class ModelMorph:
         check_same_architecture(A, B, b_name=b_name)
         self.G = copy.deepcopy(A)
         live = self.G.state_dict(keep_vars=True)
-        names = [n for n in live if span[0] <= tensor_resolution(n) <= span[1]]
+        names = in_span(self.G, span)
         b = B.state_dict()
         self._pairs = [(live[n], live[n].detach().clone(), b[n].to(live[n].device).clone()) for n in names]
         self.identical = all(torch.equal(a, b) for _, a, b in self._pairs)

@@ -109,6 +109,8 @@ def test_other_architectures_are_refused_in_one_line(tmp_path, pair):
         check_same_architecture(A, W, "a.pkl", "wide.pkl")
     with pytest.raises(UserError, match="different architectures"):
         ShowSource(_show(tmp_path, "wide.pkl"), A, ParameterBus(_show(tmp_path, "wide.pkl").parameters))
+    with pytest.raises(UserError, match="this model's blocks are 4-32 px, none in between"):
+        mixed_state(A, load_model(str(pair[1])), 1.0, parse_layers("fine"))
     with pytest.raises(UserError, match="mix_layers: expected"):
         _show(tmp_path, "b.pkl", layers="lots")
 

@@ -92,6 +92,49 @@ class EngineStats:
         return self.batch_ms + self.lead_ms + frame_ms
 
 
+@dataclass(frozen=True)
+class _Swap:
+    """Changes handed over by other threads, applied between two batches (None: unchanged)."""
+
+    source: LatentSource | None = None
+    backend: Backend | None = None
+    costs: Costs | None = None
+    settings: EngineSettings | None = None
+
+    def then(self, later: _Swap) -> _Swap:
+        """This swap with `later`'s changes on top."""
+        changes = {f.name: getattr(later, f.name) for f in dataclasses.fields(later)}
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class _BatchTime:
+    """Milliseconds of one batch: all of it (latents, generator, conversion), and the generator's."""
+
+    batch_ms: float = 0.0
+    render_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """What the producer did since the start: frames rendered, seconds busy, of which generator."""
+
+    frames: int = 0
+    busy_s: float = 0.0
+    generator_s: float = 0.0
+
+    def plus(self, frames: int, busy_s: float, generator_s: float) -> _Totals:
+        return _Totals(self.frames + frames, self.busy_s + busy_s, self.generator_s + generator_s)
+
+
+@dataclass(frozen=True)
+class _SourceKey:
+    """Which source object, at which of its versions, the newest frames come from."""
+
+    source_id: int
+    version: int
+
+
 def allowed_levels(backend: Backend, settings: EngineSettings) -> list[int]:
     """The synthesis resolutions the planner may choose from."""
     levels = sorted(backend.resolutions)
@@ -119,19 +162,19 @@ class Engine:
         self._converter = FrameConverter(backend.device)
         self._ring = FrameRing(2 * max(settings.batch or 0, settings.max_batch) + 4, _host_buffer)
         self._lock = threading.Lock()
-        self._swap: dict | None = None  # changes handed over by other threads, applied between batches
+        self._swap: _Swap | None = None
         self._taps: list[Callable[[Frame], None]] = []
         self._planner: Planner | None = None
         self._version = 0
-        self._source_key: tuple[int, int] | None = None
+        self._source_key: _SourceKey | None = None
         self._serial = 0
         self._published: deque[float] = deque()  # when recent frames were published
         self._rendered_fps = 0.0
         self._threads = 0  # torch's thread count in the producer thread (it is per thread)
         self._rethread_wait = RETHREAD_WAIT_S[0]
         self._rethread_at = time.monotonic() + self._rethread_wait
-        self._last = (0.0, 0.0)  # batch ms, render ms
-        self._totals = (0, 0.0, 0.0)  # frames, busy s, generator s
+        self._last = _BatchTime()
+        self._totals = _Totals()
         self._discarded = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -152,8 +195,8 @@ class Engine:
         planner = self._planner
         return EngineStats(
             rendered_fps=self._rendered_fps,
-            batch_ms=self._last[0],
-            render_ms=self._last[1],
+            batch_ms=self._last.batch_ms,
+            render_ms=self._last.render_ms,
             batch=planner.batch if planner else 0,
             level=planner.level if planner else 0,
             lead_ms=self._lead_s() * 1000 if planner else 0.0,
@@ -161,9 +204,9 @@ class Engine:
             slowdown=planner.slowdown if planner else 1.0,
             discarded=self._discarded,
             version=self._version,
-            frames=self._totals[0],
-            busy_s=self._totals[1],
-            generator_s=self._totals[2],
+            frames=self._totals.frames,
+            busy_s=self._totals.busy_s,
+            generator_s=self._totals.generator_s,
         )
 
     # -- control ------------------------------------------------------------------------------
@@ -198,9 +241,7 @@ class Engine:
         Give `costs` measured for a new backend (`probe.measure_costs`), or the old ones are
         kept and corrected as it runs. Thread-safe; a later swap adds to a pending one."""
         with self._lock:
-            old = self._swap or {}
-            new = dict(source=source, backend=backend, costs=costs, settings=settings)
-            self._swap = {k: new[k] if new[k] is not None else old.get(k) for k in new}
+            self._swap = (self._swap or _Swap()).then(_Swap(source, backend, costs, settings))
 
     # -- the producer thread ------------------------------------------------------------------
     def _run(self) -> None:
@@ -261,16 +302,16 @@ class Engine:
             swap, self._swap = self._swap, None
         if swap is None:
             return
-        if swap["source"] is not None:
-            self._source = swap["source"]
-        if swap["settings"] is not None:
-            self.settings = _within(swap["settings"], self._ring.capacity)
-        if swap["backend"] is not None:
-            self._backend = swap["backend"]
+        if swap.source is not None:
+            self._source = swap.source
+        if swap.settings is not None:
+            self.settings = _within(swap.settings, self._ring.capacity)
+        if swap.backend is not None:
+            self._backend = swap.backend
             self._converter = FrameConverter(self._backend.device)
             self._renderer = self._wrap(self._backend)
-        self._costs = swap["costs"] or self._costs
-        if swap["backend"] is not None or swap["settings"] is not None or swap["costs"] is not None:
+        self._costs = swap.costs or self._costs
+        if swap.backend is not None or swap.settings is not None or swap.costs is not None:
             self._planner = self._new_planner(self._costs, allowed_levels(self._backend, self.settings))
 
     def _lead_s(self) -> float:
@@ -280,7 +321,7 @@ class Engine:
         ) / 1000 + 1 / self.settings.display_fps
 
     def _check_version(self, now: float) -> int:
-        key = (id(self._source), self._source.version())
+        key = _SourceKey(id(self._source), self._source.version())
         if key != self._source_key:
             if self._source_key is not None:
                 self._version += 1
@@ -316,10 +357,9 @@ class Engine:
             rendered = time.perf_counter()
             self._converter.convert(images, buffers)
         done = time.perf_counter()
-        self._last = ((done - start) * 1000, (rendered - begin) * 1000)
-        count, busy, generator = self._totals
-        self._totals = (count + len(times), busy + done - start, generator + rendered - begin)
-        self._planner.record(level, len(times), self._last[0], time.monotonic())
+        self._last = _BatchTime((done - start) * 1000, (rendered - begin) * 1000)
+        self._totals = self._totals.plus(len(times), done - start, rendered - begin)
+        self._planner.record(level, len(times), self._last.batch_ms, time.monotonic())
         self._maybe_rethread(latents, level)
         frames = []
         for t, buffer in zip(times, buffers, strict=True):

@@ -60,5 +60,15 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
 _warned: set[type] = set()
 
 
+def first_copies(latents: Latents, batch: int) -> Latents:
+    """`batch` copies of the first frame of `latents`, without noise fields (to time one shape)."""
+    gain = latents.noise_gain
+    return Latents(
+        ws=latents.ws[:1].expand(batch, -1, -1).contiguous(),
+        noise_gain=gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain,
+        noise_mode=latents.noise_mode,
+    )
+
+
 def _takes_noise(backend_class: type) -> bool:
     return "noise" in inspect.signature(backend_class.render).parameters

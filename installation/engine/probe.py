@@ -10,7 +10,7 @@ import torch
 
 from installation.backends.base import Backend
 from installation.bench.timing import device_sync, median_ms
-from installation.engine.latents import Latents
+from installation.engine.latents import Latents, first_copies, render_latents
 from installation.engine.planner import MIN_BATCH_GAIN, Costs
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,10 @@ def render_ms(
     backend: Backend, latents: Latents, level: int, batch: int = 1, repeats: int = REPEATS, warmup: int = 1
 ) -> float:
     """Median ms of one render of `batch` copies of the first latent, after `warmup` untimed ones."""
-    ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
-    gain = latents.noise_gain
-    gain = gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain
-    kw = dict(stop_res=level, noise_mode=latents.noise_mode, noise_gain=gain)
-    return median_ms(lambda: backend.render(ws, **kw), repeats, warmup, sync=device_sync(backend.device))
+    copies = first_copies(latents, batch)
+    return median_ms(
+        lambda: render_latents(backend, copies, level), repeats, warmup, sync=device_sync(backend.device)
+    )
 
 
 def pick_threads(backend: Backend, latents: Latents, level: int) -> int:

@@ -140,6 +140,15 @@ class GraphBackend(Backend):
         stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}"
         return self.cache.path(stem, self.suffix, precision=self.precision, **shape._asdict())
 
+    def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        shape = Shape(stop_res or self.G.config.img_resolution, batch, noise_fields)
+        if shape.stop_res not in self.resolutions or not self.background:
+            return True  # torch eager for good, or a render waits for its build: as fast as it gets
+        if shape in self._runners and shape not in self._pending:
+            return True  # built (or it cannot be, and torch eager is what renders it)
+        self._runner(shape, wait=False)
+        return False
+
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
         return self._runner(Shape(stop_res or self.G.config.img_resolution, batch), wait=True) is not None
 

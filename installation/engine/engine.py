@@ -31,12 +31,13 @@ from dataclasses import dataclass
 import torch
 
 from installation.backends.base import Backend
+from installation.backends.graph import noise_layers
 from installation.engine.clock import ShowClock
 from installation.engine.convert import FrameConverter
 from installation.engine.frames import Frame, FramePair
-from installation.engine.latents import LatentSource, render_latents
+from installation.engine.latents import Latents, LatentSource, render_latents
 from installation.engine.planner import Costs, Planner
-from installation.engine.probe import measure_costs, pick_threads, timing_twin
+from installation.engine.probe import level_ms, measure_costs, pick_threads, timing_twin
 from installation.engine.ring import FrameRing
 from installation.engine.schedule import next_times
 
@@ -46,6 +47,7 @@ LEAD_MARGIN = 1.25  # the lead is this many predicted batch times (plus a displa
 RETHREAD_SLOWDOWN = 2.0  # renders this much slower than probed: try the CPU thread count again
 RETHREAD_WAIT_S = (20.0, 300.0)  # ... first after this, doubling while the count stays (each probe
 # costs a few renders, during which the screen cross-fades the frames it has)
+RETIME_CHECK_S = 0.5  # how often the producer asks the backend which levels' graphs are built
 IDLE_POLL_S = 0.002  # how often an idle producer looks for a new version: part of the latency
 FPS_WINDOW_S = 2.0
 
@@ -83,8 +85,11 @@ class EngineStats:
     discarded: int  # look-ahead frames retired because their inputs changed
     version: int
     frames: int  # rendered since the start
-    busy_s: float  # time spent on batches since the start (as batch_ms)
+    busy_s: float  # time spent on batches since the start (as batch_ms, and publishing them)
     generator_s: float  # ... of which in the generator (as render_ms)
+    latents_s: float  # ... in the source's latents (motion, parameters)
+    noise_s: float  # ... making the noise fields the rendered blocks read
+    convert_s: float  # ... converting to uint8 pixels; the rest is publishing and taps
 
     def latency_bound_ms(self, frame_ms: float) -> float:
         """Longest a parameter write can take to reach the screen now: the batch in flight,
@@ -117,14 +122,18 @@ class _BatchTime:
 
 @dataclass(frozen=True)
 class _Totals:
-    """What the producer did since the start: frames rendered, seconds busy, of which generator."""
+    """What the producer did since the start: frames rendered, and seconds spent on batches in
+    all and in each of their parts."""
 
     frames: int = 0
     busy_s: float = 0.0
+    latents_s: float = 0.0
+    noise_s: float = 0.0
     generator_s: float = 0.0
+    convert_s: float = 0.0
 
-    def plus(self, frames: int, busy_s: float, generator_s: float) -> _Totals:
-        return _Totals(self.frames + frames, self.busy_s + busy_s, self.generator_s + generator_s)
+    def plus(self, other: _Totals) -> _Totals:
+        return _Totals(*(getattr(self, f.name) + getattr(other, f.name) for f in dataclasses.fields(self)))
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,9 @@ class Engine:
         self._last = _BatchTime()
         self._totals = _Totals()
         self._discarded = 0
+        self._layers_for, self._layers = None, {}  # noise layers per level, of this model
+        self._retime_at = 0.0
+        self._sample: Latents | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once probing is done and rendering begins
@@ -189,6 +201,11 @@ class Engine:
     def version(self) -> int:
         """Input version of the newest frames; grows by one whenever the inputs change."""
         return self._version
+
+    @property
+    def costs(self) -> Costs | None:
+        """The render costs the planner works with now (None until probed)."""
+        return self._planner.costs if self._planner else None
 
     @property
     def stats(self) -> EngineStats:
@@ -207,6 +224,9 @@ class Engine:
             frames=self._totals.frames,
             busy_s=self._totals.busy_s,
             generator_s=self._totals.generator_s,
+            latents_s=self._totals.latents_s,
+            noise_s=self._totals.noise_s,
+            convert_s=self._totals.convert_s,
         )
 
     # -- control ------------------------------------------------------------------------------
@@ -252,6 +272,7 @@ class Engine:
                 self._apply_swap()
                 if not self._step():
                     self._stop.wait(IDLE_POLL_S)
+                self._maybe_retime()
         except BaseException as error:  # the display reports it and ends the show
             log.exception("engine stopped")
             self.error = error
@@ -269,7 +290,7 @@ class Engine:
             if not self.settings.threads:
                 pick_threads(twin, sample, levels[len(levels) // 2])
             self._costs = measure_costs(
-                twin,
+                self._backend,
                 sample,
                 levels,
                 self.settings.frame_budget_ms,
@@ -310,6 +331,8 @@ class Engine:
             self._backend = swap.backend
             self._converter = FrameConverter(self._backend.device)
             self._renderer = self._wrap(self._backend)
+        if swap.costs is None and swap.backend is not None:  # kept costs are the old backend's
+            self._costs = dataclasses.replace(self._costs, pending=frozenset(self._costs.frame_ms))
         self._costs = swap.costs or self._costs
         if swap.backend is not None or swap.settings is not None or swap.costs is not None:
             self._planner = self._new_planner(self._costs, allowed_levels(self._backend, self.settings))
@@ -351,16 +374,16 @@ class Engine:
             return
         start = time.perf_counter()
         with torch.inference_mode():
-            latents = self._source.latents(times)
+            sample = self._source.latents(times)
+            moved = time.perf_counter()
+            latents = sample.for_layers(self._noise_layers(level))
             begin = time.perf_counter()
             images = render_latents(self._renderer, latents, level)
             rendered = time.perf_counter()
             self._converter.convert(images, buffers)
         done = time.perf_counter()
         self._last = _BatchTime((done - start) * 1000, (rendered - begin) * 1000)
-        self._totals = self._totals.plus(len(times), done - start, rendered - begin)
         self._planner.record(level, len(times), self._last.batch_ms, time.monotonic())
-        self._maybe_rethread(latents, level)
         frames = []
         for t, buffer in zip(times, buffers, strict=True):
             self._serial += 1
@@ -370,6 +393,50 @@ class Engine:
         for frame in frames:
             for tap in self._taps:
                 tap(frame)
+        self._totals = self._totals.plus(
+            _Totals(
+                frames=len(times),
+                busy_s=time.perf_counter() - start,
+                latents_s=moved - start,
+                noise_s=begin - moved,
+                generator_s=rendered - begin,
+                convert_s=done - rendered,
+            )
+        )
+        self._maybe_rethread(latents, level)
+        self._sample = sample
+
+    def _maybe_retime(self) -> None:
+        """Time a level again once the backend renders it at full speed (its graph was built
+        while torch eager rendered it): the planner then plans with what really renders. The
+        first look starts the builds of every level, the current one and those above first."""
+        now = time.monotonic()
+        if now < self._retime_at or self._sample is None or not self._planner.costs.pending:
+            return
+        self._retime_at = now + RETIME_CHECK_S
+        latents = self._sample  # the latest batch's inputs, every noise field at hand
+        planner = self._planner
+        here = planner.levels.index(planner.level)
+        order = planner.levels[here:] + planner.levels[:here][::-1]
+        for level in order:
+            if level not in planner.costs.pending or not self._backend.ready(
+                level, 1, latents.has_noise_fields
+            ):
+                continue
+            with torch.inference_mode():
+                ms, final = level_ms(self._backend, latents, level)
+            planner.retime(level, ms, final)
+            log.info("%d px timed again on %s: %.0f ms per frame", level, self._backend.name, ms)
+            return  # one level per look: each timing holds the producer for a few renders
+
+    def _noise_layers(self, level: int) -> tuple[str, ...]:
+        """The layers with noise that a render stopping at `level` reads (kept per model)."""
+        G = self._backend.G
+        if self._layers_for is not G:
+            self._layers_for, self._layers = G, {}
+        if level not in self._layers:
+            self._layers[level] = noise_layers(G, level)
+        return self._layers[level]
 
     def _maybe_rethread(self, latents, level: int) -> None:
         """Host contention comes and goes, and with it the better CPU thread count (two threads

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import torch
@@ -20,12 +20,25 @@ class Latents:
     """One batch of generator input: ws [B, num_ws, w_dim] and the per-pixel noise to use.
 
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
-    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s."""
+    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s
+    (a mapping that may make each field only when it is read: see `for_layers`)."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
     noise_mode: str = "const"
-    noise: dict[str, torch.Tensor] | None = None
+    noise: Mapping[str, torch.Tensor] | None = None
+
+    @property
+    def has_noise_fields(self) -> bool:
+        """Whether these latents render with noise fields (a backend's graph takes them as inputs)."""
+        return self.noise is not None and self.noise_mode != "none"
+
+    def for_layers(self, layers: Sequence[str]) -> Latents:
+        """These latents with the noise fields of `layers` made now, and no others: what a
+        render that stops at the block of the last of them reads."""
+        if self.noise is None:
+            return self
+        return replace(self, noise={name: self.noise[name] for name in layers if name in self.noise})
 
 
 class LatentSource(Protocol):
@@ -61,12 +74,14 @@ _warned: set[type] = set()
 
 
 def first_copies(latents: Latents, batch: int) -> Latents:
-    """`batch` copies of the first frame of `latents`, without noise fields (to time one shape)."""
+    """`batch` copies of the first frame of `latents` (to time one shape as the loop renders it)."""
     gain = latents.noise_gain
+    noise = latents.noise
     return Latents(
         ws=latents.ws[:1].expand(batch, -1, -1).contiguous(),
         noise_gain=gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain,
         noise_mode=latents.noise_mode,
+        noise=None if noise is None else {k: v[:1].expand(batch, *v.shape[1:]) for k, v in noise.items()},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,16 +48,43 @@ class NoiseLoop:
                 device = buffer.device
         return cls(shapes, seed, device)
 
-    def at(self, phases: np.ndarray) -> dict:
-        """{'b64.conv0': Tensor [B, 1, H, W], ...}: the synthesis `noise` argument for a batch."""
+    def at(self, phases: np.ndarray) -> LoopFields:
+        """{'b64.conv0': Tensor [B, 1, H, W], ...}: the synthesis `noise` argument for a batch.
+        A field is computed when first read, so a render that stops at an early block never
+        pays for the large fields of the later ones."""
         import torch
 
         if not self._fields:
-            return {}
+            return LoopFields({}, None, None)
         some = next(iter(self._fields.values()))
         angle = 2 * np.pi * np.asarray(phases, dtype=np.float64)
         cos, sin = (
             torch.as_tensor(f(angle), dtype=some.dtype, device=some.device)[:, None, None, None]
             for f in (np.cos, np.sin)
         )
-        return {name: cos * field[0] + sin * field[1] for name, field in self._fields.items()}
+        return LoopFields(self._fields, cos, sin)
+
+
+class LoopFields(Mapping):
+    """The noise fields of one batch on the loop, by layer name: cos·a + sin·b, made on first
+    read and kept (`cos`, `sin`: [B, 1, 1, 1]; `fields`: each layer's a and b as [2, 1, H, W])."""
+
+    def __init__(self, fields: Mapping, cos, sin) -> None:
+        self._fields, self._cos, self._sin = fields, cos, sin
+        self._made: dict = {}
+
+    def __getitem__(self, name: str):
+        made = self._made.get(name)
+        if made is None:
+            pair = self._fields[name]
+            made = self._made[name] = (self._cos * pair[0]).addcmul_(self._sin, pair[1])
+        return made
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fields  # without making the field, as Mapping's own would
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)

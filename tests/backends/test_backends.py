@@ -96,8 +96,11 @@ def test_background_build_renders_eagerly_until_ready(G, cache_dir):
     ws = latents(G, 1)
     first = backend.render(ws, stop_res=4)  # starts the build, renders this one eagerly
     assert torch.equal(first, TorchEagerBackend(G, "cpu", "fp32").render(ws, stop_res=4))
+    assert not backend.ready(stop_res=4)  # still building: timings of it now are torch eager's
     assert backend.prepare(stop_res=4)  # waits for the worker
+    assert backend.ready(stop_res=4)
     assert_matches_eager(G, backend, ws, stop_res=4)
+    assert backend.ready(stop_res=5)  # no graph can stop there: torch eager is as fast as it gets
 
 
 def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monkeypatch):

@@ -219,3 +219,16 @@ def test_noise_instructions_and_loop(make_show, space, G):
     assert big.shape == (1, 64, 64) and 0.85 < float(big.std()) < 1.15  # unit noise along the loop
     images = G.synthesis(torch.from_numpy(batch.ws), noise=fields, noise_gain=batch.noise.strength)
     assert images.shape == (3, 3, 64, 64) and torch.isfinite(images).all()
+
+
+def test_loop_noise_fields_are_made_only_when_read(G):
+    loop = NoiseLoop.for_generator(G, seed=1)
+    phases = np.array([0.0, 0.25])
+    fields = loop.at(phases)
+    assert len(fields) == len(list(fields)) and "b64.conv1" in fields
+    small = fields["b8.conv0"]
+    assert set(fields._made) == {"b8.conv0"}  # the 64 px fields were never computed
+    a, b = loop._fields["b8.conv0"]
+    torch.testing.assert_close(small[0], a)  # cos 0 = 1
+    torch.testing.assert_close(small[1], b, atol=1e-6, rtol=0)  # a quarter turn: sin = 1
+    assert fields["b8.conv0"] is small  # made once

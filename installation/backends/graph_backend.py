@@ -24,7 +24,7 @@ import torch
 
 from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
-from installation.backends.cache import ModelCache
+from installation.backends.cache import ModelCache, used
 from installation.backends.graph import noise_layers
 from installation.backends.torch_eager import TorchEagerBackend
 
@@ -84,6 +84,7 @@ class GraphBackend(Backend):
             else:
                 self.write_graph(self.G, shape, self.precision, str(self.device), partial)
             partial.replace(path)
+        used(path)
         return self._load(shape, path)
 
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:

@@ -103,6 +103,7 @@ def own_work_ms(first, last) -> dict[str, float]:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from installation.backends.cache import cpu_isa
     from installation.bench.timing import machine_description, print_table
     from installation.display import Presenter, Screen, init_video
     from installation.live import LiveShow
@@ -156,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         "displayed_fps": presented / elapsed,
         "rendered_fps": frames / elapsed,
         "generator_alone_fps": 1000 / alone_ms,
+        "backend": backend.name,
         "level": level,
         "levels": dict(levels),
         "batch": batch,
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         "latency_ms": probe.latencies_ms,
         "latency_bound_ms": probe.bounds_ms,
         "last_stats": asdict(last),
-        "machine": machine_description(backend.device),
+        "machine": {**machine_description(backend.device), "isa": cpu_isa()},
     }
     _print(result, print_table)
     with open(args.json, "w") as f:
@@ -187,9 +189,11 @@ def _sample(live, levels: Counter, batches: Counter, done: threading.Event) -> N
 
 def _print(r: dict, print_table) -> None:
     lat = r["latency_ms"]
+    samples = sum(r["levels"].values()) or 1
+    share = ", ".join(f"{lv} px {100 * n / samples:.0f} %" for lv, n in sorted(r["levels"].items()))
     print(
-        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), "
-        f"batch {r['batch']}, {r['threads']} threads"
+        f"{r['show']}: {r['seconds']:.0f} s on {r['machine']['cpu']}, backend {r['backend']}, "
+        f"batch {r['batch']}, {r['threads']} threads\nlevel time share: {share}"
     )
     rows = [
         ["displayed fps", f"{r['displayed_fps']:.1f}"],

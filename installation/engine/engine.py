@@ -408,8 +408,8 @@ class Engine:
 
     def _maybe_retime(self) -> None:
         """Time a level again once the backend renders it at full speed (its graph was built
-        while torch eager rendered it): the planner then plans with what really renders. The
-        first look starts the builds of every level, the current one and those above first."""
+        while torch eager rendered it, or auto made its choice): the planner then plans with
+        what really renders. Levels above the current one are looked at first."""
         now = time.monotonic()
         if now < self._retime_at or self._sample is None or not self._planner.costs.pending:
             return
@@ -417,7 +417,7 @@ class Engine:
         latents = self._sample  # the latest batch's inputs, every noise field at hand
         planner = self._planner
         here = planner.levels.index(planner.level)
-        order = planner.levels[here:] + planner.levels[:here][::-1]
+        order = planner.levels[here + 1 :] + planner.levels[: here + 1][::-1]
         for level in order:
             if level not in planner.costs.pending or not self._backend.ready(
                 level, 1, latents.has_noise_fields

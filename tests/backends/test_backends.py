@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 import torch
@@ -121,6 +122,8 @@ def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monk
 
 def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatch):
     chosen = create_backend(G, "cpu", "fp32", cache_dir=cache_dir)
+    assert chosen.render(latents(G, 1)).shape == (1, 3, RES, RES)  # at once: torch eager while calibrating
+    assert chosen.prepare()  # waits for the calibration
     choices = json.loads((cache_dir / CHOICES_FILE).read_text())
     (entry,) = choices.values()
     assert entry["backend"] == chosen.name and set(entry["ms"]) >= {"torch", chosen.name}
@@ -132,6 +135,48 @@ def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatc
     monkeypatch.setattr(GraphBackend, "prepare", no_calibration)
     monkeypatch.setattr(TorchEagerBackend, "prepare", no_calibration)
     assert create_backend(G, "cpu", "fp32", cache_dir=cache_dir).name == chosen.name
+
+
+def test_a_cache_from_another_machine_is_measured_again_once_and_replaced(
+    G, cache_dir, tmp_path, monkeypatch
+):
+    import shutil
+
+    from installation.backends import cache
+
+    folder = tmp_path / "copied"
+    shutil.copytree(cache_dir, folder)  # what this module built and chose, as if carried elsewhere
+    ours = sorted(p.name for p in folder.glob("synthesis-*"))
+    assert ours and json.loads((folder / CHOICES_FILE).read_text())
+    monkeypatch.setattr(cache, "machine_tag", lambda device: "0badcafe")
+    monkeypatch.setattr("installation.backends.available_backends", lambda device, precision: ["torch"] * 2)
+    calibrations = []
+    monkeypatch.setattr(TorchEagerBackend, "prepare", lambda self, *a: calibrations.append(1) or True)
+    create_backend(G, "cpu", "fp32", cache_dir=folder).prepare()
+    assert not any(p.name in ours for p in folder.iterdir())  # the other machine's builds are gone
+    (entry,) = json.loads((folder / CHOICES_FILE).read_text()).values()  # its choice replaced
+    assert entry["machine"] == "0badcafe" and calibrations
+    calibrations.clear()
+    create_backend(G, "cpu", "fp32", cache_dir=folder)
+    assert not calibrations  # measured once: the new choice is trusted here
+
+
+def test_the_user_cache_is_pruned_to_its_bound_by_last_use(tmp_path):
+    from installation.backends.cache import prune
+
+    root = tmp_path / "models"
+    files = []
+    for i, model in enumerate(["a", "b", "c", "d"]):
+        path = root / model / f"synthesis-{i}.pt2"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1000 + i, 1000 + i))  # a used longest ago, d last
+        files.append(path)
+    keep = root / "a"  # the model being opened
+    removed = prune(root, max_bytes=2500, keep=keep)
+    assert removed == [files[1], files[2]]  # b and c, the oldest but the one kept
+    assert files[0].exists() and files[3].exists() and not (root / "b").exists()
+    assert prune(root, max_bytes=2500, keep=keep) == []
 
 
 def test_missing_provider_falls_back_to_torch_with_a_log_line(G, cache_dir, caplog):

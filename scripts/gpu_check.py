@@ -34,12 +34,13 @@ import torch  # noqa: E402
 
 from installation.backends import TorchEagerBackend  # noqa: E402
 from installation.bench.generator import official_config  # noqa: E402
-from installation.bench.timing import device_sync, machine_description, median_ms, print_table  # noqa: E402
+from installation.bench.timing import print_table  # noqa: E402
 from installation.engine import Engine, EngineSettings, Latents, ShowClock  # noqa: E402
 from installation.engine.convert import FrameConverter  # noqa: E402
 from installation.engine.graphs import GraphedBackend  # noqa: E402
 from installation.model.default import default_generator  # noqa: E402
 from installation.model.generator import Generator  # noqa: E402
+from installation.timing import device_sync, machine_description, median_ms  # noqa: E402
 
 # max |mixed - fp32| / std(fp32): fp16 on CUDA, bf16 on a CPU (bench/generator.py's figures)
 TOLERANCE = {"cuda": 0.05, "cpu": 0.15}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from installation.bench.timing import machine_description
+from installation.timing import machine_description
 
 log = logging.getLogger(__name__)
 
@@ -36,29 +36,14 @@ def user_cache_root() -> Path:
 
 MAX_USER_CACHE_BYTES = 2 * 1024**3  # models' builds in the user cache, all models together
 PARTIAL_MAX_AGE_S = 3600.0  # a half-written build this old was left by a process that died
-# What tells CPUs apart for compiled code and timings: the instruction set extensions in use.
-ISA_FLAG = re.compile(r"(sse\d.*|ssse3|avx.*|amx.*|fma.*|f16c|vnni.*|neon|asimd.*|sve.*)")
 TAGGED = re.compile(r".*-m(?P<machine>[0-9a-f]{8})-[0-9a-f]{16}(\.partial)?\.[^.]+")
-
-
-def cpu_isa() -> list[str]:
-    """The CPU's vector instruction set extensions (from /proc/cpuinfo; [] where unreadable)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("flags", "Features")):
-                    flags = line.split(":", 1)[1].split()
-                    return sorted(flag for flag in set(flags) if ISA_FLAG.fullmatch(flag))
-    except OSError:
-        pass
-    return []
 
 
 def machine_tag(device: torch.device) -> str:
     """8 hex digits naming this machine for caches: CPU model and instruction set, architecture,
     and the GPU's model when rendering on CUDA."""
     machine = machine_description(device)
-    parts = [platform.machine(), machine["cpu"], *cpu_isa(), machine.get("gpu", "")]
+    parts = [platform.machine(), machine["cpu"], *machine["isa"], machine.get("gpu", "")]
     return hashlib.blake2b("|".join(parts).encode(), digest_size=4).hexdigest()
 
 

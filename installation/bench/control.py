@@ -301,10 +301,11 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.control.surfaces import ControlSurfaces
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
+    from installation.timing import machine_description
 
     box = f"benchbox{os.getpid()}"
     with tempfile.TemporaryDirectory() as folder, private_jack() as jack_reason:

@@ -103,11 +103,11 @@ def own_work_ms(first, last) -> dict[str, float]:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from installation.backends.cache import cpu_isa
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.display import Presenter, Screen, init_video
     from installation.live import LiveShow
     from installation.show.loader import load_show
+    from installation.timing import machine_description
 
     show = load_show(args.loop)
     init_video()
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         "latency_ms": probe.latencies_ms,
         "latency_bound_ms": probe.bounds_ms,
         "last_stats": asdict(last),
-        "machine": {**machine_description(backend.device), "isa": cpu_isa()},
+        "machine": machine_description(backend.device),
     }
     _print(result, print_table)
     with open(args.json, "w") as f:

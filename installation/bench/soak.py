@@ -85,9 +85,9 @@ class _Soak:
 
     def fire(self, live: Any) -> None:
         """OSC at the show's port, once `play` has started the control surfaces."""
-        while live.hud_inputs is None and not self.done.wait(0.05):
+        while live.port.inputs() is None and not self.done.wait(0.05):
             pass
-        host, port = live.hud_inputs()["osc"].rsplit(":", 1)
+        host, port = live.port.inputs()["osc"].rsplit(":", 1)
         packets = _messages()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
             due = time.monotonic()
@@ -96,7 +96,7 @@ class _Soak:
                 self.sent += 1
                 due += 1 / OSC_RATE
                 time.sleep(max(0.0, due - time.monotonic()))
-            self.refused = live.hud_inputs()["dropped"]
+            self.refused = live.port.inputs()["dropped"]
 
     def watch(self, renderer: Any, presenter: Any, receiver: Any) -> None:
         """Sample until SECONDS after the first frame, then end the show."""

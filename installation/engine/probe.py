@@ -10,9 +10,9 @@ import torch
 
 from installation.backends.base import Backend
 from installation.backends.graph import noise_layers
-from installation.bench.timing import device_sync, median_ms
 from installation.engine.latents import Latents, first_copies, render_latents
 from installation.engine.planner import MIN_BATCH_GAIN, Costs
+from installation.timing import device_sync, median_ms
 
 log = logging.getLogger(__name__)
 

@@ -137,27 +137,27 @@ def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatc
     assert create_backend(G, "cpu", "fp32", cache_dir=cache_dir).name == chosen.name
 
 
-def test_a_cache_from_another_machine_is_measured_again_once_and_replaced(
-    G, cache_dir, tmp_path, monkeypatch
-):
-    import shutil
-
+def test_a_cache_from_another_machine_is_measured_again_once_and_replaced(G, tmp_path, monkeypatch):
     from installation.backends import cache
+    from installation.backends.auto import _read
 
-    folder = tmp_path / "copied"
-    shutil.copytree(cache_dir, folder)  # what this module built and chose, as if carried elsewhere
-    ours = sorted(p.name for p in folder.glob("synthesis-*"))
-    assert ours and json.loads((folder / CHOICES_FILE).read_text())
-    monkeypatch.setattr(cache, "machine_tag", lambda device: "0badcafe")
+    monkeypatch.setattr(cache, "machine_tag", lambda device: "aaaaaaaa")  # made over there ...
+    there = cache.ModelCache(G, "cpu", tmp_path)
+    build = there.path("synthesis-16px-b1-fp32", ".pt2")
+    build.write_bytes(b"a graph compiled for another CPU")
+    (tmp_path / CHOICES_FILE).write_text(
+        json.dumps({there.key(kind="auto"): {"backend": "torch", "machine": "aaaaaaaa"}})
+    )
+    monkeypatch.setattr(cache, "machine_tag", lambda device: "0badcafe")  # ... and opened here
     monkeypatch.setattr("installation.backends.available_backends", lambda device, precision: ["torch"] * 2)
     calibrations = []
     monkeypatch.setattr(TorchEagerBackend, "prepare", lambda self, *a: calibrations.append(1) or True)
-    create_backend(G, "cpu", "fp32", cache_dir=folder).prepare()
-    assert not any(p.name in ours for p in folder.iterdir())  # the other machine's builds are gone
-    (entry,) = json.loads((folder / CHOICES_FILE).read_text()).values()  # its choice replaced
-    assert entry["machine"] == "0badcafe" and calibrations
+    create_backend(G, "cpu", "fp32", cache_dir=tmp_path).prepare()
+    assert not build.exists() and calibrations  # the other machine's build is gone, and it measured
+    (entry,) = _read(tmp_path / CHOICES_FILE).values()  # its choice replaced
+    assert entry["machine"] == "0badcafe"
     calibrations.clear()
-    create_backend(G, "cpu", "fp32", cache_dir=folder)
+    create_backend(G, "cpu", "fp32", cache_dir=tmp_path)
     assert not calibrations  # measured once: the new choice is trusted here
 
 

@@ -138,6 +138,38 @@ def test_clock_seeks_on_keyframe_writes(make_show):
     assert clock.phases(bus.snapshot(0), [15.0])[0] == pytest.approx(1.5)
 
 
+def test_clock_resolves_keyframe_steps_from_where_it_is(make_show):
+    show = make_show(KEYS + "period_seconds = 10\n")
+    bus = ParameterBus(show.parameters, clock=lambda: 0.0)
+    clock = MotionClock(show.motion, keyframe_count=4)
+    clock.phases(bus.snapshot(0), [0.0, 13.0])  # phase 1.3: at keyframe 1
+    assert clock.keyframe_index() == 1
+    bus.step("keyframe", 1)
+    assert clock.phases(bus.snapshot(0), [13.0])[0] == pytest.approx(1.5)  # the next one: 2
+    bus.step("keyframe", -1)
+    bus.step("keyframe", -1)  # two steps between batches both count
+    assert clock.phases(bus.snapshot(0), [13.0])[0] == pytest.approx(1.0)
+    bus.set("keyframe", 3)
+    bus.step("keyframe", 1)  # after an absolute write: from that keyframe
+    assert clock.phases(bus.snapshot(0), [13.0])[0] == pytest.approx(1.0)
+    assert not bus.step("psi", 1) and not bus.step("keyframe", 0.5)  # int parameters, whole steps
+
+    def random_walk() -> list[int]:
+        walk_bus = ParameterBus(show.parameters, clock=lambda: 0.0)
+        walker = MotionClock(show.motion, keyframe_count=4)
+        walker.phases(walk_bus.snapshot(0), [0.0])
+        landed = []
+        for _ in range(6):
+            before = walker.keyframe_index()
+            walk_bus.step("keyframe", "random")
+            walker.phases(walk_bus.snapshot(0), [0.0])
+            assert walker.keyframe_index() != before  # somewhere else
+            landed.append(walker.keyframe_index())
+        return landed
+
+    assert random_walk() == random_walk()  # the same writes give the same keyframes
+
+
 def test_truncation(make_show, space):
     motion = Motion(make_show(KEYS), space)
     ws = ws_at(motion, [0.3], psi=0.0)

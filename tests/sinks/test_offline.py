@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from installation.engine.show_source import ShowSource
 from installation.live import load_renderer
+from installation.motion.source import ShowSource
 from installation.params.bus import ParameterBus
 from installation.show.loader import load_show
 from installation.sinks import frame_times, render_offline

@@ -18,6 +18,7 @@ from typing import TypeVar
 import torch
 
 from installation.backends.base import Backend
+from installation.backends.build import first_line, stopping
 from installation.backends.cache import ModelCache, used
 from installation.backends.graph import example_inputs
 from installation.timing import device_sync
@@ -127,7 +128,8 @@ class Calibrating(Backend):
         try:
             self._chosen = calibrate()
         except Exception as error:  # noqa: BLE001 - a calibration that fails leaves torch eager, said once
-            log.warning("backend calibration failed (%s): rendering with torch eager", error)
+            if not stopping():  # else the process is exiting and ended the builds
+                log.warning("backend calibration failed (%s): rendering with torch eager", first_line(error))
             self._chosen = self._eager
         self._done.set()
 

@@ -284,14 +284,14 @@ class LiveShow:
         import torch
 
         from installation.engine.engine import allowed_levels
-        from installation.engine.probe import measure_costs, timing_twin
+        from installation.engine.probe import measure_costs
 
         settings = self.engine.settings
         with torch.inference_mode():
             sample = source.latents([self.clock.now()])
         levels = allowed_levels(renderer.backend, settings)
-        return measure_costs(
-            timing_twin(renderer.backend),
+        return measure_costs(  # levels not built yet are timed on torch eager, and again once built
+            renderer.backend,
             sample,
             levels,
             settings.frame_budget_ms,

@@ -29,7 +29,7 @@ class NoiseLoop:
     Gaussian noise, so the texture keeps its character while it flows and returns exactly.
     The a and b of all layers lie in one [2, N] tensor, smallest layers first, so the fields of
     every layer up to a block are one matrix product (one operation per batch, not two per
-    layer: in a live loop each small operation can wait for the interpreter lock).
+    layer).
     """
 
     def __init__(self, shapes: Mapping[str, tuple[int, int]], seed: int = 0, device="cpu") -> None:

@@ -163,3 +163,6 @@ def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     assert result["displayed_fps"] > 10 and result["rendered_fps"] > 0 and result["generator_alone_fps"] > 0
     assert result["latency_ms"] and all(ms < 2000 for ms in result["latency_ms"])
     assert "displayed fps" in done.stdout
+    parts = result["own_work_ms_per_frame"]  # the loop's own work, by part
+    assert set(parts) == {"latents", "noise", "convert", "publish"} and parts["latents"] > 0
+    assert "noise fields, ms per frame" in done.stdout

@@ -7,7 +7,8 @@ onnxruntime versions, the device, and what the caller adds (a thread count for t
 tag of the machine (CPU model and instruction set, GPU model on CUDA).
 
 What another machine left in a folder is never trusted: its files are deleted when a cache of
-this folder is opened, and built or measured again here when needed. The user cache is kept
+this folder is opened (with this machine's builds unused for a month), and built or measured
+again here when needed. The user cache is kept
 under `MAX_USER_CACHE_BYTES`: the files used longest ago go first (using one touches it).
 """
 
@@ -37,7 +38,8 @@ def user_cache_root() -> Path:
 
 MAX_USER_CACHE_BYTES = 2 * 1024**3  # models' builds in the user cache, all models together
 PARTIAL_MAX_AGE_S = 3600.0  # a half-written build this old was left by a process that died
-TAGGED = re.compile(r".*-m(?P<machine>[0-9a-f]{8})-[0-9a-f]{16}(\.partial)?\.[^.]+")
+UNUSED_MAX_AGE_S = 30 * 86400.0  # a build of this machine unused this long is stale
+TAGGED = re.compile(r".*-m(?P<machine>[0-9a-f]{8})-[0-9a-f]{16}(?P<partial>\.partial)?\.[^.]+")
 
 
 def machine_tag(device: torch.device) -> str:
@@ -80,7 +82,7 @@ class ModelCache:
         source = G.config.extra.get("path")
         default = Path(f"{source}.cache") if source else user_cache_root() / "models" / self.weights
         self.folder = self._writable(Path(folder) if folder is not None else default)
-        remove_foreign(self.folder, self.machine)
+        clean_folder(self.folder, self.machine)
         prune(user_cache_root() / "models", MAX_USER_CACHE_BYTES, keep=self.folder)
 
     def _writable(self, folder: Path) -> Path:
@@ -124,18 +126,25 @@ def used(path: Path) -> None:
         pass
 
 
-def remove_foreign(folder: Path, machine: str) -> list[Path]:
-    """Delete the builds in `folder` tagged with another machine than `machine` (and untagged
-    ones from before tags): they are never loaded here. Returns what was deleted."""
+def clean_folder(folder: Path, machine: str) -> list[Path]:
+    """Delete from `folder` the builds tagged with another machine than `machine` (and untagged
+    ones from before tags), which are never loaded here; this machine's builds unused for
+    `UNUSED_MAX_AGE_S` (left by an older torch, a precision no longer played); and half-written
+    builds older than `PARTIAL_MAX_AGE_S` (a process died while writing). Returns what went."""
     removed = []
     for path in folder.glob("synthesis-*"):
         match = TAGGED.fullmatch(path.name)
-        if match is None or match["machine"] != machine:
-            if not path.name.endswith(".partial" + path.suffix) or _age_s(path) > PARTIAL_MAX_AGE_S:
-                path.unlink(missing_ok=True)
-                removed.append(path)
+        if match is not None and match["partial"]:
+            stale = _age_s(path) > PARTIAL_MAX_AGE_S
+        else:
+            stale = match is None or match["machine"] != machine or _age_s(path) > UNUSED_MAX_AGE_S
+        if stale:
+            path.unlink(missing_ok=True)
+            removed.append(path)
     if removed:
-        log.info("removed %d builds of another machine from %s", len(removed), folder)
+        log.info(
+            "removed %d builds of another machine, unused or half-written, from %s", len(removed), folder
+        )
     return removed
 
 

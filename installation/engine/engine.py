@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import torch
 
 from installation.backends.base import Backend
-from installation.backends.graph import noise_layers
 from installation.engine.clock import ShowClock
 from installation.engine.convert import FrameConverter
 from installation.engine.frames import Frame, FramePair
@@ -48,6 +47,7 @@ RETHREAD_SLOWDOWN = 2.0  # renders this much slower than probed: try the CPU thr
 RETHREAD_WAIT_S = (20.0, 300.0)  # ... first after this, doubling while the count stays (each probe
 # costs a few renders, during which the screen cross-fades the frames it has)
 RETIME_CHECK_S = 0.5  # how often the producer asks the backend which levels' graphs are built
+RETIME_MAX_BUDGETS = 8.0  # ... of levels predicted within this many frame budgets
 IDLE_POLL_S = 0.002  # how often an idle producer looks for a new version: part of the latency
 FPS_WINDOW_S = 2.0
 
@@ -185,7 +185,6 @@ class Engine:
         self._last = _BatchTime()
         self._totals = _Totals()
         self._discarded = 0
-        self._layers_for, self._layers = None, {}  # noise layers per level, of this model
         self._retime_at = 0.0
         self._sample: Latents | None = None
         self._stop = threading.Event()
@@ -376,7 +375,7 @@ class Engine:
         with torch.inference_mode():
             sample = self._source.latents(times)
             moved = time.perf_counter()
-            latents = sample.for_layers(self._noise_layers(level))
+            latents = sample.for_level(self._backend.G, level)
             begin = time.perf_counter()
             images = render_latents(self._renderer, latents, level)
             rendered = time.perf_counter()
@@ -419,9 +418,9 @@ class Engine:
         here = planner.levels.index(planner.level)
         order = planner.levels[here + 1 :] + planner.levels[: here + 1][::-1]
         for level in order:
-            if level not in planner.costs.pending or not self._backend.ready(
-                level, 1, latents.has_noise_fields
-            ):
+            if level not in planner.costs.pending or planner.frame_ms(level) > self._retime_limit_ms():
+                continue
+            if not self._backend.ready(level, 1, latents.has_noise_fields):
                 continue
             with torch.inference_mode():
                 ms, final = level_ms(self._backend, latents, level)
@@ -429,14 +428,10 @@ class Engine:
             log.info("%d px timed again on %s: %.0f ms per frame", level, self._backend.name, ms)
             return  # one level per look: each timing holds the producer for a few renders
 
-    def _noise_layers(self, level: int) -> tuple[str, ...]:
-        """The layers with noise that a render stopping at `level` reads (kept per model)."""
-        G = self._backend.G
-        if self._layers_for is not G:
-            self._layers_for, self._layers = G, {}
-        if level not in self._layers:
-            self._layers[level] = noise_layers(G, level)
-        return self._layers[level]
+    def _retime_limit_ms(self) -> float:
+        """Levels predicted slower than this per frame are not timed again: the renders of the
+        timing would hold the producer too long, and no build makes them fit the budget."""
+        return RETIME_MAX_BUDGETS * self.settings.frame_budget_ms
 
     def _maybe_rethread(self, latents, level: int) -> None:
         """Host contention comes and goes, and with it the better CPU thread count (two threads

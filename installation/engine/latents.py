@@ -21,7 +21,7 @@ class Latents:
 
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
     per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s
-    (a mapping that may make each field only when it is read: see `for_layers`)."""
+    (a mapping that may make each field only when it is read: see `for_level`)."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
@@ -33,12 +33,15 @@ class Latents:
         """Whether these latents render with noise fields (a backend's graph takes them as inputs)."""
         return self.noise is not None and self.noise_mode != "none"
 
-    def for_layers(self, layers: Sequence[str]) -> Latents:
-        """These latents with the noise fields of `layers` made now, and no others: what a
-        render that stops at the block of the last of them reads."""
+    def for_level(self, G, level: int) -> Latents:
+        """These latents with the noise fields made now that a render of G stopping at `level`
+        reads, and no others."""
         if self.noise is None:
             return self
-        return replace(self, noise={name: self.noise[name] for name in layers if name in self.noise})
+        from installation.backends.graph import noise_layers
+
+        names = noise_layers(G, level)
+        return replace(self, noise={name: self.noise[name] for name in names if name in self.noise})
 
 
 class LatentSource(Protocol):

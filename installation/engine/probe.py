@@ -9,7 +9,6 @@ import statistics
 import torch
 
 from installation.backends.base import Backend
-from installation.backends.graph import noise_layers
 from installation.engine.latents import Latents, first_copies, render_latents
 from installation.engine.planner import MIN_BATCH_GAIN, Costs
 from installation.timing import device_sync, median_ms
@@ -38,7 +37,7 @@ def render_ms(
 ) -> float:
     """Median ms of one render of `batch` copies of the first latent (and its noise fields),
     after `warmup` untimed ones."""
-    copies = first_copies(latents.for_layers(noise_layers(backend.G, level)), batch)
+    copies = first_copies(latents.for_level(backend.G, level), batch)
     return median_ms(
         lambda: render_latents(backend, copies, level), repeats, warmup, sync=device_sync(backend.device)
     )

@@ -160,6 +160,15 @@ def test_a_cache_from_another_machine_is_measured_again_once_and_replaced(G, tmp
     assert not build.exists() and calibrations  # the other machine's build is gone, and it measured
     (entry,) = _read(tmp_path / CHOICES_FILE).values()  # its choice replaced
     assert entry["machine"] == "0badcafe"
+    here = cache.ModelCache(G, "cpu", tmp_path)
+    ours, old, dying = (here.path(f"synthesis-{n}", ".pt2") for n in ("ours", "old", "dying"))
+    dying = dying.with_name(f"{dying.stem}.partial.pt2")
+    for path in (ours, old, dying):
+        path.write_bytes(b"a graph")
+    os.utime(old, (1.0, 1.0))  # unused since 1970
+    os.utime(dying, (1.0, 1.0))  # half-written by a process long gone
+    cache.ModelCache(G, "cpu", tmp_path)
+    assert ours.exists() and not old.exists() and not dying.exists()
     calibrations.clear()
     create_backend(G, "cpu", "fp32", cache_dir=tmp_path)
     assert not calibrations  # measured once: the new choice is trusted here

@@ -2,8 +2,8 @@
 
 It runs in the supervisor (so it answers while the renderer restarts) on daemon threads using
 the standard library's server, one per connection. Nothing it receives is interpreted beyond
-the request line: one path, GET and HEAD only, no query handling. It listens on loopback unless the show names another
-address; then an optional allow-list of sender networks applies.
+the request line: one path, GET and HEAD only, no query handling. It listens on loopback unless
+the show names another address; then an optional allow-list of sender networks applies.
 """
 
 from __future__ import annotations

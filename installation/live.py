@@ -16,7 +16,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from installation.control.latent import LatentOverride
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
@@ -293,6 +292,7 @@ def play(
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
     on screen."""
     from installation.display import Presenter, Screen, init_video
+    from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
 
     init_video()  # no screen: say so now, before loading anything
@@ -312,7 +312,7 @@ def play(
         fps=fps,
         hud=display.hud,
         allow_quit=display.allow_quit,
-        screenshots=Path("screenshots"),
+        screenshots=screenshot_directory(),
         actions=live.actions(),
     )
 

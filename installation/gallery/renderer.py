@@ -73,6 +73,7 @@ class Renderer:
         global _attached
         _attached = self
         self._live, self._presenter = live, presenter
+        presenter.screenshots = None  # visitors may reach a keyboard: `s` must not fill the disk
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
         self.follower = ScheduleFollower(

@@ -59,10 +59,30 @@ def test_keys_act_and_reach_the_key_handlers(running):
     deadline = time.monotonic() + 5
     while not list((folder / "shots").glob("*.png")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(list((folder / "shots").glob("*.png"))) == 1
+    shots = list((folder / "shots").glob("*.png"))
+    assert len(shots) == 1
+    import cv2
+
+    assert cv2.imread(str(shots[0])).shape == (240, 320, 3)  # the window as shown, not the 32 px frame
     pygame.event.post(key("space"))
     presenter.run(seconds=0.2)
     assert live.clock.paused
+
+
+def test_displayed_fps_counts_the_refreshes_presented(running):
+    live, presenter, _ = running
+    presented = []
+    show = presenter.screen.show
+    presenter.screen.show = lambda *args, **kw: presented.append(time.monotonic()) or show(*args, **kw)
+    presenter.fps = 30
+    presenter.run(seconds=2.0)
+    last = presenter.presented.wall
+    in_window = sum(1 for at in presented if at > last - 1.0)
+    # (one refresh either way: the presenter stamps a refresh just before drawing it)
+    assert abs(presenter.displayed_fps - in_window) <= 1 and 0 < in_window <= 31
+    live.clock.toggle()  # paused, no HUD: one still picture, nothing more to present
+    presenter.run(seconds=1.5)
+    assert presenter.displayed_fps == 0
 
 
 def test_a_valid_edit_swaps_motion_without_a_black_frame_and_an_invalid_one_is_reported(running):

@@ -43,8 +43,13 @@ def init_video() -> None:
         if not chosen:
             os.environ.pop("SDL_VIDEODRIVER", None)
     if pygame.display.get_driver() in ("offscreen", "dummy") and not chosen:
+        # SDL falls back to an off-screen driver when it cannot reach the desktop it was given.
         pygame.display.quit()
-        raise DisplayUnavailable(f"no display here (SDL found only an off-screen driver): {RENDER_COMMAND}")
+        name = "DISPLAY" if os.environ.get("DISPLAY") else "WAYLAND_DISPLAY"
+        raise DisplayUnavailable(
+            f"cannot reach the display {name}={os.environ[name]} (is it running, and may this user "
+            f"open windows on it?): {RENDER_COMMAND}"
+        )
 
 
 class Screen:

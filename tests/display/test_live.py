@@ -160,6 +160,20 @@ def test_without_a_display_play_says_so_in_one_line_and_points_to_render(tmp_pat
     assert done.stderr.count("\n") == 1 and "no display" in done.stderr and "run.py render" in done.stderr
 
 
+def test_an_unreachable_display_is_named(tmp_path):
+    free = next(n for n in range(400, 500) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "play", str(write_show(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "DISPLAY": f":{free}"},
+    )
+    assert done.returncode == 2
+    assert f"cannot reach the display DISPLAY=:{free}" in done.stderr and "off-screen" not in done.stderr
+
+
 def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     import json
 

@@ -168,6 +168,7 @@ def test_closed_hours_pause_rendering_and_opening_resumes_it(gallery) -> None:
             "the closed state",
         )
         assert closed["schedule"]["next_change"] is None
+        assert gallery.match("rendering paused with no opening hours in the coming year")
         time.sleep(6)  # longer than hang_seconds: pausing on purpose is no hang
         assert gallery.health()["frames"] - closed["frames"] <= 3  # only the still frame at the pause
     finally:

@@ -207,7 +207,19 @@ class Gallery:
                 "next_change": upcoming.isoformat(timespec="minutes") if upcoming else None,
             },
             # The renderer lists the problems it was started with, and its own.
-            "problems": list(dict.fromkeys([*self._resolved.problems, *child.get("problems", [])])),
+            "problems": list(
+                dict.fromkeys(
+                    [
+                        *self._resolved.problems,
+                        *child.get("problems", []),
+                        *(
+                            [f"the renderer cannot start: {fault}"]
+                            if (fault := self.supervisor.fault)
+                            else []
+                        ),
+                    ]
+                )
+            ),
             "recent_errors": self._recent.recent(),
         }
 

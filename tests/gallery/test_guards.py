@@ -1,16 +1,19 @@
 """What a running `run.py gallery` holds against its surroundings: crafted OSC that python-osc
-would log about, a second copy of the same show started next to it."""
+would log about, a second copy of the same show started next to it, a display not there yet."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
-from tests.gallery.helpers import ROOT, GalleryRun, child_env, gallery_show
+from tests.checkpoints.ckpt_writers import random_state, small_config, write_nvlabs_pickle
+from tests.gallery.helpers import ROOT, GalleryRun, XServer, child_env, gallery_show, wait_for
 
 BUNDLES = 200
 PACKET_BYTES = 16 * 1024  # the largest packet OSC accepts by default
@@ -44,8 +47,6 @@ def test_crafted_osc_bundles_add_no_more_than_the_rate_limited_lines(gallery) ->
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
         for i in range(BUNDLES):
             out.sendto(crafted_bundle(i), (host, int(port)))
-    from tests.polling import wait_for
-
     # The renderer counts every bundle it took apart; wait until all have been seen.
     after = wait_for(
         lambda: (h := gallery.health())["inputs"]["dropped"] >= before["inputs"]["dropped"] + BUNDLES and h,
@@ -73,3 +74,29 @@ def test_a_second_copy_of_a_running_show_says_already_running(gallery) -> None:
         assert done.returncode != 0, done.stderr
         assert f"already running (pid {gallery.process.pid})" in done.stderr, done.stderr
     assert gallery.health()["renderer_pid"] is not None  # the first copy plays on
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (apt-get install xvfb)")
+def test_a_missing_display_is_waited_for_not_stepped_down_from(tmp_path) -> None:
+    config = small_config()
+    write_nvlabs_pickle(tmp_path / "model.pkl", random_state(config), config)
+    show = gallery_show(tmp_path, '[model]\npath = "model.pkl"')
+    show.write_text(show.read_text().replace("[display]\n", "[display]\ndisplay = 1\n"))
+    x = XServer(screens=1)  # a one-monitor machine; the show wants the projector, display 1
+    env = {k: v for k, v in child_env().items() if k != "SDL_VIDEODRIVER"}
+    run = GalleryRun(show, env={**env, "DISPLAY": x.display})
+    try:
+        waiting = wait_for(
+            lambda: (h := run.health())["state"] == "waiting" and h, 120, "the renderer to wait for display 1"
+        )
+        assert any("display 1 asked for, but there are 1" in p for p in waiting["problems"]), waiting
+        time.sleep(6)  # three looks at the display, and past hang_seconds
+        still = run.health()
+        assert still["state"] == "waiting" and still["restarts"] == 0 and still["fallback_level"] == 0
+        x.restart(screens=2)  # the projector is switched on
+        playing = run.showing(timeout=240)  # a new model's first start calibrates the backends
+        assert playing["fallback_level"] == 0 and playing["model"].endswith("model.pkl")
+        assert not any("display" in p for p in playing["problems"]), playing["problems"]
+    finally:
+        run.stop()
+        x.stop()

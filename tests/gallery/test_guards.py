@@ -3,6 +3,7 @@ would log about, a second copy of the same show started next to it, a display no
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import struct
@@ -100,3 +101,25 @@ def test_a_missing_display_is_waited_for_not_stepped_down_from(tmp_path) -> None
     finally:
         run.stop()
         x.stop()
+
+
+def test_two_shows_on_one_fixed_port_cannot_both_run(tmp_path, monkeypatch) -> None:
+    from installation.errors import UserError
+    from installation.instance import single_instance
+    from installation.show.loader import load_show
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    first, second, third = (tmp_path / f"{name}.toml" for name in ("first", "second", "third"))
+    first.write_text("[osc]\nport = 9123\nquery_port = -1\n")
+    second.write_text("[osc]\nport = 9123\nquery_port = -1\n")
+    third.write_text("[osc]\nport = 9124\nquery_port = -1\n")
+    with single_instance(load_show(first)):
+        with pytest.raises(
+            UserError, match=rf"OSC port 9123 is taken: .* already running \(pid {os.getpid()}\)"
+        ):
+            with single_instance(load_show(second)):
+                pass
+        with single_instance(load_show(third)):  # another port: no conflict
+            pass
+    with single_instance(load_show(second)):  # released with the first
+        pass

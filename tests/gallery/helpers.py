@@ -59,6 +59,17 @@ enabled = false
     return path
 
 
+def small_model(path: Path) -> None:
+    """An artist's checkpoint, small, always the same weights. A file stands where the backends
+    would keep their cache beside it, so they keep it in the user's cache, by the weights' hash:
+    the (slow) calibration of a new model is paid once, not by every test that plays one."""
+    from tests.checkpoints.ckpt_writers import random_state, small_config, write_nvlabs_pickle
+
+    config = small_config()
+    write_nvlabs_pickle(path, random_state(config), config)
+    Path(f"{path}.cache").write_text("not a folder")
+
+
 class GalleryRun:
     """`run.py gallery SHOW` as a real process; its output collected, its health page read."""
 

@@ -16,9 +16,9 @@ import pytest
 import rtmidi
 
 from installation.show.gallery_sections import WEEKDAYS
-from tests.checkpoints.ckpt_writers import random_state, reduce_pickle, small_config, write_nvlabs_pickle
+from tests.checkpoints.ckpt_writers import reduce_pickle
 from tests.control.conftest import jack  # noqa: F401  (the JACK server fixture, for real MIDI ports)
-from tests.gallery.helpers import GalleryRun, NetworkCamera, child_env, gallery_show, wait_for
+from tests.gallery.helpers import GalleryRun, NetworkCamera, child_env, gallery_show, small_model, wait_for
 
 SUPERVISOR_OVERHEAD_S = 1.0  # noticing the crash, the restart delay (0.2 s here), starting the process
 
@@ -81,11 +81,6 @@ def test_midi_port_and_camera_vanish_and_return(tmp_path, jack) -> None:
         run.stop()
         camera.down()
         box.delete()
-
-
-def small_model(path) -> None:
-    config = small_config()
-    write_nvlabs_pickle(path, random_state(config), config)
 
 
 @pytest.fixture(scope="module")

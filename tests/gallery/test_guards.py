@@ -13,8 +13,7 @@ import time
 
 import pytest
 
-from tests.checkpoints.ckpt_writers import random_state, small_config, write_nvlabs_pickle
-from tests.gallery.helpers import ROOT, GalleryRun, XServer, child_env, gallery_show, wait_for
+from tests.gallery.helpers import ROOT, GalleryRun, XServer, child_env, gallery_show, small_model, wait_for
 
 BUNDLES = 200
 PACKET_BYTES = 16 * 1024  # the largest packet OSC accepts by default
@@ -79,8 +78,7 @@ def test_a_second_copy_of_a_running_show_says_already_running(gallery) -> None:
 
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb (apt-get install xvfb)")
 def test_a_missing_display_is_waited_for_not_stepped_down_from(tmp_path) -> None:
-    config = small_config()
-    write_nvlabs_pickle(tmp_path / "model.pkl", random_state(config), config)
+    small_model(tmp_path / "model.pkl")
     show = gallery_show(tmp_path, '[model]\npath = "model.pkl"')
     show.write_text(show.read_text().replace("[display]\n", "[display]\ndisplay = 1\n"))
     x = XServer(screens=1)  # a one-monitor machine; the show wants the projector, display 1

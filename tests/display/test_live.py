@@ -69,6 +69,20 @@ def test_keys_act_and_reach_the_key_handlers(running):
     assert live.clock.paused
 
 
+def test_screenshots_off_write_nothing_and_say_so_once(running, caplog):
+    import pygame
+
+    live, presenter, folder = running
+    presenter.screenshots = None  # as the gallery's renderer sets it
+    presenter.run(seconds=0.2)
+    for _ in range(3):
+        pygame.event.post(key("s"))
+    with caplog.at_level("INFO", logger="installation.display.presenter"):
+        presenter.run(seconds=0.5)
+    assert not (folder / "shots").exists()
+    assert sum("screenshots are off" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_displayed_fps_counts_the_refreshes_presented(running):
     live, presenter, _ = running
     presented = []

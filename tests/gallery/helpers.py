@@ -63,10 +63,14 @@ def small_model(path: Path) -> None:
     """An artist's checkpoint, small, always the same weights. A file stands where the backends
     would keep their cache beside it, so they keep it in the user's cache, by the weights' hash:
     the (slow) calibration of a new model is paid once, not by every test that plays one."""
+    import torch
+
     from tests.checkpoints.ckpt_writers import random_state, small_config, write_nvlabs_pickle
 
     config = small_config()
-    write_nvlabs_pickle(path, random_state(config), config)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # the initial weights random_state starts from, too
+        write_nvlabs_pickle(path, random_state(config), config)
     Path(f"{path}.cache").write_text("not a folder")
 
 

@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Sound in (installation/bench/audio.py): --audio and its options.
+    from installation.bench.audio import add_arguments as add_audio_arguments
+
+    add_audio_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -58,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.audio:  # audio latency through JACK, and the analysis cost (installation/bench/audio.py)
+        from installation.bench.audio import run as run_audio
+
+        return run_audio(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

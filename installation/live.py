@@ -19,7 +19,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
@@ -325,6 +324,7 @@ def play(
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
     on screen."""
     from installation.display import Presenter, Screen, init_video
+    from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
 
     init_video()  # no screen: say so now, before loading anything
@@ -347,7 +347,7 @@ def play(
         fps=fps,
         hud=display.hud,
         allow_quit=display.allow_quit,
-        screenshots=Path("screenshots"),
+        screenshots=screenshot_directory(),
         actions=live.actions(),
     )
 

@@ -134,7 +134,7 @@ def cache_path(model: str | Path) -> Path:
 def directions_for(show: Show, G, space: LatentSpace) -> Directions | None:
     """The directions `show.motion` asks for, from generator G; None when it asks for none."""
     motion = show.motion
-    if motion.directions == "none" or motion.direction_count == 0:
+    if not motion.offered_directions:
         return None
     if motion.directions == "sefa":
         layers = layer_slice(motion.direction_layers, space.num_ws)

@@ -152,6 +152,12 @@ class MotionSettings:
     direction_scale: float = setting(3.0, Number(0, 50), "standard deviations of W at direction amount 1")
     ganspace_samples: int = setting(10000, Integer(1000, 1_000_000), "W samples for GANSpace PCA")
 
+    @property
+    def offered_directions(self) -> int:
+        """How many direction_N parameters this show has: none unless `directions` names a method
+        (a parameter that changes nothing must not be advertised, nor take a HUD slot)."""
+        return 0 if self.directions == "none" else self.direction_count
+
     def __post_init__(self) -> None:
         if self.path == "keyframes" and not self.keyframes:
             raise SchemaError(("keyframes",), "path = keyframes needs at least one keyframe")

@@ -1,88 +1,164 @@
 """StyleGAN3's filtered leaky ReLU in plain PyTorch: up-sample, bias, leaky ReLU, gain, clamp, down-sample.
 
-NVIDIA's reference (`upfirdn2d` twice around `bias_act`) zero-stuffs the activation, filters every
-pixel of the stuffed image and then throws three of every four filtered pixels away. Here each
-resampling is one large tensor operation that touches only the samples it keeps: up-sampling is a
-strided transposed convolution (the zeros are never materialised), down-sampling a strided
-convolution, and a 1-D filter (the file's separable Kaiser taps) runs as two 1-D passes. Channels
-are folded into the batch so that one single-channel kernel serves every channel.
+NVIDIA's reference (`upfirdn2d` twice around `bias_act`) zero-stuffs the activation, filters it with
+depthwise convolutions and throws most filtered pixels away; on a CPU those depthwise convolutions
+run at a small fraction of the machine's speed. Here every resampling along one axis is a matrix
+(zero-stuffing, padding, taps, gain and stride folded in, built once per layer), so the whole op
+is four large matrix products around one elementwise pass, which BLAS runs near its peak:
+
+    y = clamp(lrelu(U_h (x + b) U_wᵀ) · gain),   out = D_h y D_wᵀ
+
+The matrices are banded (each output sample reads only its filter's taps), so each is stored as
+a few row blocks with the column window they read, and multiplied block by block: the work stays
+proportional to the taps, not to the canvas width.
+
+A 1-D filter (the file's separable Kaiser taps) gives one matrix per axis. A 2-D filter (config R's
+radially symmetric down-sampling filter) is split by SVD into a few separable terms, kept until the
+rest is below float32 precision, so it is applied as a short sum of the same products.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
-
-def _fold(x: torch.Tensor) -> torch.Tensor:
-    n, c, h, w = x.shape
-    return x.reshape(n * c, 1, h, w)
-
-
-def _axis_kernel(taps: torch.Tensor, axis: int, dtype: torch.dtype) -> torch.Tensor:
-    """1-D taps as a [1, 1, k, 1] (axis 2, vertical) or [1, 1, 1, k] (axis 3, horizontal) kernel."""
-    shape = [1, 1, 1, 1]
-    shape[axis] = taps.numel()
-    return taps.to(dtype).reshape(shape)
+# Separable terms of a 2-D filter whose singular value is below this fraction of the largest are
+# dropped: together they change no output by more than float32 rounding.
+SVD_RELATIVE_CUTOFF = 1e-7
 
 
-def upsample_fir(x: torch.Tensor, taps: torch.Tensor, factor: int, padding: tuple[int, int, int, int]):
-    """Zero-stuff by `factor`, pad (x0, x1, y0, y1; negative crops), convolve with `taps` times
-    `factor` per axis (1-D, separable) or `factor`^2 (2-D). `taps` None: padding only."""
-    if taps is None:
-        return F.pad(x, padding) if any(padding) else x
-    n, c = x.shape[:2]
-    y = _fold(x)
-    flipped = taps.flip(list(range(taps.ndim)))  # a convolution; the transposed conv correlates
+def separable_terms(taps: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(vertical, horizontal) 1-D taps whose outer products sum to `taps` (1-D taps: one term)."""
+    taps = taps.to(torch.float64)
     if taps.ndim == 1:
-        px0, px1, py0, py1 = padding
-        k = taps.numel()
-        y = _up_axis(y, flipped * factor, factor, 3, px0, px1, k)
-        y = _up_axis(y, flipped * factor, factor, 2, py0, py1, k)
-    else:
-        k = taps.shape[-1]
-        in_h, in_w = y.shape[2:]
-        full = F.conv_transpose2d(y, (flipped * factor**2).to(y.dtype)[None, None], stride=factor)
-        y = _crop_to(full, in_w * factor + padding[0] + padding[1] - k + 1, 3, k - 1 - padding[0])
-        y = _crop_to(y, in_h * factor + padding[2] + padding[3] - k + 1, 2, k - 1 - padding[2])
-    return y.reshape(n, c, *y.shape[2:])
+        return [(taps, taps)]
+    u, s, vh = torch.linalg.svd(taps)
+    keep = s > s[0] * SVD_RELATIVE_CUTOFF
+    return [(u[:, k] * s[k].sqrt(), vh[k] * s[k].sqrt()) for k in range(int(keep.sum()))]
 
 
-def _up_axis(y: torch.Tensor, flipped: torch.Tensor, factor: int, axis: int, p0: int, p1: int, k: int):
-    out_len = y.shape[axis] * factor + p0 + p1 - k + 1
-    full = F.conv_transpose2d(y, _axis_kernel(flipped, axis, y.dtype), stride=_stride(axis, factor))
-    return _crop_to(full, out_len, axis, k - 1 - p0)
+def up_matrix(taps: torch.Tensor, length: int, factor: int, pad_before: int, pad_after: int) -> torch.Tensor:
+    """[out, length]: zero-stuff by `factor`, pad (negative crops), convolve with `taps` x `factor`."""
+    k = taps.numel()
+    out = length * factor + pad_before + pad_after - k + 1
+    i = torch.arange(out)[:, None]
+    n = torch.arange(length)[None, :]
+    t = n * factor + pad_before - i  # tap index of the flipped filter that joins output i to input n
+    valid = (t >= 0) & (t < k)
+    return torch.where(valid, taps.flip(0)[t.clamp(0, k - 1)] * factor, torch.zeros((), dtype=taps.dtype))
 
 
-def _stride(axis: int, factor: int) -> tuple[int, int]:
-    return (factor, 1) if axis == 2 else (1, factor)
+def down_matrix(taps: torch.Tensor, length: int, factor: int) -> torch.Tensor:
+    """[out, length]: convolve with `taps` without padding, keep every `factor`-th sample."""
+    k = taps.numel()
+    out = (length - k + factor) // factor
+    i = torch.arange(out)[:, None]
+    t = torch.arange(length)[None, :] - i * factor
+    valid = (t >= 0) & (t < k)
+    return torch.where(valid, taps.flip(0)[t.clamp(0, k - 1)], torch.zeros((), dtype=taps.dtype))
 
 
-def _crop_to(full: torch.Tensor, out_len: int, axis: int, start: int) -> torch.Tensor:
-    """`out_len` samples of `full` along `axis` from `start` (zeros where that runs off either end).
-
-    The transposed convolution's sample m is the stuffed-and-padded signal's sample
-    m - (k - 1 - pad_before), so the window start is k - 1 - pad_before."""
-    end_pad = out_len + start - full.shape[axis]
-    pad = [0, 0, 0, 0]
-    lo = 0 if axis == 3 else 2
-    pad[lo], pad[lo + 1] = -start, end_pad
-    return F.pad(full, pad) if start or end_pad else full
+# Rows of a resampling matrix per block: large enough for BLAS to run well, small enough that
+# the column window of a block stays close to the block's own width.
+BLOCK_ROWS = 64
 
 
-def downsample_fir(x: torch.Tensor, taps: torch.Tensor | None, factor: int) -> torch.Tensor:
-    """Convolve with `taps` (1-D separable or 2-D), no padding, keep every `factor`-th sample."""
-    if taps is None:
-        return x[:, :, ::factor, ::factor] if factor > 1 else x
-    n, c = x.shape[:2]
-    y = _fold(x)
-    flipped = taps.flip(list(range(taps.ndim)))
-    if taps.ndim == 1:
-        y = F.conv2d(y, _axis_kernel(flipped, 3, y.dtype), stride=(1, factor))
-        y = F.conv2d(y, _axis_kernel(flipped, 2, y.dtype), stride=(factor, 1))
-    else:
-        y = F.conv2d(y, flipped.to(y.dtype)[None, None], stride=factor)
-    return y.reshape(n, c, *y.shape[2:])
+class BandedMatrix:
+    """A [out, in] resampling matrix kept as row blocks, each with the column window it reads."""
+
+    def __init__(self, dense: torch.Tensor, dtype: torch.dtype, device: torch.device | str) -> None:
+        self.shape = tuple(dense.shape)
+        self.blocks = []
+        for r0 in range(0, dense.shape[0], BLOCK_ROWS):
+            rows = dense[r0 : r0 + BLOCK_ROWS]
+            used = rows.ne(0).any(dim=0).nonzero()
+            c0, c1 = (int(used.min()), int(used.max()) + 1) if used.numel() else (0, 1)
+            block = rows[:, c0:c1].to(device, dtype)
+            self.blocks.append((c0, c1, block.contiguous(), block.T.contiguous()))
+
+    def along_width(self, x: torch.Tensor) -> torch.Tensor:
+        """x [..., in] -> [..., out]: x times this matrix transposed."""
+        return torch.cat([torch.matmul(x[..., c0:c1], block_t) for c0, c1, _, block_t in self.blocks], dim=-1)
+
+    def along_height(self, x: torch.Tensor) -> torch.Tensor:
+        """x [..., in, W] -> [..., out, W]: this matrix times x."""
+        return torch.cat([torch.matmul(block, x[..., c0:c1, :]) for c0, c1, block, _ in self.blocks], dim=-2)
+
+
+@dataclass
+class Resampler:
+    """The matrices of one layer's filtered leaky ReLU for one input size, in one dtype."""
+
+    up: list[tuple[BandedMatrix, BandedMatrix]]  # (U_h, U_w) terms; empty: padding only
+    down: list[tuple[BandedMatrix, BandedMatrix]]  # (D_h, D_w) terms; empty: stride only
+    padding: tuple[int, int, int, int]
+    down_factor: int
+
+    @classmethod
+    def build(
+        cls,
+        up_taps: torch.Tensor | None,
+        down_taps: torch.Tensor | None,
+        *,
+        in_size: tuple[int, int],  # (h, w)
+        up: int,
+        down: int,
+        padding: tuple[int, int, int, int],  # x0, x1, y0, y1
+        dtype: torch.dtype,
+        device: torch.device | str,
+    ) -> "Resampler":
+        if up_taps is None and up != 1:
+            raise ValueError("up-sampling needs an up-sampling filter")
+        h, w = in_size
+        x0, x1, y0, y1 = padding
+        ups = [
+            (
+                BandedMatrix(up_matrix(tv, h, up, y0, y1), dtype, device),
+                BandedMatrix(up_matrix(th, w, up, x0, x1), dtype, device),
+            )
+            for tv, th in (separable_terms(up_taps) if up_taps is not None else [])
+        ]
+        if ups:
+            h, w = ups[0][0].shape[0], ups[0][1].shape[0]
+        else:
+            h, w = h + y0 + y1, w + x0 + x1
+        downs = [
+            (
+                BandedMatrix(down_matrix(tv, h, down), dtype, device),
+                BandedMatrix(down_matrix(th, w, down), dtype, device),
+            )
+            for tv, th in (separable_terms(down_taps) if down_taps is not None else [])
+        ]
+        return cls(ups, downs, padding, down)
+
+    def __call__(
+        self, x: torch.Tensor, bias: torch.Tensor, *, gain: float, slope: float, clamp: float | None
+    ) -> torch.Tensor:
+        x = x + bias.to(x.dtype)[None, :, None, None]
+        if self.up:
+            x = _apply(x, self.up)
+        elif any(self.padding):
+            x = F.pad(x, self.padding)
+        if slope != 1:
+            x = F.leaky_relu(x, slope)
+        if gain != 1:
+            x = x.mul_(gain)
+        if clamp is not None:
+            x = x.clamp_(-clamp, clamp)
+        if self.down:
+            return _apply(x, self.down)
+        d = self.down_factor
+        return x[:, :, ::d, ::d] if d > 1 else x
+
+
+def _apply(x: torch.Tensor, terms: list[tuple[BandedMatrix, BandedMatrix]]) -> torch.Tensor:
+    out = None
+    for vertical, horizontal in terms:
+        y = vertical.along_height(horizontal.along_width(x))
+        out = y if out is None else out.add_(y)
+    return out
 
 
 def filtered_lrelu(
@@ -98,14 +174,16 @@ def filtered_lrelu(
     slope: float,
     clamp: float | None,
 ) -> torch.Tensor:
-    """NVIDIA's `filtered_lrelu` (flip_filter False) on [N, C, H, W]: bias, up-sampling FIR, leaky
-    ReLU times `gain`, clamp to +-`clamp`, down-sampling FIR."""
-    x = x + bias.to(x.dtype)[None, :, None, None]
-    x = upsample_fir(x, up_taps, up, padding)
-    if slope != 1:
-        x = F.leaky_relu(x, slope)
-    if gain != 1:
-        x = x * gain
-    if clamp is not None:
-        x = x.clamp(-clamp, clamp)
-    return downsample_fir(x, down_taps, down)
+    """NVIDIA's `filtered_lrelu` (flip_filter False) on [N, C, H, W], building its matrices on the spot
+    (a layer keeps its `Resampler` instead)."""
+    resample = Resampler.build(
+        up_taps,
+        down_taps,
+        in_size=x.shape[2:],
+        up=up,
+        down=down,
+        padding=padding,
+        dtype=x.dtype,
+        device=x.device,
+    )
+    return resample(x, bias, gain=gain, slope=slope, clamp=clamp)

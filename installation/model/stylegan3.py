@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from installation.errors import UserError
-from installation.model.filtered_lrelu import filtered_lrelu
+from installation.model.filtered_lrelu import Resampler
 from installation.model.generator import PRECISIONS, Generator, MappingNetwork, _all_finite, load_strict
 from installation.model.layers import CastCache, FullyConnected
 from installation.model.stylegan3_config import LayerGeometry, StyleGAN3Config
@@ -124,18 +124,25 @@ class SynthesisLayer3(CastCache):
             w_mod = w_mod * (w_mod.square().sum(dim=[2, 3, 4], keepdim=True) + 1e-8).rsqrt()
         w_mod = (w_mod * self.magnitude_ema.rsqrt()).to(dtype)
         x = _per_sample_conv(x, w_mod)
-        return filtered_lrelu(
-            x,
-            getattr(self, "up_filter", None),
-            getattr(self, "down_filter", None),
-            self.bias,
-            up=geo.up,
-            down=geo.down,
-            padding=geo.padding,
-            gain=self.gain,
-            slope=self.slope,
-            clamp=geo.conv_clamp,
-        )
+        return self._resampler(x)(x, self.bias, gain=self.gain, slope=self.slope, clamp=geo.conv_clamp)
+
+    def _resampler(self, x: torch.Tensor) -> Resampler:
+        key = ("resampler", x.dtype)  # in the folded-weight cache, so a move or cast drops it too
+        found = self._cache.get(key)
+        if found is None:
+            geo = self.geometry
+            found = Resampler.build(
+                getattr(self, "up_filter", None),
+                getattr(self, "down_filter", None),
+                in_size=tuple(x.shape[2:]),
+                up=geo.up,
+                down=geo.down,
+                padding=geo.padding,
+                dtype=x.dtype,
+                device=x.device,
+            )
+            self._cache[key] = found
+        return found
 
     def _normalised_weight(self) -> torch.Tensor:
         if self.geometry.is_torgb:

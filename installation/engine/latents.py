@@ -20,12 +20,14 @@ class Latents:
     """One batch of generator input: ws [B, num_ws, w_dim] and the per-pixel noise to use.
 
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
-    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s."""
+    per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s.
+    `transform`, for StyleGAN3 only, is each frame's input transform [B, 3, 3] (rotation, shift)."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
     noise_mode: str = "const"
     noise: dict[str, torch.Tensor] | None = None
+    transform: torch.Tensor | None = None
 
 
 class LatentSource(Protocol):
@@ -46,7 +48,7 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
     others render their constant noise instead (said once per backend class)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
     if latents.noise is not None:
-        if _takes_noise(type(backend)):
+        if _takes(type(backend), "noise"):
             kw["noise"] = latents.noise
         elif type(backend) not in _warned:
             _warned.add(type(backend))
@@ -54,11 +56,19 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
                 "the %s backend takes no noise fields: looping noise is rendered as constant noise",
                 backend.name,
             )
+    if latents.transform is not None:
+        if _takes(type(backend), "transform"):
+            kw["transform"] = latents.transform
+        elif (type(backend), "transform") not in _warned:
+            _warned.add((type(backend), "transform"))
+            log.warning(
+                "the %s backend takes no input transform: rotate and translate are ignored", backend.name
+            )
     return backend.render(latents.ws, **kw)
 
 
-_warned: set[type] = set()
+_warned: set = set()  # backend classes (and (class, "transform")) already warned about
 
 
-def _takes_noise(backend_class: type) -> bool:
-    return "noise" in inspect.signature(backend_class.render).parameters
+def _takes(backend_class: type, argument: str) -> bool:
+    return argument in inspect.signature(backend_class.render).parameters

@@ -10,6 +10,7 @@ import torch
 
 from installation.control.latent import LatentOverride
 from installation.engine.latents import Latents
+from installation.model.stylegan3 import input_transforms, is_stylegan3
 from installation.motion import LatentSpace, Motion, MotionClock, NoiseLoop, directions_for
 from installation.params.bus import ParameterBus, Snapshot
 from installation.show.sections import Show
@@ -31,6 +32,7 @@ class ShowSource:
         self._bus = bus
         self._device = G.mapping.w_avg.device
         self._defaults = {spec.name: spec.default for spec in show.parameters}
+        self._moves_input = is_stylegan3(G)  # rotate / translate / spin / orbit / drift
 
     def version(self) -> int:
         """Parameter writes (and latent overrides) so far: any may change the picture from now on."""
@@ -69,7 +71,10 @@ class ShowSource:
         snap = self.snapshot(times[0])
         batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override())
         ws = torch.from_numpy(batch.ws).to(self._device)
+        transform = None
+        if batch.pose is not None and self._moves_input:
+            transform = torch.from_numpy(input_transforms(batch.pose)).to(self._device, torch.float32)
         spec = batch.noise
         if spec.mode == "loop":
-            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase))
-        return Latents(ws, spec.strength, spec.mode)
+            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase), transform)
+        return Latents(ws, spec.strength, spec.mode, transform=transform)

@@ -24,9 +24,17 @@ from installation.model.stylegan3_config import LayerGeometry, StyleGAN3Config
 def input_transform(rotate_deg: float = 0.0, translate: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """The input's `transform` for an image rotated by `rotate_deg` and shifted by `translate`
     (in units of the image size), built as NVIDIA's gen_images.py builds it: inverse(m)."""
-    angle = math.radians(rotate_deg)
-    s, c = math.sin(angle), math.cos(angle)
-    m = np.array([[c, s, translate[0]], [-s, c, translate[1]], [0.0, 0.0, 1.0]])
+    return input_transforms(np.array([[rotate_deg, *translate]]))[0]
+
+
+def input_transforms(pose: np.ndarray) -> np.ndarray:
+    """[B, 3, 3] transforms (float64) for poses [B, 3] = (degrees, x shift, y shift), as `input_transform`."""
+    angle = np.radians(np.asarray(pose, dtype=np.float64)[:, 0])
+    s, c = np.sin(angle), np.cos(angle)
+    m = np.zeros((len(angle), 3, 3))
+    m[:, 0, 0], m[:, 0, 1], m[:, 0, 2] = c, s, pose[:, 1]
+    m[:, 1, 0], m[:, 1, 1], m[:, 1, 2] = -s, c, pose[:, 2]
+    m[:, 2, 2] = 1
     return np.linalg.inv(m)
 
 

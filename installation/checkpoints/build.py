@@ -25,6 +25,8 @@ def load_generator(
     ckpt = load_checkpoint(path)
     state = dict(ckpt.state)
     extra = {"format": ckpt.format, "description": ckpt.description, "path": str(path)}
+    if ckpt.init_kwargs:
+        extra["init_kwargs"] = ckpt.init_kwargs  # for building NVIDIA's own generator (bench --nvidia-repo)
     try:
         if ckpt.family == "stylegan3":
             config = StyleGAN3Config.from_state_dict(state, **ckpt.hints, extra=extra)

@@ -31,6 +31,7 @@ class Checkpoint:
     hints: dict[str, Any]
     description: str
     family: str = "stylegan2"  # or "stylegan3": hints are then for `StyleGAN3Config.from_state_dict`
+    init_kwargs: dict | None = None  # an NVlabs pickle's constructor arguments, as plain data
 
 
 def unsupported(what: str) -> CheckpointError:

@@ -33,13 +33,13 @@ def geometry(records: dict[str, PersistentRecord]) -> dict[str, Any]:
     for name in names:
         state = _state(records, f"synthesis.{name}.", "SynthesisLayer")
         layer = {"name": str(name)} | _attributes(state, _LAYER_ATTRIBUTES, f"layer {name}")
-        layer["conv_clamp"] = _plain(state.get("conv_clamp"))
-        layer["use_fp16"] = bool(_plain(state.get("use_fp16", False)))
+        layer["conv_clamp"] = plain(state.get("conv_clamp"))
+        layer["use_fp16"] = bool(plain(state.get("use_fp16", False)))
         layers.append(layer)
     return {
         "input": _attributes(inp, _INPUT_ATTRIBUTES, "input"),
         "layers": layers,
-        "output_scale": float(_plain(synthesis.get("output_scale", 0.25))),
+        "output_scale": float(plain(synthesis.get("output_scale", 0.25))),
     }
 
 
@@ -55,15 +55,18 @@ def _attributes(state: dict, names: tuple[str, ...], where: str) -> dict[str, An
     missing = [n for n in names if n not in state]
     if missing:
         raise CheckpointError(f"StyleGAN3 {where} stores no {', '.join(missing)}")
-    return {n: _plain(state[n]) for n in names}
+    return {n: plain(state[n]) for n in names}
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays (how the constructors stored sizes and rates) as Python values."""
+def plain(value: Any) -> Any:
+    """numpy scalars and arrays (how the constructors stored sizes and rates) as Python values,
+    option groups as plain dicts."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
     return value

@@ -55,6 +55,7 @@ def convert(top: dict) -> Checkpoint:
         state=state,
         hints=_hints(records, init_kwargs, flat),
         description=f"NVlabs PyTorch network pickle ({layout} layout), G_ema",
+        init_kwargs=nvlabs_sg3.plain(init_kwargs),
     )
 
 
@@ -68,6 +69,7 @@ def _stylegan3(records: dict[str, PersistentRecord], state: dict, init_kwargs: d
         hints={"geometry": nvlabs_sg3.geometry(records), **_mapping_hints(records, init_kwargs)},
         description="NVlabs PyTorch network pickle (stylegan3 repo, StyleGAN3 layout), G_ema",
         family="stylegan3",
+        init_kwargs=nvlabs_sg3.plain(init_kwargs),
     )
 
 

@@ -81,3 +81,10 @@ def test_user_mistakes_are_one_line_errors(tmp_path):
         assert result.returncode == 2
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "no such file" in missing.stderr and "not a model checkpoint" in not_model.stderr
+
+
+def test_bench_against_nvidia_needs_a_real_checkout(shared_fixtures, tmp_path):
+    pkl = shared_fixtures / "nv_sg3t_32_redacted.pkl"
+    result = run_cli("bench", str(pkl), "--nvidia-repo", str(tmp_path), "--json", str(tmp_path / "b.json"))
+    assert result.returncode != 0 and result.stderr.count("\n") == 1
+    assert "not a checkout of NVIDIA's stylegan2-ada-pytorch or stylegan3" in result.stderr

@@ -84,3 +84,15 @@ def test_a_layout_that_does_not_add_up_is_one_line(shared_fixtures, tmp_path, ed
         load_generator(target)
     message = str(info.value)
     assert "\n" not in message and str(target) in message and says in message
+
+
+def test_sefa_reads_every_conv_affine_but_the_torgb(fixture):
+    from installation.motion.directions import _style_affines, sefa_vectors
+
+    _, _, G, _ = fixture
+    state = G.state_dict()
+    assert [index for index, _ in _style_affines(state)] == list(range(1, 15))  # L0..L13 read ws[1..14]
+    vectors, values = sefa_vectors(state, slice(0, G.num_ws))
+    assert vectors.shape == (G.w_dim, G.w_dim) and values[0] > values[-1]
+    early, _ = sefa_vectors(state, slice(1, 3))
+    assert not np.allclose(np.abs(early[0]), np.abs(vectors[0]))

@@ -42,9 +42,10 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from installation.bench.generator import chosen_precisions
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.errors import UserError
     from installation.model.loading import load_model, pick_device
+    from installation.timing import machine_description
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -123,7 +124,7 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
     from installation.backends.auto import round_robin
     from installation.backends.graph import example_inputs
     from installation.bench.generator import TOLERANCES
-    from installation.bench.timing import device_sync
+    from installation.timing import device_sync
 
     ws, gain = example_inputs(G, 1, device)
     variants, rows = {}, {}

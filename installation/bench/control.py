@@ -75,12 +75,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def private_jack(period: int = 128) -> Iterator[str | None]:
-    """A JACK server on the dummy driver for this process, unless a MIDI system is usable
-    already; yields why it is (or is not) there. The server stops on exit."""
+def private_jack(period: int = 128, *, audio: bool = False) -> Iterator[str | None]:
+    """A JACK server on the dummy driver for this process, unless a MIDI system (with `audio`:
+    a JACK server) is usable already; yields why it is (or is not) there. The server stops on exit."""
     from installation.control.midi_api import choose_api, jack_server_running
 
-    if choose_api().api is not None:
+    if audio and jack_server_running():
+        yield "the running JACK server"
+        return
+    if not audio and choose_api().api is not None:
         yield "the running MIDI system"
         return
     if shutil.which("jackd") is None:
@@ -301,10 +304,11 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.control.surfaces import ControlSurfaces
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
+    from installation.timing import machine_description
 
     box = f"benchbox{os.getpid()}"
     with tempfile.TemporaryDirectory() as folder, private_jack() as jack_reason:
@@ -362,7 +366,7 @@ def _print(r: dict[str, Any], print_table: Callable) -> None:
     )
     print()
     rows = []
-    for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"]), start=1):
+    for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"], strict=True), start=1):
         for key, name in (
             ("displayed_fps", "displayed fps"),
             ("rendered_fps", "rendered fps"),

@@ -117,8 +117,9 @@ def side_by_side(G, theirs, repeats: int, sync) -> dict:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from installation.bench.timing import device_sync, machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.model.loading import load_model, pick_device
+    from installation.timing import device_sync, machine_description
 
     if args.threads:
         torch.set_num_threads(args.threads)

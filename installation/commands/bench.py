@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Sound in (installation/bench/audio.py): --audio and its options.
+    from installation.bench.audio import add_arguments as add_audio_arguments
+
+    add_audio_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -66,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.audio:  # audio latency through JACK, and the analysis cost (installation/bench/audio.py)
+        from installation.bench.audio import run as run_audio
+
+        return run_audio(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 
@@ -75,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from installation.bench.generator import bench_generator, chosen_precisions, official_config
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.errors import UserError
     from installation.model.generator import Generator
     from installation.model.loading import load_model, pick_device
+    from installation.timing import machine_description
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -1,4 +1,5 @@
-"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps."""
+"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps.
+With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="duration (default: one loop of the motion, which then loops with no seam)",
     )
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    parser.add_argument(
+        "--audio",
+        metavar="SONG",
+        default=None,
+        help="a WAV, FLAC or MP3 file: it drives the show's [[mappings]] audio = ... and is the "
+        "video's sound; the video lasts as long as the song",
+    )
     parser.add_argument(
         "--size",
         default=None,
@@ -59,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
 
     from installation.commands.play import parse_size
     from installation.engine.probe import pick_threads
-    from installation.engine.show_source import ShowSource
     from installation.errors import UserError
     from installation.live import load_renderer
+    from installation.motion.source import ShowSource
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
     from installation.sinks import PngFolder, Progress, VideoFile, frame_times, render_offline
@@ -69,13 +77,21 @@ def run(args: argparse.Namespace) -> int:
     show = load_show(args.show)
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
-    seconds = args.seconds if args.seconds is not None else loop_seconds(show)
-    times = frame_times(seconds, args.fps)
+    song = _analyse(show, args) if args.audio else None
+    seconds = song.seconds if song else args.seconds if args.seconds is not None else loop_seconds(show)
+    times = frame_times(seconds, args.fps, cover=song is not None)
     if not times:
         raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
     renderer = load_renderer(show, args.device, args.precision, args.backend)
     G, backend = renderer.G, renderer.backend
-    source = ShowSource(show, G, ParameterBus(show.parameters, clock=lambda: 0.0))  # defaults, no live input
+    if song is not None:
+        from installation.audio.song_source import SongSource
+
+        source = SongSource(show, G, song)
+    else:
+        source = ShowSource(
+            show, G, ParameterBus(show.parameters, clock=lambda: 0.0)
+        )  # defaults, no live input
     stop_res = show.render.max_resolution or None
     if stop_res is not None and stop_res not in backend.resolutions:
         stop_res = max([r for r in backend.resolutions if r <= stop_res], default=None)
@@ -89,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
     size = parse_size(args.size) if args.size else rendered
     out = args.out or (None if args.frames else "walk.mp4")
-    sinks = ([VideoFile(out, args.fps, size)] if out else []) + (
+    sound = (song.samples, song.rate) if song else None
+    sinks = ([VideoFile(out, args.fps, size, audio=sound)] if out else []) + (
         [PngFolder(args.frames)] if args.frames else []
     )
     progress = Progress(len(times))
@@ -110,7 +127,31 @@ def run(args: argparse.Namespace) -> int:
         for sink in sinks:
             sink.close()
     progress.finish()
-    where = " and ".join(str(p) for p in (out, args.frames) if p)
+    where = " and ".join(str(p) for p in (out, args.frames) if p) + (
+        f", with the sound of {args.audio}" if song else ""
+    )
     what = f"{len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]})"
     print(f"wrote {what} to {where}", file=sys.stderr)
     return 0
+
+
+def _analyse(show, args: argparse.Namespace):
+    """The song, analysed whole before the first frame (a line on stderr says what was heard)."""
+    import sys
+    from pathlib import Path
+
+    from installation.audio.offline import analyse_song
+    from installation.errors import UserError
+
+    if args.seconds is not None:
+        raise UserError("--audio sets the duration (the song's); leave out --seconds")
+    song = analyse_song(Path(args.audio).expanduser(), show.audio)
+    tempo = f"{song.bpm:.1f} BPM (confidence {song.confidence:.2f})" if song.bpm else "no steady tempo"
+    minutes, rest = divmod(song.seconds, 60)
+    print(f"analysed {args.audio}: {int(minutes)}:{rest:05.2f}, {tempo}", file=sys.stderr)
+    if not any(m.audio for m in show.mappings):
+        print(
+            "note: this show has no [[mappings]] audio = ...: the sound will not change the picture",
+            file=sys.stderr,
+        )
+    return song

@@ -42,6 +42,10 @@ def check_show(show: Show) -> None:
         problem = check_target(show, mapping.to)
         if problem:
             _fail(show, (f"mappings[{index}]", "to"), problem)
+        band = mapping.audio.partition(":")[2] if mapping.audio and mapping.audio.startswith("band:") else ""
+        if band and band not in {name for name, *_ in show.audio.bands}:
+            bands = ", ".join(name for name, *_ in show.audio.bands)
+            _fail(show, (f"mappings[{index}]", "audio"), f"no band {band!r} in [audio] bands ({bands})")
     for scene in show.scenes:
         for name, value in scene.values:
             spec = params.get(name)

@@ -5,11 +5,11 @@ mappings like any fader. When the camera is lost its parameters ease back to the
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from installation.control.controls import Controls
-from installation.control.mappings import Mapping
+from installation.control.mappings import Mapping, ease_to_defaults
 from installation.control.webcam import Webcam
 from installation.control.webcam_features import FeatureExtractor, Features, PresenceSettings
 from installation.show.control_sections import WebcamSettings
@@ -26,11 +26,17 @@ def resolve_source(source: int | str, show_dir: Path) -> int | str:
 
 
 class WebcamControl:
+    """`mappings()`: the webcam mappings bound now (they change with a show reload)."""
+
     def __init__(
-        self, settings: WebcamSettings, show_dir: Path, mappings: Sequence[Mapping], controls: Controls
+        self,
+        settings: WebcamSettings,
+        show_dir: Path,
+        mappings: Callable[[], Sequence[Mapping]],
+        controls: Controls,
     ) -> None:
         self._settings = settings
-        self.mappings = list(mappings)  # replaced whole on a show reload
+        self._mappings = mappings
         self._controls = controls
         self._lock = threading.Lock()
         self._latest: dict[str, float | str] = {"webcam": "starting"}
@@ -62,27 +68,9 @@ class WebcamControl:
         if features is None:
             with self._lock:
                 self._latest = {"webcam": "lost"}
-            self._release()
+            ease_to_defaults(self._controls, list(self._mappings()), self._settings.release_seconds, SOURCE)
             return
         with self._lock:
             self._latest = {"webcam": "running", **features.as_dict()}
-        for m in self.mappings:
+        for m in self._mappings():
             m.absolute(float(getattr(features, m.settings.webcam)), self._controls, SOURCE)
-
-    def _release(self) -> None:
-        c, now = self._controls, self._controls.clock()
-        for m in self.mappings:
-            spec = c.spec(m.target)
-            if spec is None or m.is_action or spec.type == "trigger":
-                continue
-            if spec.type == "float":
-                c.fade(
-                    m.target,
-                    float(spec.default),
-                    self._settings.release_seconds,
-                    now,
-                    source=SOURCE,
-                    writer=SOURCE,
-                )
-            else:
-                c.write(m.target, float(spec.default), SOURCE, SOURCE)

@@ -120,7 +120,7 @@ class BendPlan:
     """A show's bends checked against one generator."""
 
     def __init__(self, bends: tuple[BendSettings, ...], G, clusters: Callable | None = None) -> None:
-        names = layer_names(G)
+        names = layer_names(G) if bends else []
         self._bends: list[_Bend] = []
         for bend in bends:
             if bend.layer_name not in names:

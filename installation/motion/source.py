@@ -13,10 +13,12 @@ import numpy as np
 import torch
 
 from installation.engine.latents import Latents
+from installation.errors import UserError
 from installation.model.bends import BendPlan, layer_names
 from installation.model.channel_clusters import any_clusters, channel_clusters
 from installation.model.layer_view import LayerView
 from installation.model.mixing import ModelMorph, parse_layers
+from installation.model.stylegan3 import input_transforms, is_stylegan3
 from installation.motion.clock import MotionClock
 from installation.motion.directions import directions_for
 from installation.motion.motion import Motion
@@ -44,8 +46,12 @@ class ShowSource:
         self._bus = bus
         self._device = G.mapping.w_avg.device
         self._defaults = {spec.name: spec.default for spec in show.parameters}
+        self._moves_input = is_stylegan3(G)  # rotate / translate / spin / orbit / drift
+        if self._moves_input and (show.bends or show.model.mix_with):
+            raise UserError("[[bends]] and model.mix_with work on StyleGAN2 models; this one is StyleGAN3")
+        # The layer view and bends reach StyleGAN2's layers; a StyleGAN3 model has none of them.
+        self._layers = [] if self._moves_input else layer_names(G)
         self._bends = BendPlan(show.bends, G, channel_clusters(G) if any_clusters(show.bends) else None)
-        self._layers = layer_names(G)
         self._morph = _morph_for(show, G)
 
     def version(self) -> int:
@@ -78,11 +84,14 @@ class ShowSource:
         snap = self.snapshot(times[0])
         batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override(snap))
         ws = torch.from_numpy(batch.ws).to(self._device)
+        transform = None
+        if batch.pose is not None and self._moves_input:
+            transform = torch.from_numpy(input_transforms(batch.pose)).to(self._device, torch.float32)
         spec = batch.noise
         taking = dict(bend=self._bends.hook(snap.values), view=self._view(snap), mix=self._mix(snap))
         if spec.mode == "loop":
-            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase), **taking)
-        return Latents(ws, spec.strength, spec.mode, **taking)
+            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase), transform, **taking)
+        return Latents(ws, spec.strength, spec.mode, transform=transform, **taking)
 
     def _mix(self, snap: Snapshot) -> tuple[ModelMorph, float] | None:
         amount = float(snap["model_mix"])
@@ -91,7 +100,7 @@ class ShowSource:
     def _view(self, snap: Snapshot) -> LayerView | None:
         """The layer the layer_view parameter shows (counting from 1, wrapping), or None."""
         index = int(snap["layer_view"])
-        if not index:
+        if not index or not self._layers:
             return None
         settings = self.show.layer_view
         layer = self._layers[(index - 1) % len(self._layers)]

@@ -120,7 +120,7 @@ def read_section(sec: Section, raw: Any, base: Path) -> Any:
 def _parameters(
     declared: Any, base: Path, motion: MotionSettings, bends: tuple[BendSettings, ...]
 ) -> tuple[ParamSpec, ...]:
-    specs = {p.name: p for p in builtin_parameters(motion.direction_count)}
+    specs = {p.name: p for p in builtin_parameters(motion.offered_directions)}
     for index, bend in enumerate(bends):
         for spec in bend_parameters((bend,)):
             if spec.name in specs:

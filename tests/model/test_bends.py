@@ -282,3 +282,18 @@ def test_channel_clusters_group_alike_channels_and_are_cached_beside_the_model(s
     out = hook("b16.conv1", x)
     zeroed = [c for c in range(16) if out[0, c].abs().sum() == 0]
     assert zeroed == [c for c in range(16) if labels[c] == 0]
+
+
+def test_a_stylegan3_model_refuses_bends_in_one_line(shared_fixtures, tmp_path):
+    from installation.model.loading import load_model
+
+    G = load_model(shared_fixtures / "nv_sg3t_32_redacted.pkl")
+    text = '[motion]\nkeyframes = [1]\n[[bends]]\nname = "b"\nlayer = 16\n'
+    show = parse_show(text, tmp_path / "show.toml")
+    with pytest.raises(UserError, match="work on StyleGAN2 models; this one is StyleGAN3"):
+        ShowSource(show, G, ParameterBus(show.parameters))
+    plain = parse_show("[motion]\nkeyframes = [1]\n", tmp_path / "plain.toml")
+    bus = ParameterBus(plain.parameters)
+    bus.set("layer_view", 3)  # no StyleGAN2 layers to show: the picture stays
+    with torch.inference_mode():
+        assert ShowSource(plain, G, bus).latents([0.0]).view is None

@@ -7,14 +7,17 @@ How the rest plugs in (see `play`'s `setup` hook, called before the first frame)
   space, arrows, h, f, s, esc and q also have their own meaning (display/keys.py);
 - `presenter.presented` is the last picture on screen (`Presented`: monotonic time, show time,
   input version, refresh count): a heartbeat reads it;
-- `live.clock` pauses and resumes the show; `live.on_reload` callbacks see each new Show.
+- `live.clock` pauses and resumes the show; `live.on_reload` callbacks see each new Show;
+- `live.outputs` are the sinks fed from the frames (`[[outputs]]`, `--output`), and
+  `live.set_recording` starts and stops recording the show (the R key, OSC `/record`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +123,9 @@ class LiveShow:
         self._taps: list[Callable] = []
         self._override: LatentOverride | None = None
         self._lock = threading.Lock()
+        self.outputs: list = []  # LiveOutputs, see start_outputs
+        self.recording = None  # the Recorder while recording
+        self.recordings = Path("recordings")
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> "LiveShow":
@@ -148,6 +154,12 @@ class LiveShow:
             self._taps.append(tap)
             if self.engine is not None:
                 self.engine.add_tap(tap)
+
+    def remove_tap(self, tap: Callable) -> None:
+        with self._lock:
+            self._taps.remove(tap)
+            if self.engine is not None:
+                self.engine.remove_tap(tap)
 
     def attach_override(self, override: LatentOverride) -> None:
         """Let `override` (a z sent by a controller) steer the motion, now and after reloads."""
@@ -190,7 +202,7 @@ class LiveShow:
         full = self._renderer.G.img_resolution if self._renderer else None
         note = self.note or ("" if stats else "loading the model and measuring this machine...")
         inputs = self.hud_inputs() if self.hud_inputs is not None else None
-        return hud_lines(
+        lines = hud_lines(
             stats,
             displayed_fps,
             self.bus.snapshot().values,
@@ -199,6 +211,7 @@ class LiveShow:
             note=note,
             inputs=inputs,
         )
+        return lines + [status.line() for status in self.output_statuses()]
 
     def actions(self) -> dict[str, Callable[[], None]]:
         """What the keyboard's show actions do (see display/keys.py)."""
@@ -206,6 +219,7 @@ class LiveShow:
             "pause": self.clock.toggle,
             "previous": lambda: self.step_keyframe(-1),
             "next": lambda: self.step_keyframe(1),
+            "record": lambda: self.set_recording("toggle"),
         }
 
     def step_keyframe(self, delta: int) -> None:
@@ -214,6 +228,64 @@ class LiveShow:
         if source is not None:
             target = (source.keyframe_index() + delta) % len(source.motion.keyframes)
             self.bus.set("keyframe", target, source="keyboard")
+
+    # -- outputs and recording ----------------------------------------------------------------
+    def start_outputs(self, specs) -> None:
+        """Feed a LiveOutput per OutputSpec from the rendered frames; one without a size sends
+        the model's resolution."""
+        from installation.sinks.outputs import start_output
+
+        for spec in specs:
+            output = start_output(spec, self.clock.now, self._frame_size)
+            self.outputs.append(output)
+            self.add_tap(output.offer)
+
+    def _frame_size(self) -> tuple[int, int]:
+        resolution = self._renderer.G.img_resolution
+        return resolution, resolution
+
+    def output_statuses(self) -> list:
+        """OutputStatus of every output, and of the recording while there is one."""
+        recording = self.recording
+        return [o.status() for o in self.outputs] + ([recording.status()] if recording else [])
+
+    def set_recording(self, how: str) -> None:
+        """'on' starts recording the frames, as rendered, to recordings/DATE-TIME.mp4; 'off' ends
+        it (the file is finished off the caller's thread); 'toggle' flips."""
+        from installation.sinks import Recorder, VideoFile
+
+        if how == "toggle":
+            how = "off" if self.recording is not None else "on"
+        if how == "off":
+            self._stop_recording(wait=False)
+        elif how == "on" and self.recording is None and self._renderer is not None:
+            path = self.recordings / time.strftime("%Y%m%d-%H%M%S.mp4")
+            size = self._frame_size()
+            try:
+                video = VideoFile(path, RECORD_FPS, size)
+            except (UserError, OSError) as error:
+                log.warning("not recording: %s", error)
+                self.note = f"not recording: {error}"
+                return
+            self.recording = Recorder(video, RECORD_FPS, size, name=f"recording {path}")
+            self.add_tap(self.recording.offer)
+            log.info("recording to %s", path)
+
+    def _stop_recording(self, wait: bool) -> None:
+        recorder, self.recording = self.recording, None
+        if recorder is None:
+            return
+        self.remove_tap(recorder.offer)
+        if wait:
+            recorder.close()
+        else:  # the rest of the queue is written off the display loop
+            threading.Thread(target=recorder.close, name="recording-close", daemon=True).start()
+        log.info("recording stopped: %s", recorder.name)
+
+    def close_outputs(self) -> None:
+        self._stop_recording(wait=True)
+        for output in self.outputs:
+            output.close()
 
     # -- hot reload ---------------------------------------------------------------------------
     def reload(self, show: Show) -> None:
@@ -286,26 +358,23 @@ def play(
     watch: bool = True,
     setup: Callable[[LiveShow, object], None] | None = None,
     controls: bool = True,
+    outputs: Sequence = (),
+    headless: bool = False,
 ) -> None:
     """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
     before the first frame: the place for heartbeats and the like. With `controls`, the show's
     control surfaces (OSC, MIDI, webcam, keys, autopilot) start once the model is loaded.
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
-    on screen."""
-    from installation.display import Presenter, Screen, init_video
+    on screen. The show's `[[outputs]]` and `outputs` (OutputSpecs) get the frames too; with
+    `headless` there is no window: the frames go only to them."""
+    from installation.display import Presenter
     from installation.show.watcher import ShowWatcher
+    from installation.sinks.outputs import spec_of
 
-    init_video()  # no screen: say so now, before loading anything
     display = show.display
-    screen = Screen(
-        fullscreen=display.fullscreen and not windowed,
-        display=display.display,
-        size=size,
-        mode=display.fit,
-        background=display.background,
-        title=show.info.name,
-    )
+    screen = None if headless else open_screen(show, windowed, size)
     live = LiveShow(show, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs).start()
+    live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(
         screen,
         live,
@@ -317,7 +386,8 @@ def play(
     )
 
     def follow_display(new: Show) -> None:
-        screen.mode, screen.background = new.display.fit, new.display.background
+        if screen is not None:
+            screen.mode, screen.background = new.display.fit, new.display.background
         presenter.allow_quit = new.display.allow_quit
 
     live.on_reload.append(follow_display)
@@ -343,9 +413,27 @@ def play(
         if controls is not None:
             controls.stop()
         live.stop()
-        screen.close()
+        live.close_outputs()
+        if screen is not None:
+            screen.close()
         if recorder is not None:
             recorder.close()
+
+
+def open_screen(show: Show, windowed: bool, size: tuple[int, int]):
+    """The show's window: full screen on its display unless `windowed` (then of `size`)."""
+    from installation.display import Screen, init_video
+
+    init_video()  # no screen: say so now, before loading anything
+    display = show.display
+    return Screen(
+        fullscreen=display.fullscreen and not windowed,
+        display=display.display,
+        size=size,
+        mode=display.fit,
+        background=display.background,
+        title=show.info.name,
+    )
 
 
 class ControlsStarter:

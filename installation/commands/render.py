@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.commands.play import parse_size
+    from installation.display.layout import parse_size
     from installation.engine.probe import pick_threads
     from installation.engine.show_source import ShowSource
     from installation.errors import UserError

@@ -54,12 +54,13 @@ class Presented:
 
 class Presenter:
     """`actions` adds or overrides what keys do by action name (see keys.py): 'pause',
-    'previous', 'next' come from the live show. Every key event also goes to each of
-    `key_handlers(event)`, for show-defined bindings."""
+    'previous', 'next', 'record' come from the live show. Every key event also goes to each of
+    `key_handlers(event)`, for show-defined bindings. Without a `screen` (headless) it only
+    paces the feed, whose frames the outputs tap."""
 
     def __init__(
         self,
-        screen: Screen,
+        screen: Screen | None,
         feed: Feed,
         *,
         fps: float = 60.0,
@@ -84,7 +85,7 @@ class Presenter:
             "quit": self._quit,
             **(actions or {}),
         }
-        self._hud = Hud(screen.renderer)
+        self._hud = Hud(screen.renderer) if screen is not None else None
         self._running = False
         self._pair: FramePair | None = None
         self._drawn: tuple | None = None
@@ -114,6 +115,14 @@ class Presenter:
         t = self.feed.clock.now()
         pair = self.feed.pair_at(t)
         self._pair = pair
+        if self.screen is not None:
+            self._draw(pair, now)
+        last = self.presented
+        if last is not None and now > last.wall:
+            self.displayed_fps += FPS_SMOOTHING * (1 / (now - last.wall) - self.displayed_fps)
+        self.presented = Presented(now, t, pair.newest.version if pair else -1, last.count + 1 if last else 1)
+
+    def _draw(self, pair: FramePair | None, now: float) -> None:
         overlay = self._hud.texture(self.feed.hud_lines(self.displayed_fps), now) if self.hud_on else None
         state = (
             pair and (pair.a.serial, pair.b and pair.b.serial, round(pair.alpha * 255)),
@@ -123,12 +132,10 @@ class Presenter:
         if state != self._drawn:  # a still picture (paused, held) is not redrawn
             self.screen.show(pair, overlay)
             self._drawn = state
-        last = self.presented
-        if last is not None and now > last.wall:
-            self.displayed_fps += FPS_SMOOTHING * (1 / (now - last.wall) - self.displayed_fps)
-        self.presented = Presented(now, t, pair.newest.version if pair else -1, last.count + 1 if last else 1)
 
     def _handle_events(self) -> None:
+        if self.screen is None:
+            return
         import pygame
 
         for event in pygame.event.get():

@@ -185,6 +185,10 @@ class Engine:
         with self._lock:
             self._taps = [*self._taps, tap]
 
+    def remove_tap(self, tap: Callable[[Frame], None]) -> None:
+        with self._lock:
+            self._taps = [t for t in self._taps if t is not tap]
+
     def swap(
         self,
         *,

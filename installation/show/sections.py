@@ -27,6 +27,7 @@ from installation.show.gallery_sections import (
     LoggingSettings,
     ScheduleSettings,
 )
+from installation.show.output_sections import OutputSettings
 from installation.show.schema import (
     AnyOf,
     Choice,
@@ -207,6 +208,14 @@ class Show:
     )
     scenes: tuple[SceneSettings, ...] = section(
         "scenes", SceneSettings, "Named sets of parameter values, recalled with a crossfade.", named=True
+    )
+    # Frames out to other software (installation/show/output_sections.py, sent by installation/sinks/).
+    outputs: tuple[OutputSettings, ...] = section(
+        "outputs",
+        OutputSettings,
+        "Frames sent to other software as they are shown: NDI, a network stream, a virtual camera, "
+        "Syphon, Spout (see docs/outputs.md).",
+        array=True,
     )
 
     def parameter(self, name: str) -> ParamSpec:

@@ -31,6 +31,7 @@ from installation.show.sections import Show
 log = logging.getLogger(__name__)
 
 RECORD_FPS = 30.0
+DEFAULT_FPS = 60.0  # where the display's refresh rate cannot be read
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,7 @@ def play(
     device: str | None = None,
     backend: str = "auto",
     seconds: float | None = None,
-    fps: float = 60.0,
+    fps: float | None = None,
     cuda_graphs: bool = False,
     record: str | None = None,
     watch: bool = True,
@@ -373,6 +374,9 @@ def play(
 
     display = show.display
     screen = None if headless else open_screen(show, windowed, size)
+    if fps is None:  # the display's own rate where SDL can read it
+        fps = (screen.refresh_hz if screen is not None else None) or DEFAULT_FPS
+        log.info("presenting at %g fps", fps)
     live = LiveShow(show, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs).start()
     live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(
@@ -388,6 +392,7 @@ def play(
     def follow_display(new: Show) -> None:
         if screen is not None:
             screen.mode, screen.background = new.display.fit, new.display.background
+            screen.scale, screen.sharpen = new.display.scale, new.display.sharpen
         presenter.allow_quit = new.display.allow_quit
 
     live.on_reload.append(follow_display)
@@ -428,11 +433,13 @@ def open_screen(show: Show, windowed: bool, size: tuple[int, int]):
     display = show.display
     return Screen(
         fullscreen=display.fullscreen and not windowed,
-        display=display.display,
+        display=display.screen,
         size=size,
         mode=display.fit,
         background=display.background,
         title=show.info.name,
+        scale=display.scale,
+        sharpen=display.sharpen,
     )
 
 

@@ -30,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fps",
         type=float,
-        default=60.0,
-        help="screen refreshes per second (default 60); without a GPU drawing costs CPU time",
+        default=None,
+        help="screen refreshes per second (default: the display's refresh rate, else 60); "
+        "without a GPU drawing costs CPU time",
     )
     parser.add_argument(
         "--record",
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from installation.show.loader import load_show
     from installation.sinks.outputs import parse_output
 
-    if args.fps <= 0:
+    if args.fps is not None and args.fps <= 0:
         raise UserError("--fps must be above 0")
     outputs = [parse_output(text) for text in args.output]
     show = load_show(args.show)

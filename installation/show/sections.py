@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.display.scaling import SCALES
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
 from installation.show.control_sections import (
@@ -69,12 +70,23 @@ class ModelSettings:
 @dataclass(frozen=True)
 class DisplaySettings:
     fullscreen: bool = setting(True, Flag(), "take the whole screen")
-    display: int = setting(0, Integer(0, 16), "which monitor, counting from 0")
+    screen: int | str = setting(
+        0,
+        AnyOf((Integer(0, 16), Text())),
+        "which display: its number from 0, or (part of) its name, as `run.py displays` lists them",
+    )
     fit: str = setting(
         "fit",
         Choice(("fit", "fill", "stretch")),
         "fit shows the whole frame (bars), fill covers the screen (crops), stretch distorts",
     )
+    scale: str = setting(
+        "auto",
+        Choice(SCALES),
+        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic), or auto: "
+        "sharp when the frame is under half the screen's size, else linear",
+    )
+    sharpen: float = setting(0.0, Number(0, 2), "unsharp mask after sharp scaling (0 off; 0.5 is mild)")
     hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")
     allow_quit: bool = setting(True, Flag(), "Esc / q quit; a gallery show turns this off")
     background: tuple[int, int, int] = setting((0, 0, 0), Color(), "colour of the bars around the frame")

@@ -268,7 +268,7 @@ class LiveShow:
                 log.warning("not recording: %s", error)
                 self.note = f"not recording: {error}"
                 return
-            self.recording = Recorder(video, RECORD_FPS, size, name=f"recording {path}")
+            self.recording = Recorder(video, RECORD_FPS, size, name=f"recording {path}", disk=path.parent)
             self.add_tap(self.recording.offer)
             log.info("recording to %s", path)
 
@@ -477,6 +477,7 @@ class ControlsStarter:
             live.report(f"control surfaces off: {error}")
             return
         live.attach_override(surfaces.latent)
+        surfaces.controls.on_record = live.set_recording  # the record:on/off/toggle actions, /record
         self.presenter.key_handlers.append(surfaces.on_key_event)
         live.on_reload.append(self._reconfigure)
         live.hud_inputs = surfaces.hud

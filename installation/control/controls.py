@@ -59,6 +59,7 @@ class Controls:
         # Set by the surfaces that own these actions.
         self.on_learn: Callable[[str], bool] | None = None
         self.on_autopilot: Callable[[str], None] | None = None
+        self.on_record: Callable[[str], None] | None = None
 
     # --- what is there ---------------------------------------------------------------------
 
@@ -199,6 +200,9 @@ class Controls:
             return self.on_learn(argument)
         if kind == "autopilot" and self.on_autopilot is not None:
             self.on_autopilot(argument)
+            return True
+        if kind == "record" and self.on_record is not None:
+            self.on_record(argument or "toggle")
             return True
         return False
 

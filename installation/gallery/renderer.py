@@ -129,6 +129,7 @@ class Renderer:
             "uptime_s": None if self.since is None else round(time.time() - self.since, 1),
             "closed": bool(self.follower and self.follower.closed),
             "inputs": live.hud_inputs() if live.hud_inputs is not None else {},
+            "outputs": {status.name: status.as_dict() for status in live.output_statuses()},
             "problems": SHOWN.current(),
         }
 

@@ -54,6 +54,7 @@ ACTIONS = {
     "scene": None,  # scene:NAME, scene:next, scene:previous; plain "scene" takes an index
     "learn": None,  # learn:PARAM arms MIDI learn for PARAM
     "autopilot": ("on", "off", "toggle"),
+    "record": ("on", "off", "toggle"),  # recording the show to recordings/ (also the R key)
 }
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCENE_NAME = re.compile(r"[A-Za-z0-9_\-]+")

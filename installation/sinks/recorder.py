@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import shutil
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +19,8 @@ from installation.sinks.live_output import OutputStatus, RateMeter
 
 log = logging.getLogger(__name__)
 
+RESERVE_BYTES = 64 * 2**20  # free space kept on the disk: the file's index is written at the end
+
 
 class Recorder:
     """`engine.add_tap(recorder.offer)`. Each rendered frame is copied into a bounded queue; a
@@ -24,7 +28,9 @@ class Recorder:
     video frames up to the next one (so a slow render holds the picture, as on screen), and
     frames are scaled onto `size` (width, height). When the writer falls behind, the oldest
     waiting frames are dropped and counted, the engine never waits. A write that fails (the
-    disk is full) ends the recording there: the file is closed and the show goes on."""
+    disk is full), or less than `reserve_bytes` left free on the `disk` folder's filesystem
+    (encoders do not all report a full disk), ends the recording there: the file is closed,
+    playable, and the show goes on."""
 
     def __init__(
         self,
@@ -35,8 +41,11 @@ class Recorder:
         mode: str = "fit",
         queue_size: int = 64,
         name: str = "recording",
+        disk: Path | None = None,
+        reserve_bytes: int = RESERVE_BYTES,
     ) -> None:
         self.sink, self.fps, self.size, self.mode, self.name = sink, fps, size, mode, name
+        self._disk, self._reserve = disk, reserve_bytes
         self.written = 0
         self.error: str | None = None
         self._queue: DropOldestQueue[tuple[float, np.ndarray]] = DropOldestQueue(queue_size)
@@ -93,6 +102,8 @@ class Recorder:
             self._emit(held)
 
     def _emit(self, pixels: np.ndarray) -> None:
+        if self._disk is not None and shutil.disk_usage(self._disk).free < self._reserve:
+            raise OSError(errno.ENOSPC, "the disk is full")
         image = (
             pixels
             if (pixels.shape[1], pixels.shape[0]) == self.size

@@ -35,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Output sinks (installation/bench/outputs.py): --outputs.
+    from installation.bench.outputs import add_arguments as add_output_arguments
+
+    add_output_arguments(parser)
+    # display.scale per refresh (installation/bench/scaling.py): --scaling.
+    from installation.bench.scaling import add_arguments as add_scaling_arguments
+
+    add_scaling_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -58,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.outputs:  # output sinks' cost (installation/bench/outputs.py)
+        from installation.bench.outputs import run as run_outputs
+
+        return run_outputs(args)
+    if args.scaling:  # display.scale per refresh (installation/bench/scaling.py)
+        from installation.bench.scaling import run as run_scaling
+
+        return run_scaling(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

@@ -1,8 +1,11 @@
 """One running show: show file -> parameter bus -> motion -> engine -> screen, with hot reload.
 
 How the rest plugs in (see `play`'s `setup` hook, called before the first frame):
-- control surfaces write parameters on `live.bus` (a ParameterBus), from any thread:
-  `live.bus.set("psi", 0.4, source="osc")`; they never touch the model or the engine;
+- control surfaces write on `live.bus` (a ParameterBus), from any thread, and nothing else:
+  `live.bus.set("psi", 0.4, source="osc")`, `live.bus.step("keyframe", 1)`, the `latent`
+  vector; they never touch motion, the model or the engine;
+- what the show needs from its surfaces (their HUD view, a scene recall for the gallery's
+  playlist, following a reload) is one `ControlPort`, given at construction;
 - every key event reaches each function in `presenter.key_handlers` (show-defined bindings);
   space, arrows, h, f, s, esc and q also have their own meaning (display/keys.py);
 - `presenter.presented` is the last picture on screen (`Presented`: monotonic time, show time,
@@ -20,11 +23,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
-from installation.control.latent import LatentOverride
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
-from installation.engine.show_source import ShowSource
-from installation.errors import UserError
+from installation.errors import UserError, describe_failure
+from installation.motion.source import ShowSource
+from installation.params.builtin import LATENT
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
 
@@ -50,7 +54,7 @@ def pick_precision(setting: str, device) -> str:
         return setting
     if device.type == "cuda":
         return "mixed"
-    from installation.bench.generator import available_precisions
+    from installation.model.precision import available_precisions
 
     return "mixed" if "mixed" in available_precisions(device) else "fp32"
 
@@ -93,28 +97,58 @@ def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = F
     )
 
 
+class ControlPort(Protocol):
+    """What a running show needs from the control surfaces around it."""
+
+    def inputs(self) -> dict[str, Any] | None:
+        """The surfaces' state for the HUD's debug view and /health; None while there are none."""
+
+    def recall_scene(
+        self, ref: str | int, source: str = "schedule", crossfade: float | None = None
+    ) -> bool | None:
+        """Recall a scene (the gallery's playlist); None while the surfaces are not running."""
+
+    def reconfigure(self, show: Show) -> None:
+        """Follow a reloaded show, once the bus took its parameters."""
+
+
+class NoControls:
+    """The port of a show without control surfaces (`play(controls=False)`, renders, tests)."""
+
+    def inputs(self) -> dict[str, Any] | None:
+        return None
+
+    def recall_scene(
+        self, ref: str | int, source: str = "schedule", crossfade: float | None = None
+    ) -> bool | None:
+        return None
+
+    def reconfigure(self, show: Show) -> None:
+        pass
+
+
 class LiveShow:
     """A show running in the engine. `start()` loads the model in a thread and starts the
     engine; until then (and if loading fails: see `error`) there are no frames. It is the
-    presenter's `Feed`."""
+    presenter's `Feed`. `port`: its control surfaces."""
 
     def __init__(
         self,
         show: Show,
         *,
+        port: ControlPort | None = None,
         device: str | None = None,
         backend: str = "auto",
         display_fps: float = 60.0,
         cuda_graphs: bool = False,
     ) -> None:
         self.show = show
+        self.port: ControlPort = port or NoControls()
         self.clock = ShowClock()
         self.bus = ParameterBus(show.parameters, clock=self.clock.now)  # stamps writes in show time
         self.engine: Engine | None = None
         self.on_reload: list[Callable[[Show], None]] = []
-        self.note = ""  # the last reload problem, shown on the HUD
-        self.hud_inputs: Callable[[], dict] | None = None  # the control surfaces' debug view
-        self.recall_scene: Callable[..., bool] | None = None  # theirs too (the gallery's playlist)
+        self.note = ""  # the last problem the show went on after, shown on the HUD
         self._device, self._backend = device, backend
         self._display_fps, self._cuda_graphs = display_fps, cuda_graphs
         self._renderer: Renderer | None = None
@@ -122,7 +156,6 @@ class LiveShow:
         self._error: BaseException | None = None
         self._loader: threading.Thread | None = None
         self._taps: list[Callable] = []
-        self._override: LatentOverride | None = None
         self._lock = threading.Lock()
         self.outputs: list = []  # LiveOutputs, see start_outputs
         self.recording = None  # the Recorder while recording
@@ -137,7 +170,8 @@ class LiveShow:
     def _load_first(self) -> None:
         try:
             renderer = load_renderer(self.show, self._device, backend=self._backend)
-            source = ShowSource(self.show, renderer.G, self.bus, self._override)
+            self.bus.declare_vector(LATENT, renderer.G.z_dim)
+            source = ShowSource(self.show, renderer.G, self.bus)
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
             self._renderer, self._source = renderer, source
             engine = Engine(renderer.backend, source, self.clock, settings)
@@ -145,7 +179,7 @@ class LiveShow:
                 for tap in self._taps:
                     engine.add_tap(tap)
                 self.engine = engine.start()
-        except BaseException as error:  # the display loop reports it
+        except BaseException as error:  # noqa: BLE001 - the display loop re-raises it in the main thread
             self._error = error
 
     def add_tap(self, tap: Callable) -> None:
@@ -161,12 +195,6 @@ class LiveShow:
             self._taps.remove(tap)
             if self.engine is not None:
                 self.engine.remove_tap(tap)
-
-    def attach_override(self, override: LatentOverride) -> None:
-        """Let `override` (a z sent by a controller) steer the motion, now and after reloads."""
-        self._override = override
-        if self._source is not None:
-            self._source.override = override
 
     def wait_until_loaded(self, timeout: float | None = None) -> None:
         if self._loader is not None:
@@ -202,7 +230,7 @@ class LiveShow:
         stats = engine.stats if engine is not None and engine.ready.is_set() else None
         full = self._renderer.G.img_resolution if self._renderer else None
         note = self.note or ("" if stats else "loading the model and measuring this machine...")
-        inputs = self.hud_inputs() if self.hud_inputs is not None else None
+        inputs = self.port.inputs()
         lines = hud_lines(
             stats,
             displayed_fps,
@@ -225,10 +253,7 @@ class LiveShow:
 
     def step_keyframe(self, delta: int) -> None:
         """Jump to the keyframe `delta` away from the one the motion is at (wrapping around)."""
-        source = self._source
-        if source is not None:
-            target = (source.keyframe_index() + delta) % len(source.motion.keyframes)
-            self.bus.set("keyframe", target, source="keyboard")
+        self.bus.step("keyframe", delta, source="keyboard")
 
     # -- outputs and recording ----------------------------------------------------------------
     def start_outputs(self, specs) -> None:
@@ -265,8 +290,7 @@ class LiveShow:
             try:
                 video = VideoFile(path, RECORD_FPS, size)
             except (UserError, OSError) as error:
-                log.warning("not recording: %s", error)
-                self.note = f"not recording: {error}"
+                self.report(str(error), "not recording")
                 return
             self.recording = Recorder(video, RECORD_FPS, size, name=f"recording {path}", disk=path.parent)
             self.add_tap(self.recording.offer)
@@ -292,29 +316,37 @@ class LiveShow:
     def reload(self, show: Show) -> None:
         """Adopt an edited show (ShowWatcher's callback; runs in its thread). Motion and
         parameters change between two frames; a new model is loaded here, off the render
-        loop, while the old one keeps rendering. A show that cannot run is reported and the
-        running one goes on."""
+        loop, while the old one keeps rendering. A show that cannot run is reported (see
+        `report`) and the running one goes on with its controls."""
         self.wait_until_loaded()
         if self.engine is None:
             return
         try:
-            renderer = self._renderer
-            if renderer_key(show, self._device, backend=self._backend) != renderer.key:
-                renderer = load_renderer(show, self._device, backend=self._backend)
-            source = ShowSource(show, renderer.G, self.bus, self._override)
-            costs = None
-            if renderer is not self._renderer:
-                costs = self._measure(renderer, source)
-        except UserError as error:
-            self.report(str(error))
+            self._adopt(show)
+        except Exception as error:  # noqa: BLE001 - whatever it was, the running show goes on
+            self.report(describe_failure(error, log))
             return
-        self.bus.reconfigure(show.parameters)
+        log.info("show reloaded: %s", show.path)
+
+    def _adopt(self, show: Show) -> None:
+        """Everything that can fail on its own comes first, so a failure there changes nothing."""
+        from installation.control.validate import check_show
+
+        check_show(show)
+        renderer = self._renderer
+        if renderer_key(show, self._device, backend=self._backend) != renderer.key:
+            renderer = load_renderer(show, self._device, backend=self._backend)
+        source = ShowSource(show, renderer.G, self.bus)
+        costs = None if renderer is self._renderer else self._measure(renderer, source)
         settings = engine_settings(show, self._display_fps, self._cuda_graphs)
+        self.bus.reconfigure(show.parameters)
+        self.bus.declare_vector(LATENT, renderer.G.z_dim)
         if renderer is self._renderer:
             self.engine.swap(source=source, settings=settings)
         else:
             self.engine.swap(source=source, backend=renderer.backend, costs=costs, settings=settings)
         self._renderer, self._source, self.show, self.note = renderer, source, show, ""
+        self.port.reconfigure(show)
         for callback in self.on_reload:
             callback(show)
 
@@ -339,10 +371,11 @@ class LiveShow:
             settings.batch or settings.max_batch,
         )
 
-    def report(self, message: str) -> None:
-        """A show edit that could not be applied (ShowWatcher's on_error)."""
-        log.warning("%s", message)
-        self.note = f"not reloaded: {message}"
+    def report(self, message: str, what: str = "not reloaded") -> None:
+        """A problem the show goes on after, in the log and on the HUD: by default a show edit
+        that could not be applied (ShowWatcher's on_error)."""
+        log.warning("%s: %s", what, message)
+        self.note = f"{what}: {message}"
 
 
 def play(
@@ -377,7 +410,10 @@ def play(
     if fps is None:  # the display's own rate where SDL can read it
         fps = (screen.refresh_hz if screen is not None else None) or DEFAULT_FPS
         log.info("presenting at %g fps", fps)
-    live = LiveShow(show, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs).start()
+    starter = ControlsStarter() if controls else None
+    live = LiveShow(
+        show, port=starter, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs
+    ).start()
     live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(
         screen,
@@ -403,20 +439,21 @@ def play(
         recorder = Recorder(VideoFile(record, RECORD_FPS, size), RECORD_FPS, size, mode=display.fit)
         live.add_tap(recorder.offer)
     watcher = ShowWatcher(show, live.reload, on_error=live.report) if watch and show.path.is_file() else None
-    controls = ControlsStarter(live, presenter) if controls else None
+    if starter is not None:
+        presenter.key_handlers.append(starter.on_key_event)
     try:
         if setup is not None:
             setup(live, presenter)
         if watcher is not None:
             watcher.start()
-        if controls is not None:
-            controls.start()
+        if starter is not None:
+            starter.start(live)
         presenter.run(seconds)
     finally:
         if watcher is not None:
             watcher.stop()
-        if controls is not None:
-            controls.stop()
+        if starter is not None:
+            starter.stop()
         live.stop()
         live.close_outputs()
         if screen is not None:
@@ -444,59 +481,69 @@ def open_screen(show: Show, windowed: bool, size: tuple[int, int]):
 
 
 class ControlsStarter:
-    """Starts a show's control surfaces once its model is loaded (they need its z size), off the
-    display loop, and wires them in: key events, the latent override, hot reloads. A surface
-    that cannot open (a port taken) is reported on the HUD; the show plays on without it."""
+    """A show's control surfaces, as its `ControlPort`: started once its model is loaded (the
+    surfaces' /latent needs its z size), off the display loop. A surface that cannot open (a
+    port taken) is off, and says so in `inputs()`; the show plays on without it."""
 
-    def __init__(self, live: LiveShow, presenter) -> None:
-        self.live, self.presenter = live, presenter
-        self.surfaces = None
+    def __init__(self) -> None:
+        self._surfaces = None  # a ControlSurfaces once started
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="controls-start", daemon=True)
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    @property
+    def surfaces(self):
+        """The running ControlSurfaces, or None before they start."""
+        return self._surfaces
+
+    def start(self, live: LiveShow) -> None:
+        self._thread = threading.Thread(target=self._run, args=(live,), name="controls-start", daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, live: LiveShow) -> None:
         from installation.control.surfaces import ControlSurfaces
 
-        live = self.live
         live.wait_until_loaded()
         if live.renderer is None or self._stopped.is_set():
             return
         try:
-            surfaces = ControlSurfaces(
-                live.show,
-                live.bus,
-                z_dim=live.renderer.G.z_dim,
-                keyframe_now=lambda: live.source.keyframe_index(),
-            )
+            surfaces = ControlSurfaces(live.show, live.bus)
             surfaces.start()
-        except UserError as error:
-            live.report(f"control surfaces off: {error}")
+        except Exception as error:  # noqa: BLE001 - the show plays on without its surfaces
+            live.report(describe_failure(error, log), "control surfaces off")
             return
-        live.attach_override(surfaces.latent)
-        surfaces.controls.on_record = live.set_recording  # the record:on/off/toggle actions, /record
-        self.presenter.key_handlers.append(surfaces.on_key_event)
-        live.on_reload.append(self._reconfigure)
-        live.hud_inputs = surfaces.hud
-        live.recall_scene = surfaces.recall_scene
+        surfaces.on_record = live.set_recording
         with self._lock:
-            self.surfaces = surfaces
+            self._surfaces = surfaces
             stopped = self._stopped.is_set()
         if stopped:
             surfaces.stop()
 
-    def _reconfigure(self, show: Show) -> None:
-        try:
-            self.surfaces.reconfigure(show)
-        except UserError as error:
-            self.live.report(f"control surfaces not reconfigured: {error}")
+    # -- the port ---------------------------------------------------------------------------
+    def inputs(self) -> dict[str, Any] | None:
+        surfaces = self._surfaces
+        return None if surfaces is None else surfaces.hud()
+
+    def recall_scene(
+        self, ref: str | int, source: str = "schedule", crossfade: float | None = None
+    ) -> bool | None:
+        surfaces = self._surfaces
+        return None if surfaces is None else surfaces.recall_scene(ref, source, crossfade)
+
+    def reconfigure(self, show: Show) -> None:
+        surfaces = self._surfaces
+        if surfaces is not None:
+            surfaces.reconfigure(show)
+
+    def on_key_event(self, event: object) -> None:
+        """For `Presenter.key_handlers`: the show's key bindings, once the surfaces run."""
+        surfaces = self._surfaces
+        if surfaces is not None:
+            surfaces.on_key_event(event)
 
     def stop(self) -> None:
         with self._lock:
             self._stopped.set()
-            surfaces = self.surfaces
+            surfaces = self._surfaces
         if surfaces is not None:
             surfaces.stop()

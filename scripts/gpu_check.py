@@ -34,12 +34,13 @@ import torch  # noqa: E402
 
 from installation.backends import TorchEagerBackend  # noqa: E402
 from installation.bench.generator import official_config  # noqa: E402
-from installation.bench.timing import device_sync, machine_description, median_ms, print_table  # noqa: E402
+from installation.bench.timing import print_table  # noqa: E402
 from installation.engine import Engine, EngineSettings, Latents, ShowClock  # noqa: E402
 from installation.engine.convert import FrameConverter  # noqa: E402
 from installation.engine.graphs import GraphedBackend  # noqa: E402
 from installation.model.default import default_generator  # noqa: E402
 from installation.model.generator import Generator  # noqa: E402
+from installation.timing import device_sync, machine_description, median_ms  # noqa: E402
 
 # max |mixed - fp32| / std(fp32): fp16 on CUDA, bf16 on a CPU (bench/generator.py's figures)
 TOLERANCE = {"cuda": 0.05, "cpu": 0.15}
@@ -76,7 +77,7 @@ def guarded(results: dict, name: str, fn) -> None:
     start = time.perf_counter()
     try:
         results[name] = fn()
-    except Exception as error:  # a failed check is a result too
+    except Exception as error:  # noqa: BLE001 - a failed check is a result too
         results[name] = {"error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc(limit=3)}
     print(f"  {name}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
@@ -103,7 +104,7 @@ def batch_timing(G: Generator, device: torch.device, precision: str, graphs: boo
         shape = (G.img_resolution, G.img_resolution, 3)
         buffers = [torch.empty(shape, dtype=torch.uint8, pin_memory=pin) for _ in range(batch)]
 
-        def step() -> None:
+        def step(ws=ws, buffers=buffers) -> None:
             with torch.inference_mode():
                 converter.convert(runner.render(ws), buffers)
 
@@ -197,18 +198,24 @@ def main() -> int:
                 .to(device)
             )
         results: dict = {"resolution": G.img_resolution}
-        guarded(results, "mixed_vs_fp32", lambda: accuracy(G, device))
+        guarded(results, "mixed_vs_fp32", lambda G=G: accuracy(G, device))
         for precision in ("fp32", "mixed"):
             for graphs in (False, True) if cuda else (False,):
                 label = f"batches_{precision}_{'graphs' if graphs else 'eager'}"
-                guarded(results, label, lambda: batch_timing(G, device, precision, graphs, args.repeats))
+                guarded(
+                    results,
+                    label,
+                    lambda G=G, precision=precision, graphs=graphs: batch_timing(
+                        G, device, precision, graphs, args.repeats
+                    ),
+                )
         if cuda:
-            guarded(results, "graph_vs_eager", lambda: graph_equality(G, device))
+            guarded(results, "graph_vs_eager", lambda G=G: graph_equality(G, device))
         for graphs in (False, True) if cuda else (False,):
             guarded(
                 results,
                 f"engine_{'graphs' if graphs else 'eager'}",
-                lambda: engine_run(G, device, args.engine_seconds, graphs),
+                lambda G=G, graphs=graphs: engine_run(G, device, args.engine_seconds, graphs),
             )
         report["models"][name] = results
         del G

@@ -18,7 +18,7 @@ import torch
 from installation.backends.base import Backend
 from installation.backends.cache import ModelCache
 from installation.backends.graph import example_inputs
-from installation.bench.timing import device_sync
+from installation.timing import device_sync
 
 log = logging.getLogger(__name__)
 

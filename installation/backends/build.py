@@ -110,6 +110,6 @@ def first_line(error: BaseException) -> str:
 if __name__ == "__main__":
     try:
         main(sys.argv[1])
-    except Exception as error:  # the last line of stderr is what the parent logs
+    except Exception as error:  # noqa: BLE001 - the last line of stderr is what the parent logs
         print(first_line(error), file=sys.stderr)
         sys.exit(1)

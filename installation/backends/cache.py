@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from installation.bench.timing import machine_description
+from installation.timing import machine_description
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ def unavailable_reason(device: torch.device) -> str | None:
 
     try:
         cpp_builder.get_cpp_compiler()
-    except Exception:  # Inductor's own search (g++ by default, $CXX) found nothing that runs
+    except Exception:  # noqa: BLE001 - Inductor's own search (g++ by default, $CXX) found nothing that runs
         return "Inductor finds no C++ compiler (install g++)"
     if device.type == "cuda":
         try:

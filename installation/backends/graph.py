@@ -54,7 +54,7 @@ class SynthesisGraph(nn.Module):
             stop_res=self.stop_res,
             precision=self.precision,
             noise_gain=noise_gain,
-            noise=dict(zip(self.noise_layers, fields)) or None,
+            noise=dict(zip(self.noise_layers, fields, strict=True)) or None,
             fused=self.fused,
             guard_nonfinite=False,
         )

@@ -100,7 +100,7 @@ class GraphBackend(Backend):
             try:
                 with torch.no_grad():
                     img = runner(*args)
-            except Exception as error:  # a runtime's refusal: this shape renders eagerly from now on
+            except Exception as error:  # noqa: BLE001 - a runtime's refusal: this shape is eager from now on
                 log.warning(
                     "%s failed to run %s (%s): torch eager renders it", self.name, shape, first_line(error)
                 )
@@ -130,13 +130,14 @@ class GraphBackend(Backend):
             sizes = [self.G.synthesis.get_submodule(name).size for name in layers]
             args += [
                 noise[name].to(self.device, torch.float32).expand(shape.batch, 1, *size).contiguous()
-                for name, size in zip(layers, sizes)
+                for name, size in zip(layers, sizes, strict=True)
             ]
         return args
 
     def _graph_path(self, shape: Shape) -> Path:
         """Where this backend keeps its build for one shape (the key covers weights and versions)."""
-        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{'-noise' if shape.noise_fields else ''}"
+        noise = "-noise" if shape.noise_fields else ""
+        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}"
         return self.cache.path(stem, self.suffix, precision=self.precision, **shape._asdict())
 
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
@@ -182,7 +183,7 @@ class GraphBackend(Backend):
         start = time.perf_counter()
         try:
             runner = self._build(key)
-        except Exception as error:  # missing exporter, compiler or provider: never a crash
+        except Exception as error:  # noqa: BLE001 - missing exporter, compiler or provider: never a crash
             if stopping():
                 return  # the process is exiting and ended the build
             log.warning(

@@ -111,7 +111,7 @@ class _BoundRunner:
 
     def __call__(self, ws: torch.Tensor, *inputs: torch.Tensor) -> torch.Tensor:
         binding = self.session.io_binding()
-        for name, tensor in zip(self.names, (ws, *inputs)):
+        for name, tensor in zip(self.names, (ws, *inputs), strict=True):
             if name in self.inputs:
                 self._bind(binding.bind_input, name, tensor)
         shape = [ws.shape[0], *self.output.shape[1:]]

@@ -45,9 +45,10 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from installation.bench.generator import chosen_precisions
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.errors import UserError
     from installation.model.loading import load_model, pick_device
+    from installation.timing import machine_description
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -63,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         models = [(res, lambda res=res: _official(res, device)) for res in resolutions]
     print(
-        f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; ratio: time / torch eager fp32 "
-        "(below 1 is faster); vs NVIDIA: how many times faster than NVIDIA's reference"
+        f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; "
+        "ratio: time / torch eager fp32 (below 1 is faster); "
+        "vs NVIDIA: how many times faster than NVIDIA's reference"
     )
     results = {
         "machine": machine_description(device),
@@ -128,7 +130,7 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
     from installation.backends.auto import round_robin
     from installation.backends.graph import example_inputs
     from installation.bench.generator import TOLERANCES
-    from installation.bench.timing import device_sync
+    from installation.timing import device_sync
 
     ws, gain = example_inputs(G, 1, device)
     variants, rows = {}, {}

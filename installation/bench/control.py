@@ -301,10 +301,11 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.control.surfaces import ControlSurfaces
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
+    from installation.timing import machine_description
 
     box = f"benchbox{os.getpid()}"
     with tempfile.TemporaryDirectory() as folder, private_jack() as jack_reason:
@@ -362,7 +363,7 @@ def _print(r: dict[str, Any], print_table: Callable) -> None:
     )
     print()
     rows = []
-    for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"]), start=1):
+    for i, (quiet, loaded) in enumerate(zip(live["quiet"], live["osc_1000_per_s"], strict=True), start=1):
         for key, name in (
             ("displayed_fps", "displayed fps"),
             ("rendered_fps", "rendered fps"),

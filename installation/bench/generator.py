@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from installation.bench.timing import device_sync, median_ms
 from installation.model.config import GeneratorConfig
 from installation.model.generator import Generator
+from installation.model.precision import available_precisions
+from installation.timing import device_sync, median_ms
 
 # max |fast - fp32| / std(fp32) allowed for each path
 TOLERANCES = {
@@ -46,14 +47,6 @@ def official_config(resolution: int) -> GeneratorConfig:
     )
 
 
-def available_precisions(device: torch.device) -> list[str]:
-    """fp32 everywhere; half precision where the hardware does it natively."""
-    if device.type == "cuda":
-        return ["fp32", "mixed", "fp16"]
-    flags = _cpu_flags()
-    return ["fp32", "mixed", "bf16"] if "avx512_bf16" in flags or "amx_bf16" in flags else ["fp32"]
-
-
 def chosen_precisions(device: torch.device, text: str | None) -> list[str]:
     """The precisions a `--precisions a,b` option names (all available ones if None); naming one
     this hardware lacks is a user error."""
@@ -67,17 +60,6 @@ def chosen_precisions(device: torch.device, text: str | None) -> list[str]:
             f"precision {', '.join(unknown)} not available here (available: {', '.join(available)})"
         )
     return precisions
-
-
-def _cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def _synth_kwargs(path: str) -> dict:
@@ -116,9 +98,13 @@ def bench_generator(
         for batch in batches:
             z = torch.from_numpy(rng.standard_normal((batch, G.z_dim)).astype(np.float32)).to(device)
             ws = G.mapping(z)
-            mapping_ms = median_ms(lambda: G.mapping(z), repeats, sync=sync)
+            mapping_ms = median_ms(lambda z=z: G.mapping(z), repeats, sync=sync)
             for precision in precisions:
-                synth_ms = median_ms(lambda: G.synthesis(ws, precision=precision), repeats, sync=sync)
+                synth_ms = median_ms(
+                    lambda ws=ws, precision=precision: G.synthesis(ws, precision=precision),
+                    repeats,
+                    sync=sync,
+                )
                 per_frame = (mapping_ms + synth_ms) / batch
                 results["rows"].append(
                     {
@@ -136,7 +122,11 @@ def bench_generator(
             results["blocks"][precision] = (
                 {
                     res: median_ms(
-                        lambda: G.synthesis(ws, precision=precision, stop_res=res), repeats, sync=sync
+                        lambda precision=precision, res=res: G.synthesis(
+                            ws, precision=precision, stop_res=res
+                        ),
+                        repeats,
+                        sync=sync,
                     )
                     for res in G.synthesis.block_resolutions
                 }

@@ -73,7 +73,7 @@ class _Probe:
 
 def _generator_alone(backend, latents, level: int, batch: int) -> float:
     """ms per frame of the generator by itself at this level and batch."""
-    from installation.bench.timing import device_sync, median_ms
+    from installation.timing import device_sync, median_ms
 
     ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
     sync = device_sync(backend.device)
@@ -86,10 +86,11 @@ def _generator_alone(backend, latents, level: int, batch: int) -> float:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.display import Presenter, Screen, init_video
     from installation.live import LiveShow
     from installation.show.loader import load_show
+    from installation.timing import machine_description
 
     show = load_show(args.loop)
     init_video()
@@ -169,8 +170,8 @@ def _sample(live, levels: Counter, batches: Counter, done: threading.Event) -> N
 def _print(r: dict, print_table) -> None:
     lat = r["latency_ms"]
     print(
-        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), batch {r['batch']}, "
-        f"{r['threads']} threads"
+        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), "
+        f"batch {r['batch']}, {r['threads']} threads"
     )
     rows = [
         ["displayed fps", f"{r['displayed_fps']:.1f}"],

@@ -85,9 +85,9 @@ class _Soak:
 
     def fire(self, live: Any) -> None:
         """OSC at the show's port, once `play` has started the control surfaces."""
-        while live.hud_inputs is None and not self.done.wait(0.05):
+        while live.port.inputs() is None and not self.done.wait(0.05):
             pass
-        host, port = live.hud_inputs()["osc"].rsplit(":", 1)
+        host, port = live.port.inputs()["osc"].rsplit(":", 1)
         packets = _messages()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
             due = time.monotonic()
@@ -96,7 +96,7 @@ class _Soak:
                 self.sent += 1
                 due += 1 / OSC_RATE
                 time.sleep(max(0.0, due - time.monotonic()))
-            self.refused = live.hud_inputs()["dropped"]
+            self.refused = live.port.inputs()["dropped"]
 
     def watch(self, renderer: Any, presenter: Any, receiver: Any) -> None:
         """Sample until SECONDS after the first frame, then end the show."""
@@ -189,7 +189,8 @@ def run_soak(seconds: float, json_path: str | None = None, interval: float | Non
     )
     print(
         f"\nafter {result['warmup_s']} s of warm-up: RSS {result.get('rss_after_warmup_mb')} -> "
-        f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, {result['slope_mb_per_hour']} MB/h); "
+        f"{result.get('rss_at_end_mb')} MB (growth {result['growth_mb']} MB, "
+        f"{result['slope_mb_per_hour']} MB/h); "
         f"OSC sent {soak.sent}, refused {soak.refused}"
     )
     if json_path:

@@ -1,63 +1,11 @@
-"""Small timing helpers shared by the benchmarks."""
+"""Table printing shared by the benchmarks (their timing helpers are installation/timing.py)."""
 
 from __future__ import annotations
-
-import platform
-import statistics
-import time
-from typing import Callable
-
-import torch
-
-
-def median_ms(
-    fn: Callable[[], object], repeats: int, warmup: int = 1, sync: Callable[[], None] | None = None
-) -> float:
-    """Median wall time of `fn` in milliseconds after `warmup` untimed calls."""
-    sync = sync or (lambda: None)
-    for _ in range(warmup):
-        fn()
-    sync()
-    times = []
-    for _ in range(max(1, repeats)):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def device_sync(device: torch.device) -> Callable[[], None]:
-    return torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-
-
-def machine_description(device: torch.device) -> dict:
-    info = {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "cpu": _cpu_name(),
-        "device": str(device),
-    }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def print_table(headers: list[str], rows: list[list[object]]) -> None:
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    print("  ".join(h.rjust(w) for h, w in zip(headers, widths)))
+    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
     for row in cells:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))

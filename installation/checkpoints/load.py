@@ -31,7 +31,7 @@ def _read(path: Path, kind: str) -> Any:
             return safe_load(f) if kind == PICKLE else torch_load(f)
     except CheckpointError:
         raise
-    except Exception as e:  # arbitrary bytes can break the readers in arbitrary ways
+    except Exception as e:  # noqa: BLE001 - arbitrary bytes can break the readers in arbitrary ways
         raise CheckpointError(f"truncated or corrupt {kind} ({_one_line(e)})") from None
 
 

@@ -83,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from installation.bench.generator import bench_generator, chosen_precisions, official_config
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.errors import UserError
     from installation.model.generator import Generator
     from installation.model.loading import load_model, pick_device
+    from installation.timing import machine_description
 
     if args.threads:
         torch.set_num_threads(args.threads)

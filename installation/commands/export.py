@@ -80,7 +80,7 @@ def check(G, path, stop_res: int, batch: int, precision: str, uint8: bool) -> No
         session = onnxruntime.InferenceSession(
             str(path), session_options(), providers=["CPUExecutionProvider"]
         )
-    except Exception as error:  # e.g. no bf16 convolutions on the CPU provider
+    except Exception as error:  # noqa: BLE001 - e.g. no bf16 convolutions on the CPU provider
         print(f"not checked: onnxruntime's CPU provider cannot load it ({str(error).splitlines()[0][:160]})")
         return
     ws, _ = example_inputs(G, batch)

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             c = None if labels is None else labels[chunk].to(device)
             ws = G.mapping(z, c, truncation_psi=args.psi, truncation_cutoff=args.cutoff)
             img = G.synthesis(ws, noise_mode=args.noise)
-            for seed, pixels in zip(seeds[chunk], to_uint8(img)):
+            for seed, pixels in zip(seeds[chunk], to_uint8(img), strict=True):
                 write_png(outdir / f"seed{seed:04d}.png", pixels)
             raw_imgs.append(img.float().cpu().numpy())
             raw_ws.append(ws.float().cpu().numpy())

@@ -59,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
     from installation.display.layout import parse_size
     from installation.engine.probe import pick_threads
-    from installation.engine.show_source import ShowSource
     from installation.errors import UserError
     from installation.live import load_renderer
+    from installation.motion.source import ShowSource
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
     from installation.sinks import PngFolder, Progress, VideoFile, frame_times, render_offline

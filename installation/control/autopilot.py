@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from installation.control.controls import Controls
+from installation.control.scenes import SceneBook
 from installation.show.control_sections import AutopilotSettings
 
 log = logging.getLogger(__name__)
@@ -21,13 +22,21 @@ SOURCE = "autopilot"
 
 
 class Autopilot:
-    def __init__(self, settings: AutopilotSettings, controls: Controls, keep: Iterable[str] = ()) -> None:
+    """`scenes`: the show's scene book, for the scenes it recalls in turn."""
+
+    def __init__(
+        self,
+        settings: AutopilotSettings,
+        controls: Controls,
+        keep: Iterable[str] = (),
+        scenes: SceneBook | None = None,
+    ) -> None:
         self._settings = settings
         self._controls = controls
+        self._scenes = scenes or SceneBook(())
         self._keep = set(keep) | {"keyframe"}  # a keyframe is a jump, not a state to return to
         self._engaged_at: float | None = None
         self._next_scene_at = 0.0
-        controls.on_autopilot = self.command
 
     @property
     def engaged(self) -> bool:
@@ -73,7 +82,7 @@ class Autopilot:
 
     def _next_scene(self, now: float) -> None:
         names = self._settings.scenes
-        current = self._controls.scenes.current_name
+        current = self._controls.scene_name
         following = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        self._controls.recall_scene(following, SOURCE, self._settings.fade_seconds)
+        self._controls.recall_scene(self._scenes, following, SOURCE, self._settings.fade_seconds)
         self._next_scene_at = now + self._settings.scene_seconds

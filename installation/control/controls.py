@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 
 from installation.control.fades import Fader
-from installation.control.latent import LatentOverride
 from installation.control.scenes import SceneBook
 from installation.params.bus import ParameterBus
 from installation.params.spec import ParamSpec, Value
@@ -27,39 +26,32 @@ log = logging.getLogger(__name__)
 AMBIENT_SOURCES = frozenset({"webcam", "midi-clock", "scene", "autopilot", "schedule", "show"})
 # Sources of the surfaces here, which report a person's input themselves (note_input).
 SURFACE_SOURCES = frozenset({"osc", "midi", "key"})
+STEPS = {"next": 1, "previous": -1}  # keyframe:next / previous, relative to where motion is
 
 
 class Controls:
-    """Writes to `bus` on behalf of the surfaces. `keyframe_now` says which keyframe motion is
-    showing (for keyframe:next / previous); without it they count from the last one chosen."""
+    """Writes to `bus` on behalf of the surfaces. `on_action(kind, argument, value, source)` runs
+    the actions that belong to the surfaces ("scene", "learn", "autopilot"); keyframe and seed
+    actions are bus writes made here."""
 
     def __init__(
         self,
         bus: ParameterBus,
-        scenes: SceneBook,
         *,
-        keyframe_count: int,
-        z_dim: int = 512,
-        keyframe_now: Callable[[], int] | None = None,
+        on_action: Callable[[str, str, Value | None, str], bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bus = bus
-        self.scenes = scenes
-        self.keyframe_count = max(keyframe_count, 1)
-        self.latent = LatentOverride(z_dim)
         self.fader = Fader(self._faded)
         self.clock = clock
-        self._keyframe_now = keyframe_now
+        self._on_action = on_action
         self._lock = threading.Lock()
         self._written: dict[str, tuple[str, float]] = {}  # name -> (writer, value)
+        self._scene = ""  # the scene recalled last
         self._last_input = clock()  # counting from start: the autopilot waits a full idle time
         self._last_input_source = "start"
         self._bus_input_seen = bus.last_input_time
         self._random = random.Random()
-        # Set by the surfaces that own these actions.
-        self.on_learn: Callable[[str], bool] | None = None
-        self.on_autopilot: Callable[[str], None] | None = None
-        self.on_record: Callable[[str], None] | None = None
 
     # --- what is there ---------------------------------------------------------------------
 
@@ -142,9 +134,11 @@ class Controls:
         return True
 
     def forget(self) -> None:
-        """Drop the write records (after a show reload: ranges and parameters may have changed)."""
+        """Drop the write records and the scene recalled last (after a show reload: ranges,
+        parameters and scenes may have changed)."""
         with self._lock:
             self._written.clear()
+            self._scene = ""
 
     # --- people ----------------------------------------------------------------------------
 
@@ -176,42 +170,44 @@ class Controls:
 
     # --- actions ---------------------------------------------------------------------------
 
+    @property
+    def scene_name(self) -> str:
+        """The scene recalled last ("" for none since start or reload)."""
+        with self._lock:
+            return self._scene
+
     def recall_scene(
-        self, ref: str | int | float, source: str = "scene", crossfade: float | None = None
+        self, book: SceneBook, ref: str | int | float, source: str = "scene", crossfade: float | None = None
     ) -> bool:
-        """Recall a scene by name, index, "next" or "previous"; False if there is no such scene."""
-        index = self.scenes.find(ref)
+        """Recall a scene of `book` by name, index, "next" or "previous" (from the one recalled
+        last); False if there is no such scene."""
+        index = book.find(ref, self.scene_name)
         if index is None:
             return False
-        self.scenes.recall(index, self, source, crossfade, self.clock())
-        log.info("scene %s (from %s)", self.scenes.current_name, source)
+        name = book.names[index]
+        writer, t = f"scene:{name}", self.clock()
+        for write in book.writes(index, self.bus.specs, crossfade):
+            if write.seconds is None:
+                self.write(write.name, write.value, source, writer)
+            else:
+                self.fade(write.name, write.value, write.seconds, t, source=source, writer=writer)
+        with self._lock:
+            self._scene = name
+        log.info("scene %s (from %s)", name, source)
         return True
 
     def action(self, target: str, value: Value | None, source: str) -> bool:
         """Run an action target ("keyframe:next", "scene:calm", "scene" with an index, ...)."""
         kind, _, argument = target.partition(":")
-        if kind == "scene":
-            return self.recall_scene(argument or (value if value is not None else "next"), source)
         if kind == "keyframe":
-            return self.write("keyframe", self._keyframe_after(argument), source, target)
+            self.fader.cancel("keyframe")
+            by = "random" if argument == "random" else STEPS.get(argument, 0)
+            return self.bus.step("keyframe", by, source)
         if kind == "seed":
             return self.write("seed", self._seed_after(argument), source, target)
-        if kind == "learn" and self.on_learn is not None:
-            return self.on_learn(argument)
-        if kind == "autopilot" and self.on_autopilot is not None:
-            self.on_autopilot(argument)
-            return True
-        if kind == "record" and self.on_record is not None:
-            self.on_record(argument or "toggle")
-            return True
-        return False
-
-    def _keyframe_after(self, how: str) -> int:
-        count = self.keyframe_count
-        now = self._keyframe_now() if self._keyframe_now is not None else int(self.current("keyframe"))
-        if how == "random" and count > 1:
-            return (now + self._random.randrange(1, count)) % count
-        return (now + (1 if how == "next" else -1 if how == "previous" else 0)) % count
+        if kind == "scene":
+            argument = argument or (value if value is not None else "next")
+        return self._on_action is not None and self._on_action(kind, argument, value, source)
 
     def _seed_after(self, how: str) -> int:
         spec = self.spec("seed")

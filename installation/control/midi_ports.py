@@ -113,7 +113,7 @@ class MidiPorts:
         while not self._stop.wait(self._poll):
             try:
                 self.refresh()
-            except Exception:  # noqa: BLE001 - keep polling whatever one listing did
+            except Exception:  # keep polling whatever one listing did
                 log.exception("MIDI port poll failed")
 
     def _sync(self, opened: dict, present: list[str], open_port: Callable[[str], object]) -> None:

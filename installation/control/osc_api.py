@@ -21,6 +21,8 @@ from installation.control.controls import Controls
 from installation.control.drops import Drops
 from installation.control.mappings import Mapping
 from installation.control.osc_server import Sender
+from installation.control.scenes import SceneBook
+from installation.params.builtin import LATENT
 from installation.params.spec import ParamSpec
 
 ACCESS_WRITE, ACCESS_READ_WRITE = 2, 3
@@ -80,12 +82,16 @@ class OscApi:
         controls: Controls,
         drops: Drops,
         *,
+        scenes: SceneBook,
+        keyframe_count: int,
         status: Callable[[Sender], None],
         learn: Callable[[str], bool],
         autopilot: Callable[[], bool],
     ) -> None:
         self.prefix = prefix.rstrip("/")
         self._controls = controls
+        self._scenes = scenes
+        self._keyframe_count = max(keyframe_count, 1)
         self._drops = drops
         self._status = status
         self._learn = learn
@@ -144,6 +150,7 @@ class OscApi:
                     lambda args, _s, n=spec.name: self._trigger(n, args),
                 )
             ]
+        cast = raw_type(spec)
         raw = Node(
             f"{base}/raw",
             "f" if spec.type == "float" else "i",
@@ -151,7 +158,7 @@ class OscApi:
             lambda args, _s, n=spec.name: self._set(n, args, raw=True),
             ACCESS_READ_WRITE,
             (span,),
-            lambda v, n=spec.name, t=raw_type(spec): [t(v[n])],
+            lambda v, n=spec.name, t=cast: [t(v[n])],
         )
         if spec.type == "float":
             main = Node(
@@ -188,10 +195,10 @@ class OscApi:
 
     def _fixed_nodes(self) -> list[Node]:
         p, c = self.prefix, self._controls
-        scenes = c.scenes.names
-        kf_max = max(c.keyframe_count - 1, 0)
+        scenes = self._scenes.names
+        kf_max = self._keyframe_count - 1
         seed = c.spec("seed")
-        z = c.latent.z_dim
+        z = c.bus.vector_length(LATENT) or 0
         return [
             Node(
                 f"{p}/scene",
@@ -200,7 +207,7 @@ class OscApi:
                 self._scene,
                 ACCESS_READ_WRITE,
                 ({"VALS": scenes},),
-                lambda _v: [c.scenes.current_name],
+                lambda _v: [c.scene_name],
             ),
             Node(f"{p}/scene/next", "", "recall the next scene", lambda a, _s: self._act(a, "scene:next")),
             Node(
@@ -295,23 +302,25 @@ class OscApi:
         crossfade = number(args, 1) if len(args) == 2 else None
         if crossfade is not None and not 0 <= crossfade <= 3600:
             raise Refused("crossfade out of range")
-        if not self._controls.recall_scene(ref, "osc", crossfade):
+        if not self._controls.recall_scene(self._scenes, ref, "osc", crossfade):
             raise Refused("no such scene")
 
     def _keyframe(self, args: tuple, _sender: Sender) -> None:
         count(args, 1, 1)
-        self._controls.write("keyframe", round(number(args)) % self._controls.keyframe_count, "osc", "osc")
+        self._controls.write("keyframe", round(number(args)) % self._keyframe_count, "osc", "osc")
 
     def _seed(self, args: tuple, _sender: Sender) -> None:
         count(args, 1, 1)
         self._controls.write("seed", round(number(args)), "osc", "osc")
 
     def _latent(self, args: tuple, _sender: Sender) -> None:
+        bus = self._controls.bus
         if not args:
-            self._controls.latent.clear()
+            bus.set_vector(LATENT, None, "osc")
             return
-        count(args, self._controls.latent.z_dim, self._controls.latent.z_dim)
-        if not self._controls.latent.set([number(args, i) for i in range(len(args))]):
+        length = bus.vector_length(LATENT) or 0
+        count(args, length, length)
+        if not bus.set_vector(LATENT, [number(args, i) for i in range(len(args))], "osc"):
             raise Refused("latent not usable")
 
     def _learn_node(self, args: tuple, _sender: Sender) -> None:

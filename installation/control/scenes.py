@@ -4,62 +4,64 @@ jump by nature) change at its start."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+from installation.params.spec import ParamSpec
 from installation.show.control_sections import SceneSettings
 
-if TYPE_CHECKING:
-    from installation.control.controls import Controls
+
+@dataclass(frozen=True)
+class SceneWrite:
+    """One parameter write of a recall: faded over `seconds`, or made at once (None)."""
+
+    name: str
+    value: float
+    seconds: float | None
 
 
 class SceneBook:
     """The show's scenes in file order (their indices are what program changes and OSC ints
-    pick), and which one was recalled last."""
+    pick). A description only: recalling one means making the writes it lists."""
 
     def __init__(self, scenes: Sequence[SceneSettings]) -> None:
         self.scenes = tuple(scenes)
-        self.current: int | None = None
 
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.scenes]
 
-    @property
-    def current_name(self) -> str:
-        return "" if self.current is None else self.scenes[self.current].name
-
-    def find(self, ref: str | int | float) -> int | None:
-        """A scene by name, by index, or by "next" / "previous" (wrapping around)."""
+    def find(self, ref: str | int | float, current: str = "") -> int | None:
+        """A scene by name, by index, or by "next" / "previous" from the scene named `current`
+        (wrapping around; from the first or last when `current` is none of them)."""
         if not self.scenes:
             return None
+        names = self.names
         if isinstance(ref, str):
             if ref in ("next", "previous"):
                 step = 1 if ref == "next" else -1
-                if self.current is None:
+                if current not in names:
                     return 0 if step > 0 else len(self.scenes) - 1
-                return (self.current + step) % len(self.scenes)
-            names = self.names
+                return (names.index(current) + step) % len(self.scenes)
             if ref in names:
                 return names.index(ref)
             return int(ref) if ref.isdigit() and int(ref) < len(self.scenes) else None
         index = int(ref)
         return index if 0 <= index < len(self.scenes) and index == ref else None
 
-    def recall(
-        self, index: int, controls: "Controls", source: str, crossfade: float | None, t: float
-    ) -> None:
+    def writes(
+        self, index: int, specs: Mapping[str, ParamSpec], crossfade: float | None = None
+    ) -> list[SceneWrite]:
+        """What recalling scene `index` writes, given the bus's parameters: floats fade over the
+        crossfade (the scene's own unless given), the rest and the keyframe change at once."""
         scene = self.scenes[index]
         seconds = scene.crossfade if crossfade is None else crossfade
-        self.current = index
-        writer = f"scene:{scene.name}"
+        writes = []
         for name, value in scene.values:
-            spec = controls.spec(name)
+            spec = specs.get(name)
             if spec is None:
                 continue  # the show was checked; a parameter can only vanish in a reload race
-            if spec.type == "float":
-                controls.fade(name, float(value), seconds, t, source=source, writer=writer)
-            else:
-                controls.write(name, float(value), source, writer)
+            writes.append(SceneWrite(name, float(value), seconds if spec.type == "float" else None))
         if scene.keyframe is not None:
-            controls.write("keyframe", scene.keyframe, source, writer)
+            writes.append(SceneWrite("keyframe", float(scene.keyframe), None))
+        return writes

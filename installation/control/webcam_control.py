@@ -5,7 +5,7 @@ mappings like any fader. When the camera is lost its parameters ease back to the
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from installation.control.controls import Controls
@@ -26,11 +26,17 @@ def resolve_source(source: int | str, show_dir: Path) -> int | str:
 
 
 class WebcamControl:
+    """`mappings()`: the webcam mappings bound now (they change with a show reload)."""
+
     def __init__(
-        self, settings: WebcamSettings, show_dir: Path, mappings: Sequence[Mapping], controls: Controls
+        self,
+        settings: WebcamSettings,
+        show_dir: Path,
+        mappings: Callable[[], Sequence[Mapping]],
+        controls: Controls,
     ) -> None:
         self._settings = settings
-        self.mappings = list(mappings)  # replaced whole on a show reload
+        self._mappings = mappings
         self._controls = controls
         self._lock = threading.Lock()
         self._latest: dict[str, float | str] = {"webcam": "starting"}
@@ -66,12 +72,12 @@ class WebcamControl:
             return
         with self._lock:
             self._latest = {"webcam": "running", **features.as_dict()}
-        for m in self.mappings:
+        for m in self._mappings():
             m.absolute(float(getattr(features, m.settings.webcam)), self._controls, SOURCE)
 
     def _release(self) -> None:
         c, now = self._controls, self._controls.clock()
-        for m in self.mappings:
+        for m in self._mappings():
             spec = c.spec(m.target)
             if spec is None or m.is_action or spec.type == "trigger":
                 continue

@@ -180,5 +180,5 @@ class Presenter:
         try:
             write_png(path, image)
             log.info("screenshot: %s", path)
-        except Exception as error:  # a full disk must not end the show
+        except Exception as error:  # noqa: BLE001 - a full disk must not end the show
             log.warning("screenshot not written: %s", error)

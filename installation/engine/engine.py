@@ -326,7 +326,7 @@ class Engine:
         self._planner.record(level, len(times), self._last[0], time.monotonic())
         self._maybe_rethread(latents, level)
         frames = []
-        for t, buffer in zip(times, buffers):
+        for t, buffer in zip(times, buffers, strict=True):
             self._serial += 1
             frames.append(Frame(t, buffer.numpy(), version, self._serial))
         self._ring.publish(frames, buffers)

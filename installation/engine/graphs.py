@@ -66,7 +66,7 @@ class GraphedBackend(Backend):
             graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(graph):
                 out = self.inner.render(static_ws, **kw)
-        except Exception as error:  # capture rules are the driver's; any refusal means: run eagerly
+        except Exception as error:  # noqa: BLE001 - capture rules are the driver's; any refusal: run eagerly
             self._failed.add(key)
             log.info(
                 "CUDA graph capture failed for %s, rendering eagerly: %s", key, str(error).splitlines()[0]

@@ -9,9 +9,9 @@ import statistics
 import torch
 
 from installation.backends.base import Backend
-from installation.bench.timing import device_sync, median_ms
 from installation.engine.latents import Latents
 from installation.engine.planner import MIN_BATCH_GAIN, Costs
+from installation.timing import device_sync, median_ms
 
 log = logging.getLogger(__name__)
 

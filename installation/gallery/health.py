@@ -64,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             data = json.dumps(self.server.status(), default=str).encode()
             code = 200
-        except Exception as error:  # the page must answer even when a status source breaks
+        except Exception as error:  # noqa: BLE001 - the page must answer even when a status source breaks
             data, code = json.dumps({"error": repr(error)}).encode(), 500
         self.send_response(code)
         self.send_header("Content-Type", "application/json")

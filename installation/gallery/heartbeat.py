@@ -174,7 +174,7 @@ class Pulse:
         count, last = self._frames()
         try:
             status = self._status()
-        except Exception as error:  # a status reader must never silence the pulse itself
+        except Exception as error:  # noqa: BLE001 - a status reader must never silence the pulse itself
             status = {"status_error": repr(error)}
         return self._sender.send(Beat(count, last, self._paused(), status, time.monotonic()))
 

@@ -86,7 +86,7 @@ class RecentErrors(logging.Handler):
             return
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string in someone's log call
+        except Exception:  # noqa: BLE001 - a bad format string in someone's log call
             message = str(record.msg)
         self._records.append(
             {

@@ -96,8 +96,7 @@ class Renderer:
 
     def _recall(self, scene: str) -> bool | None:
         """A playlist scene, through the control surfaces once `play` has started them."""
-        recall = self._live.recall_scene
-        return None if recall is None else recall(scene, "schedule")
+        return self._live.port.recall_scene(scene, "schedule")
 
     def _reload(self, show: Show) -> None:
         show, notes = unattended(show, self.level, self.cuda)
@@ -128,7 +127,7 @@ class Renderer:
             "restarts": self.restarts,
             "uptime_s": None if self.since is None else round(time.time() - self.since, 1),
             "closed": bool(self.follower and self.follower.closed),
-            "inputs": live.hud_inputs() if live.hud_inputs is not None else {},
+            "inputs": live.port.inputs() or {},
             "outputs": {status.name: status.as_dict() for status in live.output_statuses()},
             "problems": SHOWN.current(),
         }

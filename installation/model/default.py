@@ -146,7 +146,7 @@ def _default_state() -> tuple[GeneratorConfig, dict[str, torch.Tensor]]:
         state = torch.load(path, map_location="cpu", weights_only=True)
         Generator.from_state_dict(config, state)  # a damaged file fails here and is rebuilt
         return config, state
-    except Exception:  # missing, unreadable or stale: build it again
+    except Exception:  # noqa: BLE001 - missing, unreadable or stale: build it again
         pass
     state = _build_state(config)
     try:

@@ -1,6 +1,7 @@
-"""Latent motion: a pure function of (show, parameter snapshot, phase) -> ws and noise.
-
-Wiring, per show and model:
+"""Latent motion: (show, parameter snapshot, phase) -> ws and noise, deterministic for the same
+show, parameter writes and clock. `Motion.evaluate` is pure; `MotionClock` holds the phase (and
+resolves relative keyframe steps from it); `source.ShowSource` is the wiring the engine renders
+from. By hand, per show and model:
 
     space = LatentSpace.from_generator(G)
     motion = Motion(show, space, directions_for(show, G, space))

@@ -7,11 +7,13 @@ motion with state; everything downstream is a pure function of the phase.
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Sequence
 
 import numpy as np
 
-from installation.params.bus import Snapshot
+from installation.params.bus import Snapshot, Step
 from installation.show.sections import MotionSettings
 
 
@@ -25,8 +27,9 @@ def period_seconds(motion: MotionSettings, snapshot: Snapshot) -> float:
 class MotionClock:
     """Advances the phase from one batch of frame times to the next.
 
-    `keyframe_count` > 0 makes writes to the `keyframe` parameter jump to that keyframe. Given
-    the same snapshots and times, two clocks give the same phases.
+    `keyframe_count` > 0 makes writes to the `keyframe` parameter jump to that keyframe, and
+    relative ones (`bus.step("keyframe", +1)`) to the one that far from where the motion is.
+    Given the same snapshots and times, two clocks give the same phases.
     """
 
     def __init__(self, motion: MotionSettings, keyframe_count: int = 0) -> None:
@@ -34,11 +37,16 @@ class MotionClock:
         self._keyframes = keyframe_count
         self._time: float | None = None
         self._phase = 0.0
-        self._seen_keyframe_writes = -1
+        self._seen_keyframe: tuple[int, Step] | None = None  # (write count, steps) last followed
 
     @property
     def phase(self) -> float:
         return self._phase
+
+    def keyframe_index(self) -> int:
+        """The keyframe the motion is at or after (0 without keyframes)."""
+        count = max(self._keyframes, 1)
+        return int(math.floor((self._phase % 1.0) * count)) % count
 
     def phases(self, snapshot: Snapshot, times: Sequence[float] | np.ndarray) -> np.ndarray:
         """Phases [B] (float64) for frame times in seconds, ascending, using this snapshot's speed
@@ -46,13 +54,32 @@ class MotionClock:
         times = np.asarray(times, dtype=np.float64)
         if self._time is None:
             self._time = float(times[0])
-        if self._keyframes and snapshot.count("keyframe") != self._seen_keyframe_writes:
-            # Jump within the current lap, so the phase keeps counting up.
-            self._seen_keyframe_writes = snapshot.count("keyframe")
-            target = (int(snapshot["keyframe"]) % self._keyframes) / self._keyframes
-            self._phase = np.floor(self._phase) + target
+        if self._keyframes:
+            self._follow_keyframe(snapshot)
         rate = float(snapshot["speed"]) / period_seconds(self._motion, snapshot)
         phases = self._phase + rate * (times - self._time)
         if times[-1] > self._time:
             self._phase, self._time = float(phases[-1]), float(times[-1])
         return phases
+
+    def _follow_keyframe(self, snapshot: Snapshot) -> None:
+        """Jump to the keyframe written since the last batch, within the current lap (so the
+        phase keeps counting up). Relative steps count from the keyframe the motion is at,
+        or from an absolute write that came before them."""
+        count, step = snapshot.count("keyframe"), snapshot.step("keyframe")
+        seen, self._seen_keyframe = self._seen_keyframe, (count, step)
+        if seen is not None and seen[0] == count:
+            return
+        if seen is None or seen[1].base != step.base:
+            index, offset, randoms = int(snapshot["keyframe"]), step.offset, step.randoms
+        else:
+            index, offset, randoms = (
+                self.keyframe_index(),
+                step.offset - seen[1].offset,
+                step.randoms - seen[1].randoms,
+            )
+        n = self._keyframes
+        if n > 1 and randoms > 0:
+            draw = random.Random(count)  # the same writes give the same keyframes
+            offset += sum(draw.randrange(1, n) for _ in range(randoms))
+        self._phase = float(np.floor(self._phase)) + ((index + offset) % n) / n

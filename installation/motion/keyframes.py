@@ -56,7 +56,7 @@ def _check(path: Path, got: int, want: int, what: str) -> None:
 def load_keyframes(show: Show, space: LatentSpace) -> Keyframes:
     """Read the show's keyframes for this model, mapping z to w once."""
     zs, ws, labels = [], [], []
-    for entry, label in zip(show.motion.keyframes, _classes(show, space)):
+    for entry, label in zip(show.motion.keyframes, _classes(show, space), strict=True):
         if isinstance(entry, int):
             kind, rows = "z", seed_z(entry, space.z_dim)[None]
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from installation.params.spec import ParamSpec
 
 MAX_DIRECTIONS = 64
+LATENT = "latent"  # the bus's vector entry for a z sent from outside; its length is the model's
 
 
 def direction_name(index: int) -> str:

@@ -1,9 +1,12 @@
 """The parameter bus: controllers write named values from any thread; the engine reads snapshots.
 
 Writers (`set`, `set_normalized`, `trigger`) clamp to the parameter's range and drop what is not
-a finite number, returning whether the write was taken. The reader takes one immutable
-`Snapshot` per frame, with slew smoothing evaluated at the frame's time. Memory is one small
-record per parameter, however long the show runs.
+a finite number, returning whether the write was taken. Two more kinds of entry are for what
+only the reader can resolve: `step` ("keyframe +1", "keyframe random") is a write relative to
+where the reader is, and `set_vector` writes a vector entry of a fixed length (the z a
+controller sends, whose length is the model's). The reader takes one immutable `Snapshot` per
+frame, with slew smoothing evaluated at the frame's time. Memory is one small record per
+parameter, however long the show runs.
 """
 
 from __future__ import annotations
@@ -11,14 +14,29 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
 
 from installation.params.slew import Slew
 from installation.params.spec import ParamSpec, Value
 
 # Writers that act on their own (not a person in the room): they do not count as input.
 INTERNAL_SOURCES = frozenset({"autopilot", "scene", "schedule", "show"})
+EMPTY: Mapping = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Step:
+    """The relative writes to an int parameter since its last absolute write: `offset` steps in
+    all, plus `randoms` steps to anywhere else (the reader draws where). `base` counts the
+    absolute writes, so a reader can tell that one came in between and count from its value."""
+
+    base: int = 0
+    offset: int = 0
+    randoms: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,8 @@ class Snapshot:
     t: float
     values: Mapping[str, Value]
     counts: Mapping[str, int]
+    steps: Mapping[str, Step] = field(default_factory=lambda: EMPTY)
+    vectors: Mapping[str, np.ndarray | None] = field(default_factory=lambda: EMPTY)
 
     def __getitem__(self, name: str) -> Value:
         return self.values[name]
@@ -41,12 +61,28 @@ class Snapshot:
         return self.values.get(name, default)
 
     def count(self, name: str) -> int:
+        """Writes so far to a parameter or a vector entry."""
         return self.counts.get(name, 0)
+
+    def step(self, name: str) -> Step:
+        return self.steps.get(name, Step())
+
+    def vector(self, name: str) -> np.ndarray | None:
+        """A vector entry (read-only), or None while it is not set."""
+        return self.vectors.get(name)
 
 
 @dataclass
 class _State:
     slew: Slew
+    count: int = 0
+    step: Step = Step()
+
+
+@dataclass
+class _Vector:
+    length: int
+    value: np.ndarray | None = None
     count: int = 0
 
 
@@ -70,6 +106,7 @@ class ParameterBus:
         self._lock = threading.Lock()
         self._specs: dict[str, ParamSpec] = {}
         self._states: dict[str, _State] = {}
+        self._vectors: dict[str, _Vector] = {}
         self._last_input: tuple[float, str] | None = None
         self.reconfigure(specs)
 
@@ -95,8 +132,62 @@ class ParameterBus:
                     states[name] = old
                 else:
                     start, target = spec.clamp(old.slew.start), spec.clamp(old.slew.target)
-                    states[name] = _State(Slew(start, target, old.slew.since), old.count)
+                    states[name] = _State(Slew(start, target, old.slew.since), old.count, old.step)
             self._specs, self._states = specs, states
+
+    def declare_vector(self, name: str, length: int) -> None:
+        """Make `name` a vector entry of `length` numbers (a new model: its z size). A set
+        vector of another length is dropped, which counts as a write."""
+        if name in self._specs:
+            raise ValueError(f"{name} is a parameter")
+        with self._lock:
+            old = self._vectors.get(name)
+            if old is None:
+                self._vectors[name] = _Vector(length)
+            elif old.length != length:
+                self._vectors[name] = _Vector(length, None, old.count + (old.value is not None))
+
+    def vector_length(self, name: str) -> int | None:
+        vector = self._vectors.get(name)
+        return None if vector is None else vector.length
+
+    def set_vector(
+        self, name: str, values: Iterable[float] | None, source: str = "", t: float | None = None
+    ) -> bool:
+        """Write a vector entry: exactly its length of finite numbers, or None to clear it."""
+        z = None
+        if values is not None:
+            z = np.array(values, dtype=np.float32)
+            z.setflags(write=False)
+        with self._lock:
+            vector = self._vectors.get(name)
+            if vector is None or (
+                z is not None and (z.shape != (vector.length,) or not np.isfinite(z).all())
+            ):
+                return False
+            vector.value, vector.count = z, vector.count + 1
+            self._note_input(self._clock() if t is None else t, source)
+            return True
+
+    def step(self, name: str, by: int | Literal["random"], source: str = "", t: float | None = None) -> bool:
+        """A write relative to where the reader is, on an int parameter: `by` steps (+1 next,
+        -1 previous), or "random" for anywhere else. The reader resolves it (motion's clock,
+        which knows which keyframe it is at); the parameter's value stays the last absolute one."""
+        spec = self._specs.get(name)
+        if spec is None or spec.type != "int" or not (by == "random" or isinstance(by, int)):
+            return False
+        with self._lock:
+            state = self._states.get(name)
+            if state is None:
+                return False
+            old = state.step
+            if by == "random":
+                state.step = Step(old.base, old.offset, old.randoms + 1)
+            else:
+                state.step = Step(old.base, old.offset + by, old.randoms)
+            state.count += 1
+            self._note_input(self._clock() if t is None else t, source)
+            return True
 
     def set(self, name: str, value: float, source: str = "", t: float | None = None) -> bool:
         """Write a value in the parameter's own units. A trigger fires for a value >= 0.5."""
@@ -140,15 +231,20 @@ class ParameterBus:
         t = self._clock() if t is None else t
         state.slew = state.slew.retarget(value, t, spec.smoothing, spec.slew)
         state.count += 1
+        if spec.type == "int":
+            state.step = Step(state.step.base + 1)
+        self._note_input(t, source)
+        return True
+
+    def _note_input(self, t: float, source: str) -> None:
         if source not in self._internal:
             self._last_input = (t, source)
-        return True
 
     def snapshot(self, t: float | None = None) -> Snapshot:
         """All values as they are at time `t` (default: now), smoothing applied."""
         with self._lock:
             t = self._clock() if t is None else t
-            values, counts = {}, {}
+            values, counts, steps = {}, {}, {}
             for name, state in self._states.items():
                 spec = self._specs[name]
                 if spec.type == "float":
@@ -156,7 +252,17 @@ class ParameterBus:
                 else:
                     values[name] = state.slew.target
                 counts[name] = state.count
-        return Snapshot(t, MappingProxyType(values), MappingProxyType(counts))
+                if spec.type == "int":
+                    steps[name] = state.step
+            vectors = {name: v.value for name, v in self._vectors.items()}
+            counts.update((name, v.count) for name, v in self._vectors.items())
+        return Snapshot(
+            t,
+            MappingProxyType(values),
+            MappingProxyType(counts),
+            MappingProxyType(steps),
+            MappingProxyType(vectors),
+        )
 
     @property
     def last_input_time(self) -> float | None:

@@ -87,13 +87,13 @@ class ShowWatcher:
             show = load_show(self.show.path)
         except UserError as error:
             self.last_error = str(error)
-            log.warning("show not reloaded, keeping the running one: %s", error)
-            if self._on_error:
+            if self._on_error:  # it reports the error: once, not here as well
                 self._on_error(self.last_error)
+            else:
+                log.warning("show not reloaded, keeping the running one: %s", error)
             return None
         self.show, self.last_error = show, None
-        log.info("show reloaded: %s", show.path)
-        self._on_change(show)
+        self._on_change(show)  # the callback logs the reload once it has applied it
         return show
 
     def start(self) -> "ShowWatcher":

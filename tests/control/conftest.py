@@ -12,6 +12,7 @@ import pytest
 from installation.bench.control import private_jack
 from installation.control.midi_api import MidiApi, choose_api
 from installation.control.surfaces import ControlSurfaces
+from installation.params.builtin import LATENT
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from installation.show.sections import Show
@@ -34,9 +35,10 @@ def running(
     """Start surfaces for a show text; all are stopped after the test."""
     started: list[ControlSurfaces] = []
 
-    def start(text: str, **kwargs) -> tuple[ControlSurfaces, ParameterBus]:
+    def start(text: str, z_dim: int = 512, **kwargs) -> tuple[ControlSurfaces, ParameterBus]:
         show = show_file(text)
         bus = ParameterBus(show.parameters)
+        bus.declare_vector(LATENT, z_dim)  # as the live show does once its model is loaded
         surfaces = ControlSurfaces(show, bus, **kwargs)
         surfaces.start()
         started.append(surfaces)
@@ -55,7 +57,8 @@ def jack() -> Iterator[MidiApi]:
         api = choose_api()
         if why is None or api.api is None:
             pytest.skip(
-                "no MIDI system: no /dev/snd/seq, no JACK server, and no jackd to start (apt-get install jackd2)"
+                "no MIDI system: no /dev/snd/seq, no JACK server, "
+                "and no jackd to start (apt-get install jackd2)"
             )
         yield api
 
@@ -63,8 +66,8 @@ def jack() -> Iterator[MidiApi]:
 @pytest.fixture
 def live_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A live show on a tiny checkpoint with its control surfaces started the way `run.py play`
-    starts them (ControlsStarter); headless on SDL's dummy driver where there is no X display.
-    Yields (live, presenter, surfaces)."""
+    starts them (ControlsStarter, the live show's port); headless on SDL's dummy driver where
+    there is no X display. Yields (live, presenter, surfaces)."""
     from installation.display import Presenter, Screen, init_video
     from installation.live import ControlsStarter, LiveShow
     from installation.show.loader import load_show
@@ -81,6 +84,9 @@ query_port = -1
 enabled = false
 [scenes.calm]
 values = { psi = 0.3 }
+[[mappings]]
+key = "k"
+to = "keyframe:next"
 [parameters.latent_mix]
 type = "float"
 min = 0.0
@@ -89,11 +95,12 @@ default = 1.0
 """
     show = load_show(write_show(tmp_path, extra=extra))
     init_video()
-    live = LiveShow(show, backend="torch").start()
+    controls = ControlsStarter()
+    live = LiveShow(show, port=controls, backend="torch").start()
     screen = Screen(fullscreen=False, size=(160, 120), mode="fit", vsync=False)
     presenter = Presenter(screen, live, allow_quit=False, actions=live.actions())
-    controls = ControlsStarter(live, presenter)
-    controls.start()
+    presenter.key_handlers.append(controls.on_key_event)
+    controls.start(live)
     try:
         assert eventually(lambda: controls.surfaces is not None or live.error is not None, timeout=60)
         assert live.error is None, live.error

@@ -13,7 +13,7 @@ import pytest
 import rtmidi
 
 from installation.control.midi_api import MidiApi
-from tests.control.helpers import eventually, settled
+from tests.control.helpers import MotionWatch, eventually, settled
 
 BOX = f"KnobBox{os.getpid()}"
 
@@ -119,13 +119,14 @@ def test_control_changes_14_bit_and_encoders(midi) -> None:
 
 def test_notes_and_program_changes(midi) -> None:
     surfaces, bus, knobs = midi
+    motion = MotionWatch(surfaces.show, bus)
     knobs.send(0x90, 36, 100)
     knobs.send(0x80, 36, 0)
     knobs.send(0x90, 36, 90)
-    assert eventually(lambda: settled(bus)["keyframe"] == 2)
+    assert eventually(lambda: motion.keyframe() == motion.start + 2)  # two after where motion is
     knobs.send(0xC0, 1)  # program 1: the second scene
     assert eventually(lambda: settled(bus)["psi"] == 1.8)
-    assert surfaces.controls.scenes.current_name == "wild"
+    assert surfaces.controls.scene_name == "wild"
 
 
 def test_clock_sets_the_tempo(midi) -> None:
@@ -171,7 +172,7 @@ def test_learn_binds_saves_and_reloads(jack, box, running, show_file) -> None:
     assert eventually(lambda: surfaces.midi.open_inputs == [f"{BOX}:knobs"])
     assert surfaces.learn("mix_amount") and not surfaces.learn("no_such_parameter")
     knobs.send(0xB3, 20, 5)  # the control moved: channel 4, cc 20
-    learnt = surfaces.midi_learn.path
+    learnt = surfaces.bindings.learn.path
     assert eventually(lambda: learnt.exists())
     assert learnt.name == "show.midi-learn.toml" and 'midi = "ch 4 cc 20"' in learnt.read_text()
     knobs.send(0xB3, 20, 127)

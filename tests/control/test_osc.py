@@ -15,7 +15,8 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
-from tests.control.helpers import QUIET, eventually, settled
+from installation.params.builtin import LATENT
+from tests.control.helpers import QUIET, MotionWatch, eventually, settled
 
 SHOW = (
     QUIET
@@ -100,19 +101,22 @@ def test_scenes_keyframes_seeds_and_the_latent(osc) -> None:
     assert settled(bus)["keyframe"] == 2
     client.send_message("/installation/scene", [1, 0.0])  # by index, crossfade 0
     assert eventually(lambda: settled(bus)["psi"] == 1.5)
+    motion = MotionWatch(surfaces.show, bus)  # at the scene's keyframe
+    assert motion.start == 2
     client.send_message("/installation/keyframe/next", [])
-    assert eventually(lambda: settled(bus)["keyframe"] == 3)
+    assert eventually(lambda: motion.keyframe() == 3)  # the one after where motion is
     client.send_message("/installation/keyframe", 9)  # wraps over the 4 keyframes
     client.send_message("/installation/seed", 1234)
     assert eventually(lambda: settled(bus)["keyframe"] == 1 and settled(bus)["seed"] == 1234)
+    assert motion.keyframe() == 1
     client.send_message("/installation/latent", [0.5] * 8)
-    assert eventually(lambda: surfaces.latent.get()[1] == 1)
-    z, _ = surfaces.latent.get()
-    assert z.tolist() == [0.5] * 8
+    assert eventually(lambda: bus.snapshot().count(LATENT) == 1)
+    assert bus.snapshot().vector(LATENT).tolist() == [0.5] * 8
+    client.send_message("/installation/latent", [0.5] * 7)  # not the model's z length: refused
     client.send_message("/installation/latent", [])
-    assert eventually(lambda: surfaces.latent.get()[1] == 2) and surfaces.latent.get()[0] is None
+    assert eventually(lambda: bus.snapshot().count(LATENT) == 2) and bus.snapshot().vector(LATENT) is None
     client.send_message("/installation/learn", "psi")
-    assert eventually(lambda: surfaces.midi_learn.armed == "psi")
+    assert eventually(lambda: surfaces.bindings.learn.armed == "psi")
 
 
 def test_bundle_with_a_future_time_tag_waits_for_it(osc) -> None:
@@ -165,7 +169,7 @@ def test_changes_are_echoed_rate_limited(running) -> None:
             SHOW.replace("port = 0\n", f'port = 0\necho = ["127.0.0.1:{port}"]\necho_rate = 10\n', 1)
         )
         _receive(sock, timeout=0.3)  # the first full round of values
-        surfaces.controls.recall_scene("wild", "midi")  # any surface's change goes out
+        surfaces.recall_scene("wild", "midi")  # any surface's change goes out
         end = time.monotonic() + 1.0
         i = 0
         while time.monotonic() < end:  # 1 s of a fast-moving parameter

@@ -16,7 +16,9 @@ def frames():
     backend = tiny_backend(64)
     source = SlerpSource(backend.G)
     pixels = to_uint8(backend.render(source.latents([0.5, 1.5]).ws))
-    return [Frame(t, p, version=0, serial=i + 1) for i, (t, p) in enumerate(zip([0.5, 1.5], pixels))]
+    return [
+        Frame(t, p, version=0, serial=i + 1) for i, (t, p) in enumerate(zip([0.5, 1.5], pixels, strict=True))
+    ]
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ def alloc(shape):
 def publish(ring: FrameRing, times, version=0, shape=SHAPE):
     buffers = ring.acquire(len(times), shape, timeout=1)
     frames = [
-        Frame(t, b.numpy(), version, serial=int(t * 100) + 1000 * version) for t, b in zip(times, buffers)
+        Frame(t, b.numpy(), version, serial=int(t * 100) + 1000 * version)
+        for t, b in zip(times, buffers, strict=True)
     ]
     ring.publish(frames, buffers)
     return frames

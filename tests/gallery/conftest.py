@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from installation.gallery.supervisor import Supervisor
+from tests.control.conftest import jack  # noqa: F401 - the JACK server fixture test_faults.py uses
 
 
 class Running:

@@ -119,7 +119,7 @@ class GalleryRun:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-            raise AssertionError("the gallery did not stop on SIGTERM")
+            raise AssertionError("the gallery did not stop on SIGTERM") from None
         if renderer:
             wait_for(lambda: not Path(f"/proc/{renderer}").exists(), 10, "the renderer to end")
 

@@ -17,7 +17,6 @@ import rtmidi
 
 from installation.show.gallery_sections import WEEKDAYS
 from tests.checkpoints.ckpt_writers import random_state, reduce_pickle, small_config, write_nvlabs_pickle
-from tests.control.conftest import jack  # noqa: F401  (the JACK server fixture, for real MIDI ports)
 from tests.gallery.helpers import GalleryRun, NetworkCamera, child_env, gallery_show, wait_for
 
 SUPERVISOR_OVERHEAD_S = 1.0  # noticing the crash, the restart delay (0.2 s here), starting the process
@@ -183,7 +182,7 @@ def test_100k_garbage_osc_packets(gallery) -> None:
     host, port = before["inputs"]["osc"].rsplit(":", 1)
     rng = random.Random(5)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
-        for i in range(100_000):
+        for _ in range(100_000):
             out.sendto(rng.randbytes(rng.randrange(1, 1400)), (host, int(port)))
     after = gallery.showing()
     assert after["renderer_pid"] == before["renderer_pid"] and after["restarts"] == before["restarts"]

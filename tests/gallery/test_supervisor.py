@@ -127,7 +127,7 @@ def test_systemd_hears_ready_then_watchdog_only_with_frames(supervise, tmp_path,
     manager = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     manager.bind(path)
     manager.settimeout(10)
-    sup = supervise(Supervisor(stand_in("freeze-after=1.5"), FAST, notifier=Notifier(path), env=child_env()))
+    supervise(Supervisor(stand_in("freeze-after=1.5"), FAST, notifier=Notifier(path), env=child_env()))
 
     def receive() -> tuple[float, str]:
         message = manager.recv(4096).decode()

@@ -8,7 +8,7 @@ from installation.model.imaging import seed_latents
 
 def test_default_model_is_deterministic_and_fills_the_display_range():
     G1, G2 = default_generator(), default_generator()
-    for (k1, v1), (k2, v2) in zip(G1.state_dict().items(), G2.state_dict().items()):
+    for (k1, v1), (k2, v2) in zip(G1.state_dict().items(), G2.state_dict().items(), strict=True):
         assert k1 == k2 and torch.equal(v1, v2)
     with torch.inference_mode():
         img = G1(seed_latents(list(range(100, 104)), G1.z_dim).float())

@@ -33,7 +33,7 @@ def _modconv_reference(x, weight, styles, demodulate, up):
     """One sample at a time, with the modulated weight built literally."""
     f = fir_filter_2d(dtype=x.dtype)
     outs = []
-    for xi, si in zip(x, styles):
+    for xi, si in zip(x, styles, strict=True):
         w = weight * si[None, :, None, None]
         if demodulate:
             w = w / torch.sqrt((w**2).sum(dim=[1, 2, 3], keepdim=True) + 1e-8)

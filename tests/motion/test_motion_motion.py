@@ -52,7 +52,7 @@ def test_keyframe_loop_is_seamless_and_hits_keyframes(make_show, space, interpol
     ws = ws_at(motion, [0.0, 1.0, 5.0, 0.25, 0.5], psi=1.0)
     np.testing.assert_allclose(ws[0], ws[1], atol=1e-5)
     np.testing.assert_allclose(ws[0], ws[2], atol=1e-5)
-    for w, seed in zip(ws[[0, 3, 4]], [3, 7, 11]):
+    for w, seed in zip(ws[[0, 3, 4]], [3, 7, 11], strict=True):
         np.testing.assert_allclose(w[0], space.map(seed_z(seed, space.z_dim)[None])[0], atol=1e-4)
 
 
@@ -136,6 +136,38 @@ def test_clock_seeks_on_keyframe_writes(make_show):
     assert clock.phases(bus.snapshot(0), [15.0])[0] == pytest.approx(1.75)  # no second jump
     bus.set("keyframe", 2)  # the same keyframe again: jumps again
     assert clock.phases(bus.snapshot(0), [15.0])[0] == pytest.approx(1.5)
+
+
+def test_clock_resolves_keyframe_steps_from_where_it_is(make_show):
+    show = make_show(KEYS + "period_seconds = 10\n")
+    bus = ParameterBus(show.parameters, clock=lambda: 0.0)
+    clock = MotionClock(show.motion, keyframe_count=4)
+    clock.phases(bus.snapshot(0), [0.0, 13.0])  # phase 1.3: at keyframe 1
+    assert clock.keyframe_index() == 1
+    bus.step("keyframe", 1)
+    assert clock.phases(bus.snapshot(0), [13.0])[0] == pytest.approx(1.5)  # the next one: 2
+    bus.step("keyframe", -1)
+    bus.step("keyframe", -1)  # two steps between batches both count
+    assert clock.phases(bus.snapshot(0), [13.0])[0] == pytest.approx(1.0)
+    bus.set("keyframe", 3)
+    bus.step("keyframe", 1)  # after an absolute write: from that keyframe
+    assert clock.phases(bus.snapshot(0), [13.0])[0] == pytest.approx(1.0)
+    assert not bus.step("psi", 1) and not bus.step("keyframe", 0.5)  # int parameters, whole steps
+
+    def random_walk() -> list[int]:
+        walk_bus = ParameterBus(show.parameters, clock=lambda: 0.0)
+        walker = MotionClock(show.motion, keyframe_count=4)
+        walker.phases(walk_bus.snapshot(0), [0.0])
+        landed = []
+        for _ in range(6):
+            before = walker.keyframe_index()
+            walk_bus.step("keyframe", "random")
+            walker.phases(walk_bus.snapshot(0), [0.0])
+            assert walker.keyframe_index() != before  # somewhere else
+            landed.append(walker.keyframe_index())
+        return landed
+
+    assert random_walk() == random_walk()  # the same writes give the same keyframes
 
 
 def test_truncation(make_show, space):

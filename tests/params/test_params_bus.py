@@ -3,6 +3,7 @@
 import math
 import threading
 
+import numpy as np
 import pytest
 
 from installation.params import ParameterBus, ParamSpec, builtin_parameters
@@ -172,3 +173,26 @@ def test_builtins_cover_what_motion_reads():
     names = {p.name for p in builtin_parameters(3)}
     expected = {"speed", "bpm", "psi", "cutoff", "radius", "mix_amount", "noise_strength", "keyframe", "seed"}
     assert expected | {"direction_0", "direction_1", "direction_2"} == names
+
+
+def test_vector_entries_take_whole_finite_vectors_of_their_length():
+    b = bus()
+    assert not b.set_vector("latent", [0.0] * 4)  # not declared yet (no model loaded)
+    b.declare_vector("latent", 4)
+    assert b.set_vector("latent", [1, 2, 3, 4], source="osc")
+    snap = b.snapshot()
+    assert snap.vector("latent").tolist() == [1, 2, 3, 4] and snap.count("latent") == 1
+    with pytest.raises(ValueError):
+        snap.vector("latent")[0] = 9.0  # read-only
+    for bad in ([1, 2, 3], [1, 2, 3, float("nan")], [1, 2, 3, float("inf")]):
+        assert not b.set_vector("latent", bad)
+    assert b.snapshot().count("latent") == 1 and b.last_input_source == "osc"
+    assert b.set_vector("latent", None) and b.snapshot().vector("latent") is None
+    b.set_vector("latent", np.ones(4))
+    b.declare_vector("latent", 4)  # the same model again: kept
+    assert b.snapshot().vector("latent") is not None
+    b.declare_vector("latent", 8)  # a model with another z size: dropped, which is a change
+    assert b.snapshot().vector("latent") is None and b.snapshot().count("latent") == 4
+    assert "latent" not in b.snapshot().values  # not a parameter: the HUD does not list it
+    with pytest.raises(ValueError):
+        b.declare_vector("level", 4)

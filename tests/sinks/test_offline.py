@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from installation.engine.show_source import ShowSource
 from installation.live import load_renderer
+from installation.motion.source import ShowSource
 from installation.params.bus import ParameterBus
 from installation.show.loader import load_show
 from installation.sinks import frame_times, render_offline
@@ -51,8 +51,10 @@ def test_frame_times_are_k_over_fps():
 def test_the_same_show_and_times_give_identical_frames(show):
     times = frame_times(1.0, 6)
     first, again, batched = render(show, times), render(show, times), render(show, times, batch=4)
-    assert all(np.array_equal(a, b) for a, b in zip(first, again))
-    assert all(np.abs(a.astype(int) - b).max() <= 1 for a, b in zip(first, batched))  # float sums, 1e-4 apart
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert all(
+        np.abs(a.astype(int) - b).max() <= 1 for a, b in zip(first, batched, strict=True)
+    )  # float sums, 1e-4 apart
     assert not np.array_equal(first[0], first[3])  # and it moves
 
 

@@ -1,16 +1,22 @@
-"""The engine's latent source for a show: parameters from the bus, latents from the show's motion."""
+"""A show's latent source for the engine: parameters from the bus, latents from the show's motion.
+
+Deterministic for the same show, parameter writes and clock: everything a controller sends
+(values, keyframe steps, a z) comes in through the bus snapshot a batch reads."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
-from installation.control.latent import LatentOverride
 from installation.engine.latents import Latents
-from installation.motion import LatentSpace, Motion, MotionClock, NoiseLoop, directions_for
+from installation.motion.clock import MotionClock
+from installation.motion.directions import directions_for
+from installation.motion.motion import Motion
+from installation.motion.noise import NoiseLoop
+from installation.motion.space import LatentSpace
+from installation.params.builtin import LATENT
 from installation.params.bus import ParameterBus, Snapshot
 from installation.show.sections import Show
 
@@ -20,10 +26,9 @@ class ShowSource:
     frame's time, and evaluates the motion at all its times. Construction maps the keyframes
     (and computes semantic directions) on G: do it off the render loop."""
 
-    def __init__(self, show: Show, G, bus: ParameterBus, override: LatentOverride | None = None) -> None:
+    def __init__(self, show: Show, G, bus: ParameterBus) -> None:
         space = LatentSpace.from_generator(G)
         self.show = show
-        self.override = override  # a z from outside (OSC's /installation/latent), or None
         self._override_w: tuple[int, np.ndarray | None] = (0, None)  # (count, w) last mapped
         self.motion = Motion(show, space, directions_for(show, G, space))
         self._clock = MotionClock(show.motion, len(self.motion.keyframes))
@@ -33,15 +38,13 @@ class ShowSource:
         self._defaults = {spec.name: spec.default for spec in show.parameters}
 
     def version(self) -> int:
-        """Parameter writes (and latent overrides) so far: any may change the picture from now on."""
-        overrides = self.override.get()[1] if self.override is not None else 0
-        return sum(self._bus.snapshot().counts.values()) + overrides
+        """Writes to the bus so far (a z sent included): any may change the picture from now on."""
+        return sum(self._bus.snapshot().counts.values())
 
-    def _override(self) -> np.ndarray | None:
-        """The override's w, mapped once per new z (the mapping network is not free)."""
-        if self.override is None:
-            return None
-        z, count = self.override.get()
+    def _override(self, snap: Snapshot) -> np.ndarray | None:
+        """The w of the z sent from outside (OSC's /latent), mapped once per new z (the mapping
+        network is not free); None while none is set."""
+        z, count = snap.vector(LATENT), snap.count(LATENT)
         if count != self._override_w[0]:
             space = self.motion.space
             w = (
@@ -58,16 +61,11 @@ class ShowSource:
         snap = self._bus.snapshot(t)
         if self._defaults.keys() <= snap.values.keys():
             return snap
-        return Snapshot(snap.t, {**self._defaults, **snap.values}, snap.counts)
-
-    def keyframe_index(self) -> int:
-        """The keyframe the motion last rendered is at or after (for previous / next)."""
-        count = len(self.motion.keyframes)
-        return int(math.floor((self._clock.phase % 1.0) * count)) % count
+        return Snapshot(snap.t, {**self._defaults, **snap.values}, snap.counts, snap.steps, snap.vectors)
 
     def latents(self, times: Sequence[float]) -> Latents:
         snap = self.snapshot(times[0])
-        batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override())
+        batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override(snap))
         ws = torch.from_numpy(batch.ws).to(self._device)
         spec = batch.noise
         if spec.mode == "loop":

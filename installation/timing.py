@@ -1,0 +1,55 @@
+"""Small timing helpers for the live path (engine probes, backend calibration) and the benchmarks."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from typing import Callable
+
+import torch
+
+
+def median_ms(
+    fn: Callable[[], object], repeats: int, warmup: int = 1, sync: Callable[[], None] | None = None
+) -> float:
+    """Median wall time of `fn` in milliseconds after `warmup` untimed calls."""
+    sync = sync or (lambda: None)
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def device_sync(device: torch.device) -> Callable[[], None]:
+    return torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+
+def machine_description(device: torch.device) -> dict:
+    info = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpu": _cpu_name(),
+        "device": str(device),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KIND:TARGET",
-        help="also send the frames to ndi:NAME, a stream URL (udp://HOST:PORT, srt://...), vcam, "
+        help="also send the frames to ndi:NAME, a stream URL (udp://HOST:PORT, tcp://...), vcam, "
         "syphon:NAME or spout:NAME; options after commas: size=WxH, fps=N, fit=fill (repeatable)",
     )
     parser.add_argument(

@@ -42,8 +42,8 @@ class OutputSettings:
     target: str = setting(
         "",
         Text(),
-        'NDI / Syphon / Spout source name, stream URL ("udp://127.0.0.1:5000", "srt://:9000?mode='
-        'listener"), or camera device ("/dev/video2"; empty: the first free one)',
+        'NDI / Syphon / Spout source name, stream URL ("udp://127.0.0.1:5000", "tcp://HOST:PORT"), '
+        'or camera device ("/dev/video2"; empty: the first free one)',
     )
     size: tuple[int, int] | None = setting(None, Size(), "frame size sent (default: the model's resolution)")
     fps: float = setting(30.0, Number(0.1, 240), "frames sent per second")

@@ -1,5 +1,6 @@
-"""A network video stream (H.264 in MPEG-TS over UDP or SRT, or FLV over RTMP) that OBS, VLC,
-TouchDesigner's Video Stream In and ffmpeg open, encoded by FFmpeg's libraries through PyAV."""
+"""A network video stream (H.264 in MPEG-TS over UDP, TCP or SRT, or FLV over RTMP) that OBS, VLC,
+TouchDesigner's Video Stream In and ffmpeg open, encoded by FFmpeg's libraries through PyAV.
+(SRT needs an FFmpeg built with libsrt: PyAV 18's Linux wheels are not; UDP and TCP always work.)"""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class NetworkStream:
         self._stream.bit_rate = bitrate
         # No B-frames and no look-ahead: a frame leaves as soon as it is encoded.
         self._stream.options = {"preset": "veryfast", "tune": "zerolatency", "g": str(max(1, round(fps)))}
-        self._av = av
+        self._av, self._url = av, url
         self._count = 0
 
     def write(self, image: np.ndarray) -> None:
@@ -52,7 +53,15 @@ class NetworkStream:
         )
         frame.pts = self._count
         self._count += 1
-        self._output.mux(self._stream.encode(frame))
+        try:  # the connection opens with the first packet: its errors come here
+            self._output.mux(self._stream.encode(frame))
+        except self._av.error.ProtocolNotFoundError:
+            scheme = self._url.partition("://")[0]
+            raise UserError(
+                f"this FFmpeg build (PyAV's) has no {scheme}:// protocol: use udp:// or tcp://"
+            ) from None
+        except (OSError, self._av.FFmpegError) as error:
+            raise UserError(f"stream {self._url}: {error}") from None
 
     def close(self) -> None:
         try:

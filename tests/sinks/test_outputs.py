@@ -244,3 +244,16 @@ def test_headless_with_nowhere_to_send_says_so():
         timeout=60,
     )
     assert done.returncode != 0 and done.stderr.count("\n") == 1 and "--output" in done.stderr
+
+
+def test_a_stream_protocol_this_ffmpeg_lacks_is_one_clear_line():
+    pytest.importorskip("av", reason="the stream extra: pip install 'installation[stream]'")
+    spec = parse_output("srt://127.0.0.1:9/x?mode=caller,size=64x64")
+    output = LiveOutput(spec.name, sink_opener(spec), fps=25, clock=lambda: 0.0, size=spec.size)
+    output.offer(Frame(0.0, picture(), 0, 1))
+    wait_for(lambda: output.status().state.startswith("error"), 20)
+    output.close()
+    state = output.status().state
+    assert state.startswith("error: ") and "\n" not in state
+    # without libsrt (PyAV 18's wheels): says so; with it: the refused connection, named
+    assert "no srt:// protocol" in state or "srt://127.0.0.1:9" in state

@@ -329,10 +329,8 @@ class LiveShow:
         log.info("show reloaded: %s", show.path)
 
     def _adopt(self, show: Show) -> None:
-        """Everything that can fail on its own comes first, so a failure there changes nothing."""
-        from installation.control.validate import check_show
-
-        check_show(show)
+        """Everything that can fail on its own comes first, so a failure there changes nothing.
+        (The loader has checked the show as a whole: every Show it makes is valid.)"""
         renderer = self._renderer
         if renderer_key(show, self._device, backend=self._backend) != renderer.key:
             renderer = load_renderer(show, self._device, backend=self._backend)
@@ -356,14 +354,14 @@ class LiveShow:
         import torch
 
         from installation.engine.engine import allowed_levels
-        from installation.engine.probe import measure_costs, timing_twin
+        from installation.engine.probe import measure_costs
 
         settings = self.engine.settings
         with torch.inference_mode():
             sample = source.latents([self.clock.now()])
         levels = allowed_levels(renderer.backend, settings)
-        return measure_costs(
-            timing_twin(renderer.backend),
+        return measure_costs(  # levels not built yet are timed on torch eager, and again once built
+            renderer.backend,
             sample,
             levels,
             settings.frame_budget_ms,
@@ -402,6 +400,7 @@ def play(
     on screen. The show's `[[outputs]]` and `outputs` (OutputSpecs) get the frames too; with
     `headless` there is no window: the frames go only to them."""
     from installation.display import Presenter
+    from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
     from installation.sinks.outputs import spec_of
 
@@ -421,7 +420,7 @@ def play(
         fps=fps,
         hud=display.hud,
         allow_quit=display.allow_quit,
-        screenshots=Path("screenshots"),
+        screenshots=screenshot_directory(),
         actions=live.actions(),
     )
 

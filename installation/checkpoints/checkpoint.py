@@ -12,8 +12,8 @@ from installation.errors import CheckpointError
 
 SUPPORTED = (
     "supported: StyleGAN2 generators in NVlabs network pickles (stylegan2-ada-pytorch, the stylegan3 "
-    "repo's StyleGAN2 configs, Autolume, TensorFlow StyleGAN2 / StyleGAN2-ADA) and rosinality "
-    "stylegan2-pytorch .pt files"
+    "repo's StyleGAN2 configs, Autolume, TensorFlow StyleGAN2 / StyleGAN2-ADA), StyleGAN3 (configs T "
+    "and R) in NVlabs network pickles, and rosinality stylegan2-pytorch .pt files"
 )
 
 
@@ -30,11 +30,23 @@ class Checkpoint:
     state: dict[str, torch.Tensor]
     hints: dict[str, Any]
     description: str
+    family: str = "stylegan2"  # or "stylegan3": hints are then for `StyleGAN3Config.from_state_dict`
+    init_kwargs: dict | None = None  # an NVlabs pickle's constructor arguments, as plain data
 
 
 def unsupported(what: str) -> CheckpointError:
     """A recognised file we cannot render, saying what it is and what would work."""
     return CheckpointError(f"{what}, which is not supported; {SUPPORTED}")
+
+
+def single_filter(filters: dict[str, torch.Tensor], what: str) -> torch.Tensor:
+    """The one resample filter that every named copy in a file holds; a generator whose layers
+    disagree is refused (`what` names the file kind in the message)."""
+    (first_name, first), *rest = filters.items()
+    for name, value in rest:
+        if value.shape != first.shape or not torch.allclose(value, first, rtol=0, atol=1e-7):
+            raise unsupported(f"{what} whose resample filters differ ({first_name} and {name})")
+    return first
 
 
 def as_float32(value: Any, name: str) -> torch.Tensor:

@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.backends import add_arguments as add_backend_arguments
 
     add_backend_arguments(parser)
+    # Ours against NVIDIA's own generator from the user's checkout (installation/bench/nvidia.py).
+    from installation.bench.nvidia import add_arguments as add_nvidia_arguments
+
+    add_nvidia_arguments(parser)
     # Control surfaces (installation/bench/control.py): --control and its options.
     from installation.bench.control import add_arguments as add_control_arguments
 
@@ -43,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.scaling import add_arguments as add_scaling_arguments
 
     add_scaling_arguments(parser)
+    # Sound in (installation/bench/audio.py): --audio and its options.
+    from installation.bench.audio import add_arguments as add_audio_arguments
+
+    add_audio_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -62,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.backends import run as run_backends
 
         return run_backends(args)
+    if args.nvidia_repo:  # side by side with NVIDIA's generator (installation/bench/nvidia.py)
+        from installation.bench.nvidia import run as run_nvidia
+
+        return run_nvidia(args)
     if args.control:  # input latency and OSC load (installation/bench/control.py)
         from installation.bench.control import run as run_control
 
@@ -74,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.scaling import run as run_scaling
 
         return run_scaling(args)
+    if args.audio:  # audio latency through JACK, and the analysis cost (installation/bench/audio.py)
+        from installation.bench.audio import run as run_audio
+
+        return run_audio(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

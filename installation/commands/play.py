@@ -58,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from installation.errors import UserError
+    from installation.instance import single_instance
     from installation.live import play
     from installation.show.loader import load_show
     from installation.sinks.outputs import parse_output
@@ -70,17 +71,18 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "--headless shows nothing: give an --output (or [[outputs]] in the show, or --record)"
         )
-    play(
-        show,
-        windowed=args.windowed,
-        size=parse_size(args.size),
-        device=args.device,
-        backend=args.backend,
-        seconds=args.seconds,
-        fps=args.fps,
-        cuda_graphs=args.cuda_graphs,
-        record=args.record,
-        outputs=outputs,
-        headless=args.headless,
-    )
+    with single_instance(show):
+        play(
+            show,
+            windowed=args.windowed,
+            size=parse_size(args.size),
+            device=args.device,
+            backend=args.backend,
+            seconds=args.seconds,
+            fps=args.fps,
+            cuda_graphs=args.cuda_graphs,
+            record=args.record,
+            outputs=outputs,
+            headless=args.headless,
+        )
     return 0

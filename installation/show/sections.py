@@ -14,6 +14,7 @@ from installation.display.scaling import SCALES
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
 from installation.show.control_sections import (
+    AudioSettings,
     AutopilotSettings,
     KeyboardSettings,
     MappingSettings,
@@ -163,8 +164,32 @@ class MotionSettings:
     )
     direction_scale: float = setting(3.0, Number(0, 50), "standard deviations of W at direction amount 1")
     ganspace_samples: int = setting(10000, Integer(1000, 1_000_000), "W samples for GANSpace PCA")
+    spin: float = setting(
+        0.0,
+        Number(-1000, 1000),
+        "StyleGAN3: turns of the picture per motion loop (whole numbers loop seamlessly)",
+    )
+    orbit: float = setting(
+        0.0, Number(0, 1), "StyleGAN3: radius of a circle the picture's centre travels, in picture sizes"
+    )
+    orbit_cycles: int = setting(
+        1, Integer(-1000, 1000), "StyleGAN3: orbits per motion loop (negative: clockwise)"
+    )
+    drift: tuple[float, ...] = setting(
+        (0.0, 0.0),
+        ListOf(Number(-1000, 1000)),
+        "StyleGAN3: [x, y] picture sizes the picture travels per motion loop",
+    )
+
+    @property
+    def offered_directions(self) -> int:
+        """How many direction_N parameters this show has: none unless `directions` names a method
+        (a parameter that changes nothing must not be advertised, nor take a HUD slot)."""
+        return 0 if self.directions == "none" else self.direction_count
 
     def __post_init__(self) -> None:
+        if len(self.drift) != 2:
+            raise SchemaError(("drift",), f"expected [x, y], got {len(self.drift)} numbers")
         if self.path == "keyframes" and not self.keyframes:
             raise SchemaError(("keyframes",), "path = keyframes needs at least one keyframe")
         if self.keyframe_classes and len(self.keyframe_classes) != len(self.keyframes):
@@ -206,6 +231,9 @@ class Show:
     webcam: WebcamSettings = section(
         "webcam", WebcamSettings, "A camera's motion, presence and colour as controls."
     )
+    audio: AudioSettings = section(
+        "audio", AudioSettings, "Live sound as controls: loudness, onsets, beats, bands, chroma."
+    )
     keyboard: KeyboardSettings = section(
         "keyboard", KeyboardSettings, "Keys bound with `[[mappings]]` key = ..."
     )
@@ -215,7 +243,7 @@ class Show:
     mappings: tuple[MappingSettings, ...] = section(
         "mappings",
         MappingSettings,
-        "Controls bound to parameters or actions; exactly one of midi, osc, webcam, key.",
+        "Controls bound to parameters or actions; exactly one of midi, osc, webcam, audio, key.",
         array=True,
     )
     scenes: tuple[SceneSettings, ...] = section(

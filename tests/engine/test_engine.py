@@ -130,3 +130,29 @@ def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(mo
     finally:
         engine.stop()
     assert engine.error is None and engine.stats.threads == 1
+
+
+def test_levels_timed_on_torch_eager_while_built_are_timed_again_on_the_built_graph(tmp_path):
+    from installation.backends import create_backend, onnxrt
+
+    if not onnxrt.installed_providers():
+        pytest.skip("onnxruntime is not installed")
+    G = tiny_backend(16).G
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=True)
+    settings = EngineSettings(min_resolution=16, threads=1)  # one level: one graph to build
+    engine = Engine(backend, SlerpSource(G), ShowClock(HandClock()), settings).start()
+    try:
+        wait_for(lambda: engine.costs is not None)
+        assert engine.costs.pending == {16}  # probed on torch eager: the graph was not built yet
+        wait_for(lambda: not engine.costs.pending, timeout=120, what="the graph's build and a new timing")
+        assert backend.ready(16) and engine.error is None
+    finally:
+        engine.stop()
+
+
+def test_the_batch_time_is_broken_down_by_part(rig):
+    hand, backend, source, engine = rig
+    wait_for(lambda: engine.stats.frames >= 4)
+    s = engine.stats
+    parts = [s.latents_s, s.noise_s, s.generator_s, s.convert_s]
+    assert all(part > 0 for part in parts) and sum(parts) <= s.busy_s

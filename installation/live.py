@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
 from installation.errors import describe_failure
 from installation.motion.source import ShowSource
-from installation.params.builtin import LATENT
+from installation.params.builtin import LATENT, parameters_for_model
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
 
@@ -78,6 +78,13 @@ def load_renderer(
     G = load_model(path, device)
     log.info("model %s on %s, precision %s", path, device, precision)
     return Renderer(G, create_backend(G, device, precision, backend), key)
+
+
+def model_parameters(show: Show, G) -> tuple:
+    """The show's parameters that act on model G (see parameters_for_model)."""
+    from installation.model.stylegan3 import is_stylegan3
+
+    return parameters_for_model(show.parameters, is_stylegan3(G))
 
 
 def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:
@@ -162,6 +169,7 @@ class LiveShow:
     def _load_first(self) -> None:
         try:
             renderer = load_renderer(self.show, self._device, backend=self._backend)
+            self.bus.reconfigure(model_parameters(self.show, renderer.G))
             self.bus.declare_vector(LATENT, renderer.G.z_dim)
             source = ShowSource(self.show, renderer.G, self.bus)
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
@@ -264,7 +272,7 @@ class LiveShow:
         source = ShowSource(show, renderer.G, self.bus)
         costs = None if renderer is self._renderer else self._measure(renderer, source)
         settings = engine_settings(show, self._display_fps, self._cuda_graphs)
-        self.bus.reconfigure(show.parameters)
+        self.bus.reconfigure(model_parameters(show, renderer.G))
         self.bus.declare_vector(LATENT, renderer.G.z_dim)
         if renderer is self._renderer:
             self.engine.swap(source=source, settings=settings)

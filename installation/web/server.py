@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from installation.errors import UserError
 from installation.gallery.health import Network, allowed
@@ -69,6 +69,7 @@ class WebServer:
     def __init__(self, settings: ServerSettings, page: ShowPage, on_width=None) -> None:
         self.settings, self.page = settings, page
         self.refused = 0  # requests turned away (allow-list, token)
+        self.oversize = 0  # connections closed for a message over the size limit
         self._on_width = on_width or (lambda width: None)
         self._clients: set[Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -200,14 +201,15 @@ class WebServer:
                 elif message.type == WSMsgType.BINARY:
                     await socket.send_json({"type": "error", "error": "binary messages are not taken"})
                 elif message.type == WSMsgType.ERROR:
+                    if getattr(message.data, "code", None) == WSCloseCode.MESSAGE_TOO_BIG:
+                        self.oversize += 1
+                        log.warning("web: closed a connection from %s: message too big", request.remote)
                     break
         except ConnectionError:
             pass
         finally:
             self._clients.discard(client)
             self._widths_changed()
-        if socket.close_code == 1009:
-            log.warning("web: closed a connection from %s that sent an oversize message", request.remote)
         return socket
 
     def _answer(self, client: Client, text: str) -> dict[str, Any]:

@@ -12,8 +12,24 @@ import pytest
 from tests.display.conftest import x_display  # noqa: F401  (the window needs an X server)
 from tests.engine.live_helpers import one_torch_thread  # noqa: F401  (autouse)
 
-SHOW_EXTRA = """
+SHOW = """
 # The web page tests' show: comments like this one must survive the page's edits.
+[show]
+name = "web test"
+
+[model]
+path = "tiny.pkl"
+
+[render]
+device = "cpu"
+precision = "fp32"
+
+[motion]
+keyframes = [1, 2, 3]
+period_seconds = 4.0
+directions = "sefa"
+direction_count = 3
+
 [web]
 enabled = true
 port = 0
@@ -62,10 +78,12 @@ def web_show(x_display, tmp_path_factory):  # noqa: F811
     from installation.show.loader import load_show
     from installation.show.watcher import ShowWatcher
     from tests.control.helpers import eventually
-    from tests.sinks.show_files import write_show
+    from tests.sinks.show_files import tiny_checkpoint
 
     folder = tmp_path_factory.mktemp("web")
-    show = load_show(write_show(folder, period=4.0, extra=SHOW_EXTRA))
+    tiny_checkpoint(folder)
+    (folder / "show.toml").write_text(SHOW)
+    show = load_show(folder / "show.toml")
     starter = ControlsStarter()
     live = LiveShow(show, port=starter, backend="torch").start()
     screen = Screen(fullscreen=False, size=(320, 240), mode="fit", vsync=False)

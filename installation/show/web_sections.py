@@ -36,6 +36,6 @@ class WebSettings:
     )
     explorer: bool = setting(True, Flag(), "render seed thumbnails for the explorer, at low priority")
     explorer_share: float = setting(
-        0.05, Number(0.01, 0.5), "most of the time the explorer may spend rendering thumbnails"
+        0.1, Number(0.01, 0.5), "most of the time the explorer may spend rendering thumbnails"
     )
     thumbnail: int = setting(64, Integer(16, 512), "thumbnail size in pixels (rendered at the nearest block)")

@@ -44,7 +44,7 @@ class Explorer:
         on_thumbnail: Callable[[int, bytes], None],
         *,
         size: int = 64,
-        share: float = 0.05,
+        share: float = 0.1,
         class_label: int | None = None,
     ) -> None:
         self.size, self.share, self.rendered = size, share, 0
@@ -56,6 +56,10 @@ class Explorer:
         self._wake = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="web-explorer", daemon=True)
+
+    @property
+    def thread_id(self) -> int | None:
+        return self._thread.native_id
 
     def start(self) -> "Explorer":
         self._thread.start()

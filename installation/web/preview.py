@@ -32,6 +32,10 @@ class Preview:
         self._stopped = False
         self._thread = threading.Thread(target=self._encode_all, name="web-preview", daemon=True)
 
+    @property
+    def thread_id(self) -> int | None:
+        return self._thread.native_id
+
     def start(self) -> "Preview":
         self._thread.start()
         return self

@@ -95,6 +95,10 @@ class WebServer:
         self._thread.join(timeout=5)
 
     @property
+    def thread_id(self) -> int | None:
+        return self._thread.native_id
+
+    @property
     def address(self) -> tuple[str, int]:
         return self._address
 

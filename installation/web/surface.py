@@ -78,6 +78,13 @@ class WebSurface:
         self.server.relayout()
         return True
 
+    def thread_ids(self) -> dict[str, int | None]:
+        """The system ids of the page's threads (for CPU accounting in `run.py bench --web`)."""
+        ids = {"web server": self.server.thread_id, "preview": self.preview.thread_id}
+        if self.explorer is not None:
+            ids["explorer"] = self.explorer.thread_id
+        return ids
+
     def _picture(self, jpeg: bytes) -> None:
         self.server.send_picture(jpeg)
 

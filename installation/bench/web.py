@@ -48,15 +48,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--web-seconds", type=float, default=10.0, help="seconds per --web phase (default 10)"
     )
     parser.add_argument("--web-settle", type=float, default=10.0, help="seconds played before measuring")
+    parser.add_argument("--web-rounds", type=int, default=3, help="rounds of no page / page open (default 3)")
 
 
 class PageClient:
     """A page over a real WebSocket: it asks for the preview and one grid of thumbnails after
     another, counting what arrives."""
 
-    def __init__(self, address: tuple[str, int], width: int = 512) -> None:
+    def __init__(self, address: tuple[str, int], first_seed: int, width: int = 512) -> None:
         self.url = "http://{}:{}/ws".format(*address)
-        self.width = width
+        self.width, self.first_seed = width, first_seed
         self.pictures = self.thumbnails = self.messages = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -74,7 +75,7 @@ class PageClient:
     async def _run(self) -> None:
         import aiohttp
 
-        first = 0
+        first = self.first_seed  # seeds not rendered before: none come from the cache
         async with aiohttp.ClientSession() as session, session.ws_connect(self.url) as ws:
             await ws.send_str(json.dumps({"type": "hello", "width": self.width}))
             waiting = 0
@@ -155,9 +156,9 @@ def run(args: argparse.Namespace) -> int:
 
             # Closed and open alternate, so a trend (another process) weighs on both alike.
             closed, opened = [], []
-            for _ in range(2):
+            for round_index in range(args.web_rounds):
                 closed.append(phase(None))
-                with PageClient(web.server.address) as client:
+                with PageClient(web.server.address, 100_000 * round_index) as client:
                     opened.append(phase(client))
         finally:
             starter.stop()

@@ -1,10 +1,12 @@
 """Seed thumbnails for the page's explorer, rendered off the live path.
 
-One thread at the lowest CPU priority, with one torch thread of its own, renders one small
-picture at a time straight from the generator (not through the show's backend, whose compiled
-or graph-captured calls belong to the engine's thread), at the smallest block at least the
-thumbnail's size. After each it rests long enough that rendering takes at most `share` of its
-time, so the show keeps its frame rate. The newest request replaces the seeds still waiting.
+One thread at a low CPU priority (nice 10: the kernel's scheduler then gives it about a tenth
+of what a normal thread gets when they compete), with one torch thread of its own, renders one
+small picture at a time straight from the generator (not through the show's backend, whose
+compiled or graph-captured calls belong to the engine's thread), at the smallest block at least
+the thumbnail's size. After each it rests long enough that rendering takes at most `share` of
+one core (counted in the thread's CPU time), so the show keeps its frame rate. The newest
+request replaces the seeds still waiting.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 CACHED = 512  # thumbnails kept per model and psi
+NICE = 10
 
 
 def thumbnail_resolution(G: Any, size: int) -> int | None:
@@ -48,7 +51,7 @@ class Explorer:
         class_label: int | None = None,
     ) -> None:
         self.size, self.share, self.rendered = size, share, 0
-        self.busy_s = 0.0  # time spent rendering
+        self.busy_s = 0.0  # CPU time spent rendering
         self._generator, self._psi, self._on_thumbnail = generator, psi, on_thumbnail
         self._class_label = class_label or 0
         self._waiting: list[int] = []
@@ -94,7 +97,7 @@ class Explorer:
 
         torch.set_num_threads(1)  # this thread's own: the engine's threads keep theirs
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
         except (AttributeError, OSError):  # not Linux: plain priority, the rests still bound it
             pass
         while True:
@@ -107,13 +110,13 @@ class Explorer:
             G = self._generator()
             if G is None:
                 continue
-            started = time.perf_counter()
+            started = time.thread_time()  # CPU time: what the show would have had
             try:
                 jpeg = self.render(G, seed)
             except Exception:  # noqa: BLE001 - a thumbnail failing must not end the explorer
                 log.exception("explorer thumbnail of seed %d failed", seed)
                 continue
-            spent = time.perf_counter() - started
+            spent = time.thread_time() - started
             self.busy_s += spent
             self.rendered += 1
             with self._wake:

@@ -218,20 +218,20 @@ class WebServer:
 
     def _answer(self, client: Client, text: str) -> dict[str, Any]:
         """The reply to one text message; only a valid, allowed one changes anything."""
+        if not client.limit.take():
+            return {"type": "error", "error": "too many messages: slow down"}
         try:
             message = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return {"type": "error", "error": "not JSON"}
         request = message.get("type") if isinstance(message, dict) else None
-        if request == "hello":  # the page's screen: no write, no rate limit
+        if request == "hello":  # the page's screen, for the preview's size
             width = message.get("width")
             if isinstance(width, int) and not isinstance(width, bool) and 0 < width <= 8192:
                 client.width = width
                 self._widths_changed()
                 return {"type": "done", "request": "hello", "done": f"preview {width} px"}
             return {"type": "error", "request": "hello", "error": "width must be a number of pixels"}
-        if not client.limit.take():
-            return {"type": "error", "request": request, "error": "too many messages: slow down"}
         try:
             done = self.page.handle(message)
         except Refused as refused:

@@ -22,6 +22,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from installation.web.worker import Worker
+
 log = logging.getLogger(__name__)
 
 CACHED = 512  # thumbnails kept per model and psi
@@ -36,7 +38,7 @@ def thumbnail_resolution(G: Any, size: int) -> int | None:
     return next((r for r in config.block_resolutions if r >= size), None)
 
 
-class Explorer:
+class Explorer(Worker):
     """`generator()`: the model rendering now (None while loading); `psi()`: the truncation to
     draw with; `on_thumbnail(seed, jpeg)` runs on the explorer's thread."""
 
@@ -50,29 +52,13 @@ class Explorer:
         share: float = 0.1,
         class_label: int | None = None,
     ) -> None:
+        super().__init__("web-explorer")
         self.size, self.share, self.rendered = size, share, 0
         self.busy_s = 0.0  # CPU time spent rendering
         self._generator, self._psi, self._on_thumbnail = generator, psi, on_thumbnail
         self._class_label = class_label or 0
         self._waiting: list[int] = []
         self._cache: OrderedDict[tuple, bytes] = OrderedDict()
-        self._wake = threading.Condition()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="web-explorer", daemon=True)
-
-    @property
-    def thread_id(self) -> int | None:
-        return self._thread.native_id
-
-    def start(self) -> "Explorer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-        self._thread.join(timeout=5)
 
     def request(self, seeds: list[int]) -> None:
         """Thumbnails of `seeds`, cached ones at once, the others as they are rendered."""
@@ -102,9 +88,7 @@ class Explorer:
             pass
         while True:
             with self._wake:
-                while not self._waiting and not self._stopped:
-                    self._wake.wait()
-                if self._stopped:
+                if not self._wait_for(lambda: bool(self._waiting)):
                     return
                 seed = self._waiting.pop(0)
             G = self._generator()

@@ -8,43 +8,28 @@ to the width the pages asked for and encodes it with OpenCV.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
 import cv2
 import numpy as np
 
+from installation.web.worker import Worker
+
 MIN_WIDTH, MAX_WIDTH = 64, 1024
 
 
-class Preview:
+class Preview(Worker):
     """`on_picture(jpeg)` gets each encoded picture, from the encoder's thread."""
 
     def __init__(self, fps: float, quality: int, on_picture: Callable[[bytes], None]) -> None:
+        super().__init__("web-preview", join_seconds=2)
         self.fps, self.quality = fps, quality
         self.width = 0  # what the pages want; 0: nobody is watching
         self.encoded = 0
         self._on_picture = on_picture
         self._slot: np.ndarray | None = None
         self._last = 0.0
-        self._wake = threading.Condition()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._encode_all, name="web-preview", daemon=True)
-
-    @property
-    def thread_id(self) -> int | None:
-        return self._thread.native_id
-
-    def start(self) -> "Preview":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-        self._thread.join(timeout=2)
 
     def offer(self, frame) -> None:
         """The engine tap."""
@@ -59,12 +44,10 @@ class Preview:
             self._slot = pixels
             self._wake.notify()
 
-    def _encode_all(self) -> None:
+    def _run(self) -> None:
         while True:
             with self._wake:
-                while self._slot is None and not self._stopped:
-                    self._wake.wait()
-                if self._stopped:
+                if not self._wait_for(lambda: self._slot is not None):
                     return
                 pixels, self._slot = self._slot, None
             self._on_picture(self.encode(pixels))

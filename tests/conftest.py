@@ -9,17 +9,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI sets it: see installation/cli.py
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.parts import SHARED_FIXTURES, require_part  # noqa: E402  (needs the root on sys.path)
+
 
 @pytest.fixture
 def shared_fixtures() -> Path:
     if not (SHARED_FIXTURES / "nv_ada_64_redacted.pkl").exists():
-        pytest.skip(
-            f"NVIDIA parity fixture not found at {SHARED_FIXTURES} (only CI and developers have ../shared)"
+        require_part(
+            "../shared",
+            f"NVIDIA parity fixture not found at {SHARED_FIXTURES} (only CI and developers have ../shared)",
         )
     return SHARED_FIXTURES

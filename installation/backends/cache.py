@@ -8,6 +8,7 @@ onnxruntime versions, the CPU, the device, and what the caller adds (a thread co
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -28,8 +29,13 @@ def user_cache_root() -> Path:
 
 
 def weights_hash(G: torch.nn.Module) -> str:
-    """A digest of every tensor of the generator, names, shapes and values."""
+    """A digest of every tensor of the generator, names, shapes and values, and of the options
+    that change what it renders but live outside its state dict (clamp, resample filter, ...)."""
     digest = hashlib.blake2b(digest_size=16)
+    config = getattr(G, "config", None)
+    if dataclasses.is_dataclass(config):
+        options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.compare}
+        digest.update(repr(sorted(options.items())).encode())
     for name, tensor in sorted(G.state_dict().items()):
         digest.update(f"{name}{tuple(tensor.shape)}".encode())
         digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())

@@ -37,6 +37,16 @@ def unsupported(what: str) -> CheckpointError:
     return CheckpointError(f"{what}, which is not supported; {SUPPORTED}")
 
 
+def single_filter(filters: dict[str, torch.Tensor], what: str) -> torch.Tensor:
+    """The one resample filter that every named copy in a file holds; a generator whose layers
+    disagree is refused (`what` names the file kind in the message)."""
+    (first_name, first), *rest = filters.items()
+    for name, value in rest:
+        if value.shape != first.shape or not torch.allclose(value, first, rtol=0, atol=1e-7):
+            raise unsupported(f"{what} whose resample filters differ ({first_name} and {name})")
+    return first
+
+
 def as_float32(value: Any, name: str) -> torch.Tensor:
     """A tensor or numpy array as a float32, contiguous CPU tensor that owns its memory."""
     if isinstance(value, np.ndarray | np.generic):

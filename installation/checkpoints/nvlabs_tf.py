@@ -45,8 +45,6 @@ def convert(obj: NetworkRecord | tuple) -> Checkpoint:
     def kwarg(name: str, default: Any) -> Any:  # legacy.py's rule: absent or None means the default
         return default if static.get(name) is None else static[name]
 
-    if list(kwarg("resample_kernel", [1, 3, 3, 1])) != [1, 3, 3, 1]:
-        raise unsupported(f"a TensorFlow generator with resample_kernel {static['resample_kernel']}")
     if kwarg("nonlinearity", "lrelu") != "lrelu":
         raise unsupported(f"a TensorFlow generator with {static['nonlinearity']!r} activations")
     architecture = kwarg("architecture", "skip")
@@ -60,9 +58,22 @@ def convert(obj: NetworkRecord | tuple) -> Checkpoint:
         "num_fp16_res": int(kwarg("num_fp16_res", 0)),
         "mapping_lr_multiplier": float(kwarg("mapping_lrmul", 0.01)),
         "mapping_activation": str(kwarg("mapping_nonlinearity", "lrelu")),
+        # taps like [1, 3, 3, 1]; normalised here as legacy.py's setup_filter does
+        "resample_filter": _normalised(kwarg("resample_kernel", [1, 3, 3, 1])),
     }
     which = "Gs of (G, D, Gs)" if isinstance(obj, tuple) else "single generator network"
     return Checkpoint(FORMAT, state, hints, f"NVlabs TensorFlow StyleGAN2 pickle, {which}")
+
+
+def _normalised(kernel: Any) -> np.ndarray:
+    try:
+        taps = np.asarray(kernel, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckpointError(f"resample_kernel {kernel!r} is not a list of numbers") from None
+    if taps.ndim == 1:
+        taps = np.outer(taps, taps)
+    total = taps.sum()
+    return taps / total if total else taps  # a zero sum is refused by the generator's config
 
 
 def _variables(net: NetworkRecord) -> dict[str, Any]:

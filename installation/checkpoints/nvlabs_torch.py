@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from installation.checkpoints.checkpoint import Checkpoint, as_float32, unsupported
+from installation.checkpoints.checkpoint import Checkpoint, as_float32, single_filter, unsupported
 from installation.checkpoints.safe_pickle import PersistentRecord
 from installation.errors import CheckpointError
 
@@ -71,7 +71,7 @@ def _state(records: dict[str, PersistentRecord]) -> dict[str, torch.Tensor]:
     for prefix, record in records.items():
         for group in ("_parameters", "_buffers"):
             for name, value in (record.state.get(group) or {}).items():
-                # None marks an absent optional tensor; resample filters are fixed and rebuilt.
+                # None marks an absent optional tensor; the resample filter is an option (hints).
                 if value is not None and name != "resample_filter":
                     state[prefix + name] = as_float32(value, prefix + name)
     return state
@@ -103,10 +103,25 @@ def _hints(records: dict[str, PersistentRecord], init_kwargs: dict, flat: bool) 
         num_fp16_res = sum(bool(b["use_fp16"]) for b in blocks)
     else:
         num_fp16_res = option("synthesis_kwargs", "num_fp16_res", 4 if flat else 0)
-    return {
+    hints = {
         "architecture": str(architecture),
         "conv_clamp": None if conv_clamp is None else float(conv_clamp),
         "num_fp16_res": int(num_fp16_res),
         "mapping_lr_multiplier": float(fc0.get("bias_gain", option("mapping_kwargs", "lr_multiplier", 0.01))),
         "mapping_activation": str(fc0.get("activation", option("mapping_kwargs", "activation", "lrelu"))),
     }
+    resample_filter = _resample_filter(records)
+    if resample_filter is not None:
+        hints["resample_filter"] = resample_filter
+    return hints
+
+
+def _resample_filter(records: dict[str, PersistentRecord]) -> torch.Tensor | None:
+    """The `resample_filter` buffer every block and layer keeps (a user may train with another
+    than [1,3,3,1]); one filter for the whole generator, else refused. None when none is stored."""
+    found: dict[str, torch.Tensor] = {}
+    for prefix, record in records.items():
+        value = (record.state.get("_buffers") or {}).get("resample_filter")
+        if value is not None:
+            found[prefix + "resample_filter"] = as_float32(value, prefix + "resample_filter")
+    return single_filter(found, "a generator") if found else None

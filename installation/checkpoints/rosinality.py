@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from installation.checkpoints.checkpoint import Checkpoint, as_float32, unsupported
+from installation.checkpoints.checkpoint import Checkpoint, as_float32, single_filter, unsupported
 from installation.errors import CheckpointError
 
 FORMAT = "rosinality"
@@ -38,7 +38,7 @@ _LAYER_PARTS: dict[str, tuple[str, Transform]] = {
     "activate.bias": ("bias", lambda t: t),
     "bias": ("bias", lambda t: t.reshape(-1)),  # ToRGB keeps it as [1, C, 1, 1]
 }
-# The fixed 4*[1,3,3,1] blur / up-sampling kernels; the generator builds its own.
+# The blur / up-sampling kernels: 4 * the resample filter (a hint, not a tensor of the state).
 _FIXED_KERNELS = ("conv.blur.kernel", "upsample.kernel")
 _WAVELET = re.compile(r"(^|\.)(iwt|dwt)\.")
 
@@ -51,11 +51,17 @@ def convert(top: dict) -> Checkpoint:
     if getattr(args, "arch", "stylegan2") == "swagan" or any(_WAVELET.search(name) for name in g_ema):
         raise unsupported("a rosinality SWAGAN (wavelet generator) checkpoint")
     state = {}
+    kernels = {}
     for name, value in g_ema.items():
         mapped = _nvlabs_name(name)
         if mapped is not None:
             target, transform = mapped
             state[target] = as_float32(transform(_tensor(value, name)), name)
+        else:
+            kernels[name] = as_float32(_tensor(value, name), name)
+    hints = dict(HINTS)
+    if kernels:
+        hints["resample_filter"] = _resample_filter(kernels)
     if "latent_avg" in top:
         state["mapping.w_avg"] = as_float32(
             _tensor(top["latent_avg"], "latent_avg").reshape(-1), "latent_avg"
@@ -67,9 +73,16 @@ def convert(top: dict) -> Checkpoint:
     return Checkpoint(
         FORMAT if args is None else FORMAT_TRAIN,
         state,
-        dict(HINTS),
+        hints,
         f"rosinality stylegan2-pytorch {layout}, g_ema ({centre})",
     )
+
+
+def _resample_filter(kernels: dict[str, torch.Tensor]) -> torch.Tensor:
+    """NVIDIA's filter from rosinality's blur / up-sampling kernels (the filter times the up-sampling
+    gain 4, whatever taps the model was trained with); all of them must agree."""
+    filters = {name: k / k.sum() if float(k.sum()) else k for name, k in kernels.items()}
+    return single_filter(filters, "a rosinality checkpoint")
 
 
 def _tensor(value: Any, name: str) -> torch.Tensor:
@@ -79,7 +92,7 @@ def _tensor(value: Any, name: str) -> torch.Tensor:
 
 
 def _nvlabs_name(name: str) -> tuple[str, Transform] | None:
-    """NVIDIA's name for a rosinality tensor and the reshape it needs; None for a fixed kernel."""
+    """NVIDIA's name for a rosinality tensor and the reshape it needs; None for a resampling kernel."""
     if m := re.fullmatch(r"style\.(\d+)\.(weight|bias)", name):  # style.0 is the PixelNorm
         return f"mapping.fc{int(m[1]) - 1}.{m[2]}", lambda t: t
     if name == "input.input":

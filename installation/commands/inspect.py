@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 NAME = "inspect"
-HELP = "describe a model (format, sizes, channels, fp16 blocks, conv_clamp) and draw a contact sheet"
+HELP = "describe a model (format, sizes, channels, fp16 blocks, conv_clamp, filter) and draw a contact sheet"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +33,26 @@ def describe(G) -> dict:
         "parameters": sum(p.numel() for p in G.parameters()),
         "fp16_blocks": cfg.fp16_resolutions,
         "conv_clamp": cfg.conv_clamp,
+        "resample_filter": filter_taps(cfg.resample_filter),
         "noise_inputs": cfg.use_noise,
     }
+
+
+def filter_taps(kernel: tuple[tuple[float, ...], ...]) -> list[float] | list[list[float]]:
+    """The up-sampling filter as a trainer names it: separable taps scaled to a first tap of 1
+    (NVIDIA's default prints as [1, 3, 3, 1]); a filter that is not separable, row by row."""
+    rows = [list(row) for row in kernel]
+    taps = [sum(row) for row in rows]
+    total = sum(taps)
+    separable = total != 0 and all(
+        abs(value - a * b / total) < 1e-6
+        for a, row in zip(taps, rows, strict=True)
+        for value, b in zip(row, taps, strict=True)
+    )
+    if not separable or taps[0] == 0:
+        return [[round(value, 6) for value in row] for row in rows]
+    scaled = [round(t / taps[0], 4) for t in taps]
+    return [int(t) if t.is_integer() else t for t in scaled]
 
 
 def run(args: argparse.Namespace) -> int:

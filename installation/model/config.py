@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from installation.errors import CheckpointError
+from installation.model.ops import fir_filter_2d
 
 ARCHITECTURES = ("skip", "orig", "resnet")
+Filter = tuple[tuple[float, ...], ...]
+DEFAULT_RESAMPLE_FILTER: Filter = tuple(tuple(row) for row in fir_filter_2d(dtype=torch.float64).tolist())
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class GeneratorConfig:
     mapping_lr_multiplier: float = 0.01
     mapping_activation: str = "lrelu"
     embed_features: int = 0
+    resample_filter: Filter = DEFAULT_RESAMPLE_FILTER  # 2-D up-sampling filter, as NVIDIA stores it
     extra: dict = field(default_factory=dict, compare=False)  # provenance for `inspect`
 
     @property
@@ -66,10 +71,12 @@ class GeneratorConfig:
         num_fp16_res: int = 0,
         mapping_lr_multiplier: float = 0.01,
         mapping_activation: str = "lrelu",
+        resample_filter: Any = DEFAULT_RESAMPLE_FILTER,
         extra: dict | None = None,
     ) -> "GeneratorConfig":
         if architecture not in ARCHITECTURES:
             raise CheckpointError(f"unknown synthesis architecture {architecture!r}")
+        resample_filter = checked_filter(resample_filter)
         fc = sorted(int(m.group(1)) for k in state if (m := re.fullmatch(r"mapping\.fc(\d+)\.weight", k)))
         if not fc or fc != list(range(len(fc))):
             raise CheckpointError("no mapping network (mapping.fc0.weight ...) in the generator")
@@ -110,5 +117,23 @@ class GeneratorConfig:
             mapping_lr_multiplier=float(mapping_lr_multiplier),
             mapping_activation=mapping_activation,
             embed_features=embed_features,
+            resample_filter=resample_filter,
             extra=dict(extra or {}),
         )
+
+
+def checked_filter(values: Any) -> Filter:
+    """A resample filter from a file (tensor, array or nested numbers) as a 2-D tuple: 1-D taps
+    become their outer product (NVIDIA's separable form); CheckpointError unless it is at least
+    2x2, finite and sums to non-zero."""
+    try:
+        kernel = torch.as_tensor(values, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise CheckpointError(f"resample filter {values!r:.60} is not an array of numbers") from None
+    if kernel.ndim == 1:
+        kernel = torch.outer(kernel, kernel)
+    if kernel.ndim != 2 or min(kernel.shape) < 2 or not bool(torch.isfinite(kernel).all()):
+        raise CheckpointError(f"resample filter of shape {list(kernel.shape)} is not a 2-D filter of 2+ taps")
+    if abs(float(kernel.sum())) < 1e-8:
+        raise CheckpointError("resample filter sums to zero: it would black out every up-sampled image")
+    return tuple(tuple(row) for row in kernel.tolist())

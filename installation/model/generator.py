@@ -10,7 +10,8 @@ from torch import nn
 from installation.errors import CheckpointError
 from installation.model.config import GeneratorConfig
 from installation.model.layers import CastCache, FullyConnected, SkipUp, SynthesisLayer, ToRGB
-from installation.model.ops import fir_filter_2d, upsample2d
+from installation.model.ops import upsample2d
+from installation.model.shapes import assert_shape
 
 NOISE_MODES = ("const", "random", "none")
 PRECISIONS = ("fp32", "mixed", "bf16", "fp16")
@@ -73,13 +74,16 @@ class SynthesisBlock(nn.Module):
         self.is_last = res == config.img_resolution
         h0, w0 = config.init_size
         size = (h0 * res // 4, w0 * res // 4)
+        self.size, self.in_size = size, (size[0] // 2, size[1] // 2)
+        self.in_channels = None if self.is_first else config.channels[res // 2]
+        self.img_channels, self.w_dim = config.img_channels, config.w_dim
         out_ch = config.channels[res]
         clamp = config.conv_clamp
         kw = dict(use_noise=config.use_noise, conv_clamp=clamp)
         if self.is_first:
             self.const = nn.Parameter(torch.randn(out_ch, h0, w0))
         else:
-            in_ch = config.channels[res // 2]
+            in_ch = self.in_channels
             self.conv0 = SynthesisLayer(in_ch, out_ch, config.w_dim, size, up=True, **kw)
             if self.architecture == "resnet":
                 self.skip = SkipUp(in_ch, out_ch)
@@ -88,7 +92,9 @@ class SynthesisBlock(nn.Module):
         if self.has_rgb:
             self.torgb = ToRGB(out_ch, config.img_channels, config.w_dim, clamp)
         self.num_conv = 1 if self.is_first else 2
-        self.register_buffer("resample_filter", fir_filter_2d(), persistent=False)
+        # The file's own filter (NVIDIA's default is [1,3,3,1]); rebuilt from the config, not saved.
+        kernel = torch.tensor(config.resample_filter, dtype=torch.float32)
+        self.register_buffer("resample_filter", kernel, persistent=False)
 
     def forward(
         self,
@@ -103,6 +109,12 @@ class SynthesisBlock(nn.Module):
         fused: bool | None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """ws [N, num_conv + 1, w_dim]: this block's slice (the last w also feeds the next block)."""
+        n = ws.shape[0]
+        assert_shape(ws, (n, self.num_conv + 1, self.w_dim), f"b{self.res} ws")
+        if not self.is_first:
+            assert_shape(x, (n, self.in_channels, *self.in_size), f"b{self.res} x")
+        if img is not None:
+            assert_shape(img, (n, self.img_channels, *self.in_size), f"b{self.res} img")
         kernel = self.resample_filter
         layer_kw = dict(noise_mode=noise_mode, noise_gain=noise_gain, fused=fused)
         noise = noise or {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from installation.model.ops import SQRT2, lrelu_clamp_, modulated_conv2d, prepare_weight, upsample2d
+from installation.model.shapes import assert_shape
 
 
 class CastCache(nn.Module):
@@ -16,14 +18,20 @@ class CastCache(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self._cache: dict[tuple[str, torch.dtype], torch.Tensor] = {}
+        self._cache: dict[tuple, torch.Tensor] = {}
 
-    def cached(self, key: str, dtype: torch.dtype, make) -> torch.Tensor:
-        entry = self._cache.get((key, dtype))
+    def cached(
+        self, name: str, dtype: torch.dtype, make: Callable[[], torch.Tensor], *folded: float
+    ) -> torch.Tensor:
+        """`make()` cast to `dtype`, computed once. `folded` must list every number `make` folds
+        in (gains): they are part of the key, so a caller passing another gain gets its own entry
+        rather than a weight scaled for someone else."""
+        key = (name, dtype, *folded)
+        entry = self._cache.get(key)
         if entry is None:
             with torch.no_grad():
                 entry = make().to(dtype).contiguous()
-            self._cache[(key, dtype)] = entry
+            self._cache[key] = entry
         return entry
 
     def clear_cache(self) -> None:
@@ -56,8 +64,9 @@ class FullyConnected(CastCache):
         self.bias_gain = lr_multiplier
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weight = self.cached("w", x.dtype, lambda: self.weight * self.weight_gain)
-        bias = self.cached("b", x.dtype, lambda: self.bias * self.bias_gain)
+        assert_shape(x, (None, self.weight.shape[1]), "FullyConnected input")
+        weight = self.cached("w", x.dtype, lambda: self.weight * self.weight_gain, self.weight_gain)
+        bias = self.cached("b", x.dtype, lambda: self.bias * self.bias_gain, self.bias_gain)
         x = F.linear(x, weight, bias)
         if self.activation == "lrelu":
             x = F.leaky_relu(x, 0.2).mul_(SQRT2)
@@ -102,9 +111,15 @@ class SynthesisLayer(CastCache):
         gain: float = 1.0,
         fused: bool | None = None,
     ) -> torch.Tensor:
+        n = x.shape[0]
+        in_h, in_w = (s // 2 for s in self.size) if self.up else self.size
+        assert_shape(x, (n, self.weight.shape[1], in_h, in_w), "SynthesisLayer x")
+        assert_shape(w, (n, self.affine.weight.shape[1]), "SynthesisLayer w")
+        if noise is not None:
+            assert_shape(noise, (None, 1, *self.size), "SynthesisLayer noise")
         act_gain = SQRT2 * gain
         styles = self.affine(w.to(x.dtype))
-        bias = self.cached(f"b*{act_gain}", x.dtype, lambda: self.bias * act_gain)
+        bias = self.cached("b", x.dtype, lambda: self.bias * act_gain, act_gain)
         weight = self.cached("w", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[0])
         weight_sq = self.cached("w^2", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[1])
         x = modulated_conv2d(
@@ -145,6 +160,8 @@ class ToRGB(CastCache):
         self.weight_gain = 1 / math.sqrt(in_channels)
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, fused: bool | None = None) -> torch.Tensor:
+        assert_shape(x, (x.shape[0], self.weight.shape[1], None, None), "ToRGB x")
+        assert_shape(w, (x.shape[0], self.affine.weight.shape[1]), "ToRGB w")
         styles = self.affine(w.to(x.dtype)) * self.weight_gain
         weight = self.cached("w", x.dtype, lambda: self.weight)
         x = modulated_conv2d(x, weight, styles, demodulate=False, fused=fused, bias=self.bias)
@@ -160,6 +177,8 @@ class SkipUp(CastCache):
         self.weight_gain = 1 / math.sqrt(in_channels)
 
     def forward(self, x: torch.Tensor, kernel: torch.Tensor, gain: float) -> torch.Tensor:
-        weight = self.cached("w", x.dtype, lambda: self.weight * (self.weight_gain * gain))
+        assert_shape(x, (None, self.weight.shape[1], None, None), "SkipUp x")
+        scale = self.weight_gain * gain
+        weight = self.cached("w", x.dtype, lambda: self.weight * scale, scale)
         # A 1x1 convolution commutes with the up-sampler; convolving first touches fewer pixels.
         return upsample2d(F.conv2d(x, weight), kernel)

@@ -7,6 +7,7 @@ number of full-size passes over memory small, which matters more than FLOPs on a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -15,33 +16,64 @@ SQRT2 = math.sqrt(2.0)
 FIR_TAPS = (1.0, 3.0, 3.0, 1.0)
 
 
-def fir_filter_2d(device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """The [1,3,3,1] low-pass filter as a normalised 4x4 kernel (sums to one)."""
-    taps = torch.tensor(FIR_TAPS, dtype=torch.float64)
+def fir_filter_2d(
+    device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32, taps: Sequence[float] = FIR_TAPS
+) -> torch.Tensor:
+    """The separable low-pass filter outer(taps, taps), normalised to sum to one (NVIDIA's
+    setup_filter); the default [1,3,3,1] gives the 4x4 kernel every StyleGAN2 is trained with."""
+    taps = torch.tensor(tuple(taps), dtype=torch.float64)
     kernel = torch.outer(taps, taps)
     return (kernel / kernel.sum()).to(device=device, dtype=dtype)
 
 
-def blur_depthwise(
-    x: torch.Tensor, kernel: torch.Tensor, pad: int, bias: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Zero-pad `pad` on every side, correlate every channel with `kernel`, add `bias` [C].
+def upsampling_pads(taps: int) -> tuple[int, int]:
+    """Zeros NVIDIA's upfirdn2d.upsample2d puts (before, after) a zero-stuffed x2 axis for a
+    filter of `taps` taps: the output is then exactly twice as long."""
+    return (taps + 1) // 2, (taps - 2) // 2
 
-    The convolution pads and adds the bias itself, so no padded copy of a large activation and
-    no extra pass for the bias. The filter is symmetric: correlation and convolution agree.
+
+def blur_depthwise(
+    x: torch.Tensor,
+    kernel: torch.Tensor,
+    pads: tuple[int, int, int, int],
+    bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Zero-pad (top, bottom, left, right), convolve every channel with the filter `kernel` (a
+    true convolution, as NVIDIA's upfirdn2d), add `bias` [C].
+
+    Equal pads (any symmetric-length filter) go to the convolution itself: no padded copy of a
+    large activation, and the bias costs no extra pass.
     """
     channels = x.shape[1]
-    weight = kernel.to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
-    return F.conv2d(x, weight, bias, padding=pad, groups=channels)
+    weight = kernel.flip([0, 1]).to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
+    top, bottom, left, right = pads
+    if top == bottom and left == right:
+        return F.conv2d(x, weight, bias, padding=(top, left), groups=channels)
+    return F.conv2d(F.pad(x, (left, right, top, bottom)), weight, bias, groups=channels)
 
 
 def upsample2d(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """Zero-insertion x2, then the FIR low-pass with gain 4: the skip path's image up-sampler."""
-    c = x.shape[1]
-    # A stride-2 transposed depthwise conv inserts the zeros and filters in one op; padding 1
-    # lines it up with pad (2 before, 1 after) on the zero-stuffed image and gives exactly 2H.
-    weight = (kernel * 4).to(x.dtype)[None, None].expand(c, 1, *kernel.shape)
-    return F.conv_transpose2d(x, weight, stride=2, groups=c, padding=1)
+    """Zero-insertion x2, then the FIR filter `kernel` with gain 4: the skip path's image up-sampler."""
+    n, c, h, w = x.shape
+    fh, fw = kernel.shape
+    # A stride-2 transposed depthwise conv inserts the zeros and convolves in one op. Its padding
+    # trims the start of the full result to where NVIDIA's padding puts it; an odd-length filter
+    # leaves one row / column too many at the end.
+    trim = tuple(taps - 1 - upsampling_pads(taps)[0] for taps in (fh, fw))
+    weight = (kernel * 4).to(x.dtype)[None, None].expand(c, 1, fh, fw)
+    y = F.conv_transpose2d(x, weight, stride=2, groups=c, padding=trim)
+    return y if y.shape[2:] == (2 * h, 2 * w) else y[:, :, : 2 * h, : 2 * w]
+
+
+def blur_pads_after_up_conv(kernel: torch.Tensor, conv_size: int) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the blur after a stride-2 transposed `conv_size` convolution
+    with padding conv_size // 2: NVIDIA's conv2d_resample arithmetic, for any filter of 2+ taps."""
+    pads = []
+    for taps in kernel.shape:
+        before, after = upsampling_pads(taps)
+        pad = conv_size // 2
+        pads += [pad + before - (conv_size - 1), pad + after - (conv_size - 2)]
+    return tuple(pads)
 
 
 def lrelu_clamp_(x: torch.Tensor, clamp: float | None) -> torch.Tensor:
@@ -88,7 +120,7 @@ def modulated_conv2d(
     """StyleGAN2's modulated convolution for a batch: per-sample input scaling and demodulation.
 
     x [N, Cin, H, W], weight [Cout, Cin, k, k], styles [N, Cin]. With `up`, the result is the
-    transposed stride-2 convolution followed by the [1,3,3,1] blur (2H x 2W). Returns
+    transposed stride-2 convolution followed by the blur with the filter `kernel` (2H x 2W). Returns
     `gain * conv + bias` (bias [Cout]): the gain goes into the modulation and the bias into the
     last convolution's epilogue, so neither costs a pass over the output. `fused=None` picks the
     cheaper formulation: per-sample weights in a grouped convolution when weights are smaller
@@ -138,5 +170,5 @@ def modulated_conv2d(
                 y.add_(conv_bias[:, None, None])
     if up:
         assert kernel is not None
-        y = blur_depthwise(y, kernel * 4, 1, bias)
+        y = blur_depthwise(y, kernel * 4, blur_pads_after_up_conv(kernel, kh), bias)
     return y

@@ -6,6 +6,7 @@ exports are paid once; `auto` then calibrates from those builds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
@@ -14,8 +15,11 @@ import torch
 
 from installation.backends import TorchEagerBackend, create_backend, onnxrt
 from installation.backends.auto import CHOICES_FILE
+from installation.backends.cache import weights_hash
 from installation.backends.graph_backend import GraphBackend
 from installation.errors import UserError
+from installation.model import Generator
+from installation.model.config import checked_filter
 from tests.model.helpers import tiny_generator
 
 RES = 16
@@ -167,3 +171,15 @@ def test_failed_export_falls_back_to_eager_once(G, tmp_path, monkeypatch, caplog
 def test_unknown_backend_name_is_a_user_error(G):
     with pytest.raises(UserError, match="unknown backend"):
         create_backend(G, "cpu", "fp32", "tensorflow")
+
+
+def test_cache_key_changes_with_options_outside_the_state_dict():
+    G = tiny_generator(resolution=16)
+    same = Generator.from_state_dict(G.config, G.state_dict())
+    for changed in (
+        dataclasses.replace(G.config, conv_clamp=64.0),
+        dataclasses.replace(G.config, resample_filter=checked_filter([0.5, 0.5])),
+    ):
+        other = Generator.from_state_dict(changed, G.state_dict())  # same tensors, other render
+        assert weights_hash(other) != weights_hash(G)
+    assert weights_hash(same) == weights_hash(G)

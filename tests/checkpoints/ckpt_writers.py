@@ -22,10 +22,10 @@ import numpy as np
 import torch
 
 from installation.model import Generator, GeneratorConfig
+from installation.model.ops import fir_filter_2d
 
 SQRT2 = np.float64(math.sqrt(2))
 BUFFERS = ("w_avg", "noise_const", "resample_filter")
-RESAMPLE_FILTER = torch.outer(torch.tensor([1.0, 3, 3, 1]), torch.tensor([1.0, 3, 3, 1])) / 64
 
 
 # ----------------------------------------------------------------------------------------------
@@ -62,6 +62,11 @@ def random_state(config: GeneratorConfig, seed: int = 0) -> dict[str, torch.Tens
 
 def reference_generator(config: GeneratorConfig, state: dict[str, torch.Tensor]) -> Generator:
     return Generator.from_state_dict(config, state)
+
+
+def resample_filter(config: GeneratorConfig) -> torch.Tensor:
+    """The filter buffer a file of this generator stores ([1,3,3,1] unless a test picks another)."""
+    return torch.tensor(config.resample_filter, dtype=torch.float32)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -205,7 +210,13 @@ def _attributes(path: str, cls: str, config: GeneratorConfig, flat: bool) -> dic
 
 
 def _module_tree(
-    state: dict, config: GeneratorConfig, flat: bool, attributes: bool, module_src: str, classes: dict
+    state: dict,
+    config: GeneratorConfig,
+    flat: bool,
+    attributes: bool,
+    module_src: str,
+    classes: dict,
+    filters: dict,
 ) -> Persistent:
     paths = {""}
     for name in state:
@@ -233,8 +244,10 @@ def _module_tree(
             "_forward_hooks": OrderedDict(),
             "_modules": {c[len(prefix) :]: build(c) for c in children},
         }
-        if cls in ("SynthesisBlock", "SynthesisLayer"):
-            module_state["_buffers"]["resample_filter"] = RESAMPLE_FILTER
+        if cls in ("SynthesisBlock", "SynthesisLayer", "Conv2dLayer"):
+            taps = filters.get(path)
+            kernel = resample_filter(config) if taps is None else fir_filter_2d(taps=taps)
+            module_state["_buffers"]["resample_filter"] = kernel
         if attributes:
             module_state.update(_attributes(path, cls, config, flat))
         elif cls == "Generator":  # keep only what the loader falls back on
@@ -254,10 +267,12 @@ def write_nvlabs_pickle(
     module_src: str = "# source text of training/networks.py\n",
     classes: dict[str, str] | None = None,
     D: Any = None,
+    filters: dict[str, tuple[float, ...]] | None = None,
 ) -> None:
     """A network pickle as the ada trainer writes it (`flat`: the stylegan3 repo's kwargs;
-    `classes`: class names for module paths, overriding StyleGAN2's; `D`: the discriminator)."""
-    args = (config, flat, attributes, module_src, classes or {})
+    `classes`: class names for module paths, overriding StyleGAN2's; `D`: the discriminator;
+    `filters`: resample filter taps for module paths, overriding the config's)."""
+    args = (config, flat, attributes, module_src, classes or {}, filters or {})
     G_ema = _module_tree(state, *args)
     G = _module_tree({k: v + 1 for k, v in state.items()}, *args)
     top = dict(
@@ -348,7 +363,7 @@ def tf_networks(
         num_fp16_res=config.num_fp16_res,
         mapping_lrmul=config.mapping_lr_multiplier,
         truncation_psi=0.5,
-        resample_kernel=[1, 3, 3, 1],
+        resample_kernel=[list(row) for row in config.resample_filter],
     )
 
     def net(name: str, func: str, variables: list, components: dict | None = None) -> Network:
@@ -402,12 +417,14 @@ def write_tf_pickle(path: Path, state: dict, config: GeneratorConfig, **kw: Any)
 # rosinality stylegan2-pytorch (spec §3)
 
 
-def _rosinality_layer(state: dict, layer: str, module: str, out: dict, up: bool = False) -> None:
+def _rosinality_layer(
+    state: dict, config: GeneratorConfig, layer: str, module: str, out: dict, up: bool = False
+) -> None:
     out[f"{module}.conv.weight"] = state[f"{layer}.weight"][None]
     out[f"{module}.conv.modulation.weight"] = state[f"{layer}.affine.weight"]
     out[f"{module}.conv.modulation.bias"] = state[f"{layer}.affine.bias"]
     if up:
-        out[f"{module}.conv.blur.kernel"] = RESAMPLE_FILTER * 4
+        out[f"{module}.conv.blur.kernel"] = resample_filter(config) * 4
     if layer.endswith("torgb"):
         out[f"{module}.bias"] = state[f"{layer}.bias"].reshape(1, -1, 1, 1)
     else:
@@ -422,14 +439,14 @@ def rosinality_g_ema(state: dict, config: GeneratorConfig) -> OrderedDict:
         out[f"style.{i + 1}.weight"] = state[f"mapping.fc{i}.weight"]
         out[f"style.{i + 1}.bias"] = state[f"mapping.fc{i}.bias"]
     out["input.input"] = state["synthesis.b4.const"][None]
-    _rosinality_layer(state, "synthesis.b4.conv1", "conv1", out)
-    _rosinality_layer(state, "synthesis.b4.torgb", "to_rgb1", out)
+    _rosinality_layer(state, config, "synthesis.b4.conv1", "conv1", out)
+    _rosinality_layer(state, config, "synthesis.b4.torgb", "to_rgb1", out)
     noises = [state["synthesis.b4.conv1.noise_const"]]
     for j, r in enumerate(config.block_resolutions[1:]):
-        _rosinality_layer(state, f"synthesis.b{r}.conv0", f"convs.{2 * j}", out, up=True)
-        _rosinality_layer(state, f"synthesis.b{r}.conv1", f"convs.{2 * j + 1}", out)
-        _rosinality_layer(state, f"synthesis.b{r}.torgb", f"to_rgbs.{j}", out)
-        out[f"to_rgbs.{j}.upsample.kernel"] = RESAMPLE_FILTER * 4
+        _rosinality_layer(state, config, f"synthesis.b{r}.conv0", f"convs.{2 * j}", out, up=True)
+        _rosinality_layer(state, config, f"synthesis.b{r}.conv1", f"convs.{2 * j + 1}", out)
+        _rosinality_layer(state, config, f"synthesis.b{r}.torgb", f"to_rgbs.{j}", out)
+        out[f"to_rgbs.{j}.upsample.kernel"] = resample_filter(config) * 4
         noises += [state[f"synthesis.b{r}.conv0.noise_const"], state[f"synthesis.b{r}.conv1.noise_const"]]
     for i, noise in enumerate(noises):
         out[f"noises.noise_{i}"] = noise[None, None]

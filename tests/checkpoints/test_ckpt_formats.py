@@ -9,9 +9,12 @@ import torch
 from installation.checkpoints import load_checkpoint, load_generator
 from installation.checkpoints.safe_pickle import Namespace, torch_load
 from installation.model import Generator
+from installation.model.config import checked_filter
+from installation.model.ops import fir_filter_2d
 from tests.checkpoints.ckpt_writers import (
     random_state,
     reference_generator,
+    resample_filter,
     rosinality_g_ema,
     rosinality_train_dict,
     small_config,
@@ -44,6 +47,8 @@ CONFIGS = {
     "orig": dict(architecture="orig"),
     "resnet": dict(architecture="resnet", conv_clamp=None, num_fp16_res=0),
     "conditional": dict(c_dim=3),
+    # trained with its own filter: 3 taps, lopsided, so a flipped or default filter shows
+    "own_filter": dict(resample_filter=checked_filter(fir_filter_2d(dtype=torch.float64, taps=(1, 3, 2)))),
 }
 
 
@@ -60,7 +65,9 @@ def test_nvlabs_pickle(tmp_path, source):
     write_nvlabs_pickle(path, state, config)
     ckpt = load_checkpoint(path)
     assert ckpt.format == "nvlabs-pytorch"
-    assert ckpt.hints == dict(
+    hints = dict(ckpt.hints)
+    assert torch.equal(hints.pop("resample_filter"), resample_filter(config))
+    assert hints == dict(
         architecture=config.architecture,
         conv_clamp=config.conv_clamp,
         num_fp16_res=config.num_fp16_res,

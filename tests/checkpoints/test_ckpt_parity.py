@@ -1,21 +1,22 @@
 """A genuine stylegan2-ada-pytorch pickle renders what NVIDIA's own code rendered from it."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 from installation.checkpoints import load_checkpoint, load_generator
+from installation.model.ops import fir_filter_2d
+from tests.parts import SHARED_FIXTURES, require_part
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-PICKLE = FIXTURES / "nv_ada_64_redacted.pkl"
-REFERENCE = FIXTURES / "nv_ada_64.ref.npz"
+PICKLE = SHARED_FIXTURES / "nv_ada_64_redacted.pkl"
+REFERENCE = SHARED_FIXTURES / "nv_ada_64.ref.npz"
 
-pytestmark = pytest.mark.skipif(
-    not (PICKLE.exists() and REFERENCE.exists()),
-    reason=f"parity fixture not found: {PICKLE} and {REFERENCE.name} (shared fixtures checkout)",
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def _needs_the_parity_fixture() -> None:  # module scope: before the module's fixtures read the files
+    if not (PICKLE.exists() and REFERENCE.exists()):
+        require_part("../shared", f"parity fixture {PICKLE} or {REFERENCE.name} not found (shared checkout)")
+
 
 # (key suffix, truncation_psi, truncation_cutoff)
 TRUNCATIONS = [("psi1.0", 1.0, None), ("psi0.7", 0.7, None), ("psi0.5_cutoff4", 0.5, 4)]
@@ -40,6 +41,7 @@ def test_hints_read_off_the_file():
     assert ckpt.hints["num_fp16_res"] == 4
     assert ckpt.hints["mapping_lr_multiplier"] == pytest.approx(0.01)
     assert not any(name.endswith("resample_filter") for name in ckpt.state)
+    assert torch.allclose(ckpt.hints["resample_filter"], fir_filter_2d())  # NVIDIA's [1,3,3,1]
     assert all(t.dtype == torch.float32 and t.is_contiguous() for t in ckpt.state.values())
     assert "\n" not in ckpt.description
 

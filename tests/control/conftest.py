@@ -16,6 +16,7 @@ from installation.params.builtin import LATENT
 from installation.params.bus import ParameterBus
 from installation.show.loader import parse_show
 from installation.show.sections import Show
+from tests.parts import require_part
 
 
 @pytest.fixture
@@ -56,9 +57,10 @@ def jack() -> Iterator[MidiApi]:
     with private_jack(period=256) as why:
         api = choose_api()
         if why is None or api.api is None:
-            pytest.skip(
-                "no MIDI system: no /dev/snd/seq, no JACK server, "
-                "and no jackd to start (apt-get install jackd2)"
+            require_part(
+                "JACK",
+                "no MIDI system: no /dev/snd/seq, no JACK server, and no jackd to start "
+                "(apt-get install jackd2)",
             )
         yield api
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.live_helpers import one_torch_thread  # noqa: F401  (autouse)
+from tests.parts import require_part
 
 
 def _free_display() -> int:
@@ -27,8 +28,9 @@ def x_display():
         yield os.environ["DISPLAY"]
         return
     if shutil.which("Xvfb") is None:
-        pytest.skip(
-            "no DISPLAY and Xvfb is not installed (apt-get install xvfb) - window tests need an X server"
+        require_part(
+            "Xvfb",
+            "no DISPLAY and Xvfb is not installed (apt-get install xvfb) - window tests need an X server",
         )
     number = _free_display()
     server = subprocess.Popen(
@@ -42,7 +44,7 @@ def x_display():
         time.sleep(0.05)
     if not socket.exists():
         server.kill()
-        pytest.skip(f"Xvfb :{number} did not start")
+        require_part("Xvfb", f"Xvfb :{number} did not start")
     os.environ["DISPLAY"] = f":{number}"
     try:
         yield os.environ["DISPLAY"]

@@ -52,6 +52,7 @@ def test_inspect_json_and_contact_sheet_of_default_model(tmp_path):
     info = json.loads(result.stdout)
     assert info["format"] == "embedded default" and info["resolution"] == 256 and info["num_ws"] == 14
     assert info["fp16_blocks"] == [32, 64, 128, 256] and info["conv_clamp"] == 256.0
+    assert info["resample_filter"] == [1, 3, 3, 1]
     image = cv2.imread(str(sheet))
     assert image.shape == (512, 512, 3) and image.std() > 10
 

@@ -154,3 +154,66 @@ def test_seed_convention_matches_numpy_legacy_generator():
     assert parse_seeds("0-3,7") == [0, 1, 2, 3, 7]
     z = seed_latents([5], 8)
     assert np.array_equal(z.numpy()[0], np.random.RandomState(5).randn(8))
+
+
+def test_skip_weight_is_cached_per_gain():
+    G = tiny_generator(architecture="resnet")
+    skip = G.synthesis.b8.skip
+    x = torch.randn(1, skip.weight.shape[1], 4, 4)
+    kernel = G.synthesis.b8.resample_filter
+    half = skip(x, kernel, gain=0.5)
+    # A second caller with another gain must not get the weight folded for the first one.
+    assert torch.allclose(skip(x, kernel, gain=1.0), 2 * half, atol=1e-6)
+    assert torch.allclose(skip(x, kernel, gain=0.5), half, atol=0)
+
+
+def test_synthesis_bias_is_cached_per_gain():
+    G = tiny_generator()
+    layer = G.synthesis.b8.conv1
+    x = torch.randn(1, layer.weight.shape[1], 8, 8)
+    w = torch.randn(1, 16)
+    kernel = G.synthesis.b8.resample_filter
+    one = layer(x.clone(), w, kernel, noise_mode="none", gain=1.0)
+    other = layer(x.clone(), w, kernel, noise_mode="none", gain=0.5)
+    assert not torch.allclose(one, other)
+    assert torch.equal(layer(x.clone(), w, kernel, noise_mode="none", gain=1.0), one)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda G, k: G.synthesis.b8.conv0(torch.randn(2, 32, 8, 8), torch.randn(2, 16), k),
+            r"x .*\[2, 32, 4, 4\]",
+        ),
+        (
+            lambda G, k: G.synthesis.b8.conv1(torch.randn(2, 32, 8, 8), torch.randn(3, 16), k),
+            r"w .*\[2, 16\]",
+        ),
+        (lambda G, k: G.synthesis.b8.torgb(torch.randn(2, 7, 8, 8), torch.randn(2, 16)), r"ToRGB x"),
+        (lambda G, k: G.mapping.fc0(torch.randn(2, 5)), r"FullyConnected input .*\[\*, 16\]"),
+        (
+            lambda G, k: G.synthesis.b8(
+                torch.randn(2, 32, 4, 4),
+                torch.randn(2, 3, 8, 8),
+                torch.randn(2, 3, 16),
+                torch.float32,
+                noise_mode="const",
+                noise=None,
+                noise_gain=1.0,
+                fused=None,
+            ),
+            r"b8 img .*\[2, 3, 4, 4\]",
+        ),
+        (
+            lambda G, k: G.synthesis.b8.conv1(
+                torch.randn(1, 32, 8, 8), torch.randn(1, 16), k, noise=torch.randn(1, 1, 4, 4)
+            ),
+            r"noise",
+        ),
+    ],
+)
+def test_layers_check_the_shapes_they_are_given(call, message):
+    G = tiny_generator()
+    with pytest.raises(AssertionError, match=message):
+        call(G, G.synthesis.b8.resample_filter)

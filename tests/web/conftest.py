@@ -11,6 +11,7 @@ import pytest
 
 from tests.display.conftest import x_display  # noqa: F401  (the window needs an X server)
 from tests.engine.live_helpers import one_torch_thread  # noqa: F401  (autouse)
+from tests.parts import require_part
 
 SHOW = """
 # The web page tests' show: comments like this one must survive the page's edits.
@@ -105,10 +106,13 @@ def web_show(x_display, tmp_path_factory):  # noqa: F811
 
 
 def chromium_or_skip() -> str:
+    """Debian's chromium, for Playwright to drive (never `playwright install`'s download)."""
+    import importlib.util
     import shutil
 
-    pytest.importorskip("playwright.sync_api", reason="pip install installation[web-test] for browser tests")
-    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(path).exists() and not shutil.which("chromium"):
-        pytest.skip("no chromium (apt-get install chromium) for the browser tests")
-    return path if Path(path).exists() else shutil.which("chromium")
+    if importlib.util.find_spec("playwright") is None:
+        require_part("playwright", "pip install playwright (it comes with the test extra)")
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        require_part("chromium", "apt-get install chromium (the browser tests drive it headless)")
+    return path

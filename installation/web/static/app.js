@@ -200,9 +200,12 @@ function showStatus(status) {
   };
   for (const [key, term] of FACTS) {
     const value = status[key];
-    add(term, Array.isArray(value) ? value.join(", ") || "none" : value ?? "-");
+    add(term, Array.isArray(value) ? value.join(", ") || "none" : value === "" || value == null ? "-" : value);
   }
-  for (const [key, value] of Object.entries(status.inputs || {})) add(key, String(value), String(value).startsWith("off:"));
+  const shown = new Set(FACTS.map(([key]) => key));
+  for (const [key, value] of Object.entries(status.inputs || {})) {
+    if (!shown.has(key)) add(key, String(value), String(value).startsWith("off:"));
+  }
   add("problems", status.problems.length ? status.problems.join("; ") : "none", status.problems.length > 0);
   $("facts").textContent = `${status.fps} fps · ${status.level ?? "-"} px · ≤ ${status.latency_bound_ms ?? "-"} ms` +
     (status.paused ? " · paused" : "");

@@ -15,8 +15,10 @@ a second and the status twice a second; pictures go as binary messages, one kind
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
+import socket
 import struct
 import threading
 from dataclasses import dataclass, field
@@ -44,6 +46,19 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def lan_address() -> str:
+    """This machine's address on the network its default route leads to (no packet is sent:
+    connecting a UDP socket only picks the route); loopback when there is none."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
 
 
 @dataclass
@@ -104,7 +119,11 @@ class WebServer:
 
     @property
     def url(self) -> str:
+        """The page's address to open, with its token; for a server on every interface, the
+        address of this machine on its network (what a phone in the room would use)."""
         host, port = self._address
+        if ipaddress.ip_address(host).is_unspecified:
+            host = lan_address()
         host = f"[{host}]" if ":" in host else host
         token = self.settings.token
         return f"http://{host}:{port}/" + (f"?token={token}" if token else "")

@@ -262,10 +262,8 @@ class LiveShow:
         log.info("show reloaded: %s", show.path)
 
     def _adopt(self, show: Show) -> None:
-        """Everything that can fail on its own comes first, so a failure there changes nothing."""
-        from installation.control.validate import check_show
-
-        check_show(show)
+        """Everything that can fail on its own comes first, so a failure there changes nothing.
+        (The loader has checked the show as a whole: every Show it makes is valid.)"""
         renderer = self._renderer
         if renderer_key(show, self._device, backend=self._backend) != renderer.key:
             renderer = load_renderer(show, self._device, backend=self._backend)

@@ -75,12 +75,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def private_jack(period: int = 128) -> Iterator[str | None]:
-    """A JACK server on the dummy driver for this process, unless a MIDI system is usable
-    already; yields why it is (or is not) there. The server stops on exit."""
+def private_jack(period: int = 128, *, audio: bool = False) -> Iterator[str | None]:
+    """A JACK server on the dummy driver for this process, unless a MIDI system (with `audio`:
+    a JACK server) is usable already; yields why it is (or is not) there. The server stops on exit."""
     from installation.control.midi_api import choose_api, jack_server_running
 
-    if choose_api().api is not None:
+    if audio and jack_server_running():
+        yield "the running JACK server"
+        return
+    if not audio and choose_api().api is not None:
         yield "the running MIDI system"
         return
     if shutil.which("jackd") is None:

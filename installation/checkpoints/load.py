@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,12 @@ from installation.checkpoints.sniff import PICKLE, sniff
 from installation.errors import CheckpointError
 
 _LUCIDRAINS_PREFIXES = ("S.", "G.", "GE.", "SE.", "D.")
+# What torch's C++ checks append for its own developers: not for a user's error line.
+_TORCH_ADVICE = re.compile(
+    r"\s*\(?\s*(Could this error message be improved\?|This is an internal miniz error\.|"
+    r"Please report a bug to PyTorch).*",
+    re.DOTALL,
+)
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -61,6 +68,6 @@ def _summary(obj: Any) -> str:
 
 
 def _one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
+    text = _TORCH_ADVICE.sub("", str(e)).strip().splitlines()
     detail = f": {text[0]}" if text else ""
     return f"{type(e).__name__}{detail}" if not isinstance(e, KeyError) else f"missing {e}"

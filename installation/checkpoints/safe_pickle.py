@@ -13,6 +13,7 @@ import collections
 import io
 import pickle
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -146,7 +147,9 @@ class Namespace(metaclass=_Sealed):
 def torch_load(f: BinaryIO) -> Any:
     """A torch.save file (zip or legacy stream), by torch's weights-only unpickler, tensors on the CPU."""
     try:
-        with torch.serialization.safe_globals([(Namespace, "argparse.Namespace")]):
+        with torch.serialization.safe_globals([(Namespace, "argparse.Namespace")]), warnings.catch_warnings():
+            # torch asks for a bug report about the pickle protocol; the loader answers for the file.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
             return torch.load(f, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"GLOBAL (\S+)", str(e))

@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Sound in (installation/bench/audio.py): --audio and its options.
+    from installation.bench.audio import add_arguments as add_audio_arguments
+
+    add_audio_arguments(parser)
     # The web control page's cost to the loop (installation/bench/web.py): --web.
     from installation.bench.web import add_arguments as add_web_arguments
 
@@ -62,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.audio:  # audio latency through JACK, and the analysis cost (installation/bench/audio.py)
+        from installation.bench.audio import run as run_audio
+
+        return run_audio(args)
     if args.web:  # the web page's cost to the loop (installation/bench/web.py)
         from installation.bench.web import run as run_web
 

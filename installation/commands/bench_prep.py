@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from installation.dataset.options import SIZES
+from installation.dataset.options import check_size
 from installation.errors import UserError
 
 NAME = "bench-prep"
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N[,N...]",
         help="process pool sizes to time, comma-separated (default: 1,2)",
     )
-    parser.add_argument("--size", type=int, default=1024, choices=SIZES, help="output size (default: 1024)")
+    parser.add_argument("--size", type=int, default=1024, help="output size, a power of two (default: 1024)")
     parser.add_argument("--megapixels", type=float, default=12.0, help="source size (default: 12)")
     parser.add_argument(
         "--json",
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--workers: expected numbers like 1,2, got {args.workers!r}") from None
     if args.count < 1 or min(workers) < 1 or args.megapixels <= 0:
         raise UserError("--count, --workers and --megapixels must be positive")
+    check_size(args.size)
     result = bench.run(args.count, workers, args.size, args.megapixels)
     print(bench.table(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)

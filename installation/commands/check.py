@@ -1,4 +1,5 @@
-"""`run.py check SHOW`: validate a show file without running it."""
+"""`run.py check SHOW`: validate a show file without running it: everything the loader checks,
+then the model file, read as `play` reads it (safely), and the keyframes against its sizes."""
 
 from __future__ import annotations
 
@@ -12,11 +13,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("show", help="show file (.toml)")
 
 
+def model_config(show):
+    """The GeneratorConfig of the show's model; a file is loaded as `play` loads it, so a
+    corrupt or hostile checkpoint fails here (the embedded default is built in, not read)."""
+    from installation.model.default import default_config
+    from installation.model.loading import DEFAULT_MODEL, load_model
+
+    if show.model.path == DEFAULT_MODEL:
+        return default_config()
+    return load_model(str(show.model.path), "cpu").config
+
+
 def run(args: argparse.Namespace) -> int:
+    from installation.errors import CheckpointError
+    from installation.motion.keyframes import check_keyframes
     from installation.params.builtin import builtin_parameters
-    from installation.show.loader import load_show
+    from installation.show.loader import load_show, show_error
 
     show = load_show(args.show)
+    try:
+        config = model_config(show)
+    except CheckpointError as error:
+        raise show_error(show, ("model", "path"), str(error)) from None
+    check_keyframes(show, config)
     motion = show.motion
     builtin = {p.name for p in builtin_parameters(motion.direction_count)}
     declared = [p.name for p in show.parameters if p.name not in builtin]
@@ -28,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
         path = f"{motion.path} around keyframe {getattr(first, 'name', first)}"
     print(f"ok: {show.path}")
     print(f"  show:       {show.info.name}")
-    print(f"  model:      {show.model.path}")
+    print(
+        f"  model:      {show.model.path} ({config.img_resolution} px, z {config.z_dim}, w {config.w_dim}"
+        + (f", {config.c_dim} classes)" if config.c_dim else ")")
+    )
     print(f"  motion:     {path}, {period} per period")
     print(f"  parameters: {len(show.parameters)} ({', '.join(declared) or 'built-ins only'})")
     return 0

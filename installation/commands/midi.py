@@ -46,6 +46,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def monitor_line(message) -> str:
+    """A mido message as a show's mapping names its control, with the value it carries:
+    `ch 1 cc 21 = 64`, `ch 10 note 36 = 100`, `ch 10 note 36 off`, `ch 1 program 3`."""
+    from installation.control.midi_learn import source_of
+
+    source = source_of(message)
+    if source is None:
+        return str(message)  # sysex, song position and the like: nothing maps to them
+    kind = message.type
+    if kind == "note_off" or (kind == "note_on" and message.velocity == 0):
+        return f"{source} off"
+    value = {
+        "control_change": "value",
+        "note_on": "velocity",
+        "pitchwheel": "pitch",
+        "aftertouch": "value",
+    }.get(kind)
+    return f"{source} = {getattr(message, value)}" if value else str(source)
+
+
 def _monitor(api, pattern: str) -> int:
     """Print each message as the mappings would name its control, until Ctrl-C."""
     import logging
@@ -63,7 +83,7 @@ def _monitor(api, pattern: str) -> int:
             print(f"{port}: unreadable {data}")
             return
         if message.type != "clock":
-            print(f"{port}: {message}", flush=True)
+            print(f"{port}: {monitor_line(message)}", flush=True)
 
     ports = MidiPorts(api, [pattern], [], show, Drops(logging.getLogger(__name__)))
     ports.start()

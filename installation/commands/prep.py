@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from installation.dataset.options import CROPS, SIZES  # light: no OpenCV behind it
+from installation.dataset.options import CROPS  # light: no OpenCV behind it
 
 NAME = "prep"
 HELP = "build a StyleGAN2 training data set (dataset_tool.py layout) from folders, images and videos"
@@ -28,7 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="DATASET.zip, or a folder; report and .prep.json go next to it",
     )
     parser.add_argument(
-        "--size", required=True, type=int, choices=SIZES, help="output width and height in pixels"
+        "--size",
+        required=True,
+        type=int,
+        help="output width and height in pixels: a power of two (128, 256, 512, 1024, 2048)",
     )
     parser.add_argument(
         "--crop",

@@ -1,4 +1,5 @@
-"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps."""
+"""`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps.
+With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in."""
 
 from __future__ import annotations
 
@@ -20,14 +21,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     parser.add_argument(
+        "--audio",
+        metavar="SONG",
+        default=None,
+        help="a WAV, FLAC or MP3 file: it drives the show's [[mappings]] audio = ... and is the "
+        "video's sound; the video lasts as long as the song",
+    )
+    parser.add_argument(
         "--size",
         default=None,
         help="WIDTHxHEIGHT, frames placed by the show's display.fit (default: as rendered)",
     )
     parser.add_argument(
-        "--out", default=None, help="mp4 file to write (default walk.mp4 unless --frames is given)"
+        "--out",
+        default=None,
+        help="mp4 file to write (default walk.mp4 unless --frames is given); written whole or not at all",
     )
     parser.add_argument("--frames", default=None, help="folder to write frame_000000.png ... into")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument(
         "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
     )
@@ -54,6 +65,8 @@ def loop_seconds(show) -> float:
 
 def run(args: argparse.Namespace) -> int:
     import sys
+    from contextlib import nullcontext
+    from pathlib import Path
 
     import torch
 
@@ -65,17 +78,33 @@ def run(args: argparse.Namespace) -> int:
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
     from installation.sinks import PngFolder, Progress, VideoFile, frame_times, render_offline
+    from installation.sinks.outfile import check_video_out, check_video_size, written_whole
 
-    show = load_show(args.show)
+    # Every argument is checked before the model loads.
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
-    seconds = args.seconds if args.seconds is not None else loop_seconds(show)
-    times = frame_times(seconds, args.fps)
+    asked = parse_size(args.size) if args.size else None
+    out = Path(args.out).expanduser() if args.out else (None if args.frames else Path("walk.mp4"))
+    if out is not None:
+        check_video_out(out, args.overwrite)
+        if asked is not None:
+            check_video_size(asked)
+    show = load_show(args.show)
+    song = _analyse(show, args) if args.audio else None
+    seconds = song.seconds if song else args.seconds if args.seconds is not None else loop_seconds(show)
+    times = frame_times(seconds, args.fps, cover=song is not None)
     if not times:
         raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
     renderer = load_renderer(show, args.device, args.precision, args.backend)
     G, backend = renderer.G, renderer.backend
-    source = ShowSource(show, G, ParameterBus(show.parameters, clock=lambda: 0.0))  # defaults, no live input
+    if song is not None:
+        from installation.audio.song_source import SongSource
+
+        source = SongSource(show, G, song)
+    else:
+        source = ShowSource(
+            show, G, ParameterBus(show.parameters, clock=lambda: 0.0)
+        )  # defaults, no live input
     stop_res = show.render.max_resolution or None
     if stop_res is not None and stop_res not in backend.resolutions:
         stop_res = max([r for r in backend.resolutions if r <= stop_res], default=None)
@@ -87,30 +116,57 @@ def run(args: argparse.Namespace) -> int:
         pick_threads(backend, source.latents(times[:1]), stop_res or G.img_resolution)
     h0, w0 = G.config.init_size
     rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
-    size = parse_size(args.size) if args.size else rendered
-    out = args.out or (None if args.frames else "walk.mp4")
-    sinks = ([VideoFile(out, args.fps, size)] if out else []) + (
-        [PngFolder(args.frames)] if args.frames else []
-    )
+    size = asked or rendered
+    if out is not None and asked is None:
+        check_video_size(size)
+    sound = (song.samples, song.rate) if song else None
     progress = Progress(len(times))
-    try:
-        render_offline(
-            backend,
-            source,
-            times,
-            sinks,
-            stop_res=stop_res,
-            size=size,
-            mode=show.display.fit,
-            background=show.display.background,
-            batch=batch,
-            progress=progress,
+    with written_whole(out) if out else nullcontext() as partial:
+        sinks = ([VideoFile(partial, args.fps, size, audio=sound)] if out else []) + (
+            [PngFolder(args.frames)] if args.frames else []
         )
-    finally:
-        for sink in sinks:
-            sink.close()
+        try:
+            render_offline(
+                backend,
+                source,
+                times,
+                sinks,
+                stop_res=stop_res,
+                size=size,
+                mode=show.display.fit,
+                background=show.display.background,
+                batch=batch,
+                progress=progress,
+            )
+        finally:
+            for sink in sinks:
+                sink.close()
     progress.finish()
-    where = " and ".join(str(p) for p in (out, args.frames) if p)
+    where = " and ".join(str(p) for p in (out, args.frames) if p) + (
+        f", with the sound of {args.audio}" if song else ""
+    )
     what = f"{len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]})"
     print(f"wrote {what} to {where}", file=sys.stderr)
     return 0
+
+
+def _analyse(show, args: argparse.Namespace):
+    """The song, analysed whole before the first frame (a line on stderr says what was heard)."""
+    import sys
+    from pathlib import Path
+
+    from installation.audio.offline import analyse_song
+    from installation.errors import UserError
+
+    if args.seconds is not None:
+        raise UserError("--audio sets the duration (the song's); leave out --seconds")
+    song = analyse_song(Path(args.audio).expanduser(), show.audio)
+    tempo = f"{song.bpm:.1f} BPM (confidence {song.confidence:.2f})" if song.bpm else "no steady tempo"
+    minutes, rest = divmod(song.seconds, 60)
+    print(f"analysed {args.audio}: {int(minutes)}:{rest:05.2f}, {tempo}", file=sys.stderr)
+    if not any(m.audio for m in show.mappings):
+        print(
+            "note: this show has no [[mappings]] audio = ...: the sound will not change the picture",
+            file=sys.stderr,
+        )
+    return song

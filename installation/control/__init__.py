@@ -4,7 +4,7 @@
 
 - `controls`: the one funnel to the parameter bus (who wrote what, fades, actions, idle time)
 - `mappings`: input -> range -> curve -> parameter or action, shared by every surface
-- `scenes`, `fades`, `ticker`, `autopilot`, `keyboard`, `validate`, `drops`
+- `scenes`, `fades`, `ticker`, `autopilot`, `keyboard`, `drops`
 - OSC: `osc_server` (UDP), `osc_api` (addresses), `osc_echo` (values out), `osc_query` (HTTP)
 - MIDI: `midi_api` (ALSA / JACK), `midi_ports` (hot-plug), `midi_map`, `midi_learn`,
   `midi_clock`, `midi_feedback`

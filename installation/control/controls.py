@@ -23,7 +23,7 @@ from installation.params.spec import ParamSpec, Value
 
 log = logging.getLogger(__name__)
 
-AMBIENT_SOURCES = frozenset({"webcam", "midi-clock", "scene", "autopilot", "schedule", "show"})
+AMBIENT_SOURCES = frozenset({"webcam", "audio", "midi-clock", "scene", "autopilot", "schedule", "show"})
 # Sources of the surfaces here, which report a person's input themselves (note_input).
 SURFACE_SOURCES = frozenset({"osc", "midi", "key"})
 STEPS = {"next": 1, "previous": -1}  # keyframe:next / previous, relative to where motion is

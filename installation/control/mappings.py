@@ -17,7 +17,8 @@ import math
 from typing import TYPE_CHECKING
 
 from installation.params.spec import ParamSpec
-from installation.show.control_sections import ACTIONS, MappingSettings
+from installation.show.control_sections import MappingSettings
+from installation.show.crosscheck import is_action
 
 if TYPE_CHECKING:
     from installation.control.controls import Controls
@@ -31,6 +32,7 @@ _MIDI_RANGES = {
     "note": (0.0, 127.0),
 }
 _WEBCAM_RANGES = {"faces": (0.0, 5.0)}
+_AUDIO_VALUES = ("tempo", "chroma")  # a BPM, a pitch class (0-11): the number is the value
 TAKEOVER_TOLERANCE = 0.02  # positions this close count as matching (about 3 steps of a 7-bit knob)
 
 
@@ -49,10 +51,6 @@ def uncurve(kind: str, v: float, steepness: float) -> float:
     return curve(inverse, v, steepness)
 
 
-def is_action(target: str) -> bool:
-    return target.partition(":")[0] in ACTIONS and target not in ("keyframe", "seed")
-
-
 def default_input_range(m: MappingSettings) -> tuple[float, float] | None:
     if m.midi is not None:
         if m.midi.kind in ("note", "program") and m.midi.number is None:
@@ -62,6 +60,8 @@ def default_input_range(m: MappingSettings) -> tuple[float, float] | None:
         return _MIDI_RANGES.get(m.midi.kind)
     if m.webcam is not None:
         return _WEBCAM_RANGES.get(m.webcam, (0.0, 1.0))
+    if m.audio in _AUDIO_VALUES:
+        return None
     return 0.0, 1.0
 
 
@@ -196,3 +196,17 @@ class Mapping:
                 self.target, self.value(min(max(moved, 0.0), 1.0)), source, f"{self.name} (scaling)"
             )
         return False
+
+
+def ease_to_defaults(controls: "Controls", mappings: list[Mapping], seconds: float, source: str) -> None:
+    """What a lost sensor does: the parameters its mappings drive ease back to their defaults
+    (floats over `seconds`, others at once); actions and triggers have nothing to return to."""
+    now = controls.clock()
+    for m in mappings:
+        spec = controls.spec(m.target)
+        if spec is None or m.is_action or spec.type == "trigger":
+            continue
+        if spec.type == "float":
+            controls.fade(m.target, float(spec.default), seconds, now, source=source, writer=source)
+        else:
+            controls.write(m.target, float(spec.default), source, source)

@@ -87,8 +87,19 @@ def choose_api(preference: str = "auto") -> MidiApi:
             rtmidi.API_UNIX_JACK,
             f"a running JACK server ({os.environ.get('JACK_DEFAULT_SERVER', 'default')})",
         )
-    wanted = {"auto": "ALSA or JACK", "alsa": "ALSA", "jack": "JACK"}[preference]
-    return MidiApi(None, f"no {wanted} MIDI: no usable /dev/snd/seq and no JACK server running")
+    missing = {
+        "alsa": "no usable ALSA sequencer (/dev/snd/seq)",
+        "jack": "no JACK server running",
+    }
+    if preference == "auto":
+        return MidiApi(None, f"no ALSA or JACK MIDI: {missing['alsa']} and {missing['jack']}")
+    other = {"alsa": ("jack", jack), "jack": ("alsa", alsa)}[preference]
+    hint = (
+        f' (but {other[0].upper()} is there: --api {other[0]} or [midi] api = "{other[0]}")'
+        if other[1]
+        else ""
+    )
+    return MidiApi(None, f"no {preference.upper()} MIDI: {missing[preference]}{hint}")
 
 
 class PortLister:

@@ -62,19 +62,30 @@ def write_bindings(path: Path, bindings: Sequence[MappingSettings], show_name: s
     os.replace(temporary, path)
 
 
+def source_of(message: mido.Message) -> MidiSource | None:
+    """The control a message comes from, as a show names it (channels counted from 1, as
+    in shows, where mido counts from 0); None for a message no mapping listens to."""
+    if not hasattr(message, "channel"):
+        return None  # clock, sysex, song position: no mapping listens to them
+    kind, channel = message.type, message.channel + 1
+    if kind == "control_change":
+        return MidiSource("cc", message.control, channel)
+    if kind in ("note_on", "note_off"):
+        return MidiSource("note", message.note, channel)
+    if kind == "program_change":
+        return MidiSource("program", message.program, channel)
+    if kind == "pitchwheel":
+        return MidiSource("pitchbend", None, channel)
+    if kind == "aftertouch":
+        return MidiSource("aftertouch", None, channel)
+    return None
+
+
 def binding_for(message: mido.Message, target: str, acts_on_press: bool) -> MappingSettings | None:
     """The binding a message makes for `target`, or None for a message that cannot be bound."""
-    channel = message.channel + 1
     kind = message.type
-    if kind == "control_change":
-        source = MidiSource("cc", message.control, channel)
-    elif kind == "note_on" and message.velocity > 0:
-        source = MidiSource("note", message.note, channel)
-    elif kind == "program_change":
-        source = MidiSource("program", message.program, channel)
-    elif kind == "pitchwheel":
-        source = MidiSource("pitchbend", None, channel)
-    else:
+    source = source_of(message)
+    if source is None or kind == "note_off" or (kind == "note_on" and message.velocity == 0):
         return None
     if acts_on_press:
         curve = "trigger"

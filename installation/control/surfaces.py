@@ -1,5 +1,5 @@
 """All control surfaces of a running show, started and stopped together: the live loop's one
-handle on OSC, OSCQuery, MIDI, the webcam, the keyboard and the autopilot.
+handle on OSC, OSCQuery, MIDI, the webcam, audio, the keyboard and the autopilot.
 
     surfaces = ControlSurfaces(show, bus)
     surfaces.start()                 # a surface that cannot open (a port taken) is off, see hud()
@@ -9,7 +9,7 @@ handle on OSC, OSCQuery, MIDI, the webcam, the keyboard and the autopilot.
     surfaces.stop()
 
 Everything runs in its own threads (OSC receive, OSCQuery HTTP, MIDI port poll and rtmidi's
-callbacks, webcam capture, one control ticker for fades, echoes, feedback and the autopilot);
+callbacks, webcam capture, audio analysis, one control ticker for fades, echoes, feedback and the autopilot);
 the render loop only reads the bus. What the show's mappings bind is one immutable `Bindings`,
 built completely and then swapped in with one assignment (on reload and on MIDI learn), so
 those threads see either the old bindings or the new ones, never a mix.
@@ -23,11 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from installation.control.audio_control import AudioControl
 from installation.control.autopilot import Autopilot
 from installation.control.controls import Controls
 from installation.control.drops import Drops
 from installation.control.keyboard import Keyboard
-from installation.control.mappings import Mapping, is_action
+from installation.control.mappings import Mapping
 from installation.control.midi_api import MidiApi, choose_api
 from installation.control.midi_clock import MidiClock
 from installation.control.midi_feedback import MidiFeedback
@@ -40,12 +41,12 @@ from installation.control.osc_query import EXTENSIONS, OscQueryServer
 from installation.control.osc_server import OscServer, Sender
 from installation.control.scenes import SceneBook
 from installation.control.ticker import Ticker
-from installation.control.validate import check_show, check_target
 from installation.control.webcam_control import WebcamControl
 from installation.errors import describe_failure
 from installation.params.bus import ParameterBus
 from installation.params.spec import ParamSpec, Value
 from installation.show.control_sections import MappingSettings
+from installation.show.crosscheck import check_target, is_action
 from installation.show.sections import Show
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Bindings:
     router: MidiRouter
     feedback: MidiFeedback
     webcam_mappings: tuple[Mapping, ...]
+    audio_mappings: tuple[Mapping, ...]
     keyboard: Keyboard
     autopilot: Autopilot
 
@@ -75,7 +77,6 @@ class ControlSurfaces:
     """`midi_api`: a fixed MIDI system instead of choosing one (tests)."""
 
     def __init__(self, show: Show, bus: ParameterBus, *, midi_api: MidiApi | None = None) -> None:
-        check_show(show)
         self.drops = Drops(log)
         self.controls = Controls(bus, on_action=self._action)
         self.ticker = Ticker()
@@ -86,6 +87,7 @@ class ControlSurfaces:
         self.query: OscQueryServer | None = None
         self.midi: MidiPorts | None = None
         self.webcam: WebcamControl | None = None
+        self.audio: AudioControl | None = None
         self._midi_api = midi_api
         self._off: dict[str, str] = {}  # surface -> why it could not open
         self._started = False
@@ -111,16 +113,15 @@ class ControlSurfaces:
 
     def stop(self) -> None:
         self._started = False
-        for part in (self.webcam, self.midi, self.query, self.osc):
+        for part in (self.audio, self.webcam, self.midi, self.query, self.osc):
             if part is not None:
                 part.stop()
-        self.webcam = self.midi = self.query = self.osc = None
+        self.audio = self.webcam = self.midi = self.query = self.osc = None
         self.ticker.stop()
 
     def reconfigure(self, show: Show) -> None:
         """Follow a reloaded show (call after the bus took its parameters). Transports whose
         settings did not change keep running; the bindings are rebuilt and swapped in."""
-        check_show(show)
         old = self.show
         self.controls.forget()
         with self._rebuilding:
@@ -148,6 +149,12 @@ class ControlSurfaces:
                 self.webcam = None
             if show.webcam.enabled:
                 self.webcam = self._open("webcam", lambda: self._start_webcam(show))
+        if old is None or show.audio != old.audio:
+            if self.audio is not None:
+                self.audio.stop()
+                self.audio = None
+            if show.audio.enabled:
+                self.audio = self._open("audio", lambda: self._start_audio(show))
 
     def _open(self, surface: str, start: Callable[[], Any]) -> Any:
         """`start()`'s running part, or None with the reason kept for hud() when it fails."""
@@ -172,6 +179,13 @@ class ControlSurfaces:
         )
         webcam.start()
         return webcam
+
+    def _start_audio(self, show: Show) -> AudioControl:
+        audio = AudioControl(
+            show.audio, show.path.parent, lambda: self._bindings.audio_mappings, self.controls
+        )
+        audio.start()
+        return audio
 
     def _restart_osc(self, show: Show) -> None:
         for part in (self.query, self.osc):
@@ -231,12 +245,13 @@ class ControlSurfaces:
         ]
         mappings = [self._mapping(s, show) for s in shown + learnt]
         mappings = [m for m in mappings if m is not None]
-        by_source: dict[str, list[Mapping]] = {"midi": [], "osc": [], "webcam": [], "key": []}
+        by_source: dict[str, list[Mapping]] = {"midi": [], "osc": [], "webcam": [], "audio": [], "key": []}
         for m in mappings:
             by_source[m.settings.source].append(m)
         c, scenes = self.controls, SceneBook(show.scenes)
         # The autopilot is made first so the API's view of it is this build's, not the last one's.
         keep = {m.target for m in by_source["webcam"]} | ({"bpm"} if show.midi.clock else set())
+        keep |= {m.target for m in by_source["audio"]} | ({"bpm"} if show.audio.tempo else set())
         autopilot = Autopilot(show.autopilot, c, keep, scenes)  # sensors keep what they drive
         api = OscApi(
             show.osc.prefix,
@@ -266,6 +281,7 @@ class ControlSurfaces:
                 by_source["midi"], c, self._send_midi, lambda: self.midi.connects if self.midi else 0
             ),
             webcam_mappings=tuple(by_source["webcam"]),
+            audio_mappings=tuple(by_source["audio"]),
             keyboard=Keyboard(by_source["key"] if show.keyboard.enabled else [], c, show.keyboard.step),
             autopilot=autopilot,
         )
@@ -337,7 +353,7 @@ class ControlSurfaces:
             "autopilot": "on" if bindings.autopilot.engaged else f"idle {c.idle_seconds():.0f} s",
             "dropped": self.drops.total(),
         }
-        for surface in ("oscquery", "webcam"):
+        for surface in ("oscquery", "webcam", "audio"):
             if surface in self._off:
                 info[surface] = self._state_off(surface)
         if bindings.learn.armed:
@@ -347,6 +363,9 @@ class ControlSurfaces:
         webcam = self.webcam
         if webcam is not None:
             info.update(webcam.hud())
+        audio = self.audio
+        if audio is not None:
+            info.update(audio.hud())
         return info
 
     def _state_off(self, surface: str) -> str:

@@ -9,20 +9,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from installation.control.controls import Controls
-from installation.control.mappings import Mapping
+from installation.control.mappings import Mapping, ease_to_defaults
 from installation.control.webcam import Webcam
 from installation.control.webcam_features import FeatureExtractor, Features, PresenceSettings
 from installation.show.control_sections import WebcamSettings
+from installation.show.crosscheck import webcam_file
 
 SOURCE = "webcam"
 
 
 def resolve_source(source: int | str, show_dir: Path) -> int | str:
-    """A camera index or a stream URL as is; a file made absolute, relative to the show (it may
-    not exist yet: a missing file is a camera that is not there, retried like one)."""
-    if isinstance(source, int) or "://" in source:
-        return source
-    return str((show_dir / Path(source).expanduser()).resolve())
+    """A camera index or a stream URL as is; a file made absolute, relative to the show (the
+    loader made sure it was there; if it goes away it is retried like a camera)."""
+    path = webcam_file(source, show_dir)
+    return source if path is None else str(path)
 
 
 class WebcamControl:
@@ -68,27 +68,9 @@ class WebcamControl:
         if features is None:
             with self._lock:
                 self._latest = {"webcam": "lost"}
-            self._release()
+            ease_to_defaults(self._controls, list(self._mappings()), self._settings.release_seconds, SOURCE)
             return
         with self._lock:
             self._latest = {"webcam": "running", **features.as_dict()}
         for m in self._mappings():
             m.absolute(float(getattr(features, m.settings.webcam)), self._controls, SOURCE)
-
-    def _release(self) -> None:
-        c, now = self._controls, self._controls.clock()
-        for m in self._mappings():
-            spec = c.spec(m.target)
-            if spec is None or m.is_action or spec.type == "trigger":
-                continue
-            if spec.type == "float":
-                c.fade(
-                    m.target,
-                    float(spec.default),
-                    self._settings.release_seconds,
-                    now,
-                    source=SOURCE,
-                    writer=SOURCE,
-                )
-            else:
-                c.write(m.target, float(spec.default), SOURCE, SOURCE)

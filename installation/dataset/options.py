@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from installation.errors import UserError
 
-SIZES = (256, 512, 1024)
+# NVIDIA's trainers take any power of two: 128 for a quick experiment, 1024 for FFHQ, 2048 exists.
+MIN_SIZE, MAX_SIZE = 16, 4096
 CROPS = ("center", "pad", "stretch", "smart")
 # Bump when a change to the processing makes earlier cached outputs wrong: it is part of the
 # cache key, so a resumed run never mixes pictures made by two versions.
@@ -52,6 +53,15 @@ def color_name(bgr: BGR) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def check_size(size: int) -> None:
+    """The output side of a training set: a power of two, as NVIDIA's trainers need."""
+    if not MIN_SIZE <= size <= MAX_SIZE or size & (size - 1):
+        raise UserError(
+            f"--size must be a power of two from {MIN_SIZE} to {MAX_SIZE} (128, 256, 512, 1024, ...), "
+            f"not {size}: NVIDIA's trainers need one"
+        )
+
+
 @dataclass(frozen=True)
 class PrepOptions:
     size: int = 512
@@ -67,8 +77,7 @@ class PrepOptions:
     overwrite: bool = False
 
     def __post_init__(self) -> None:
-        if self.size not in SIZES:
-            raise UserError(f"--size must be one of {', '.join(map(str, SIZES))}, not {self.size}")
+        check_size(self.size)
         if self.crop not in CROPS:
             raise UserError(f"--crop must be one of {', '.join(CROPS)}, not {self.crop!r}")
         if self.min_size is not None and self.min_size < 1:

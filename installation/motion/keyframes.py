@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from installation.errors import UserError
 from installation.motion.latents import seed_z
 from installation.motion.space import LatentSpace
+from installation.show.loader import show_error
 from installation.show.sections import Show
 from installation.show.vectors import read_vectors
 
@@ -31,48 +32,77 @@ class Keyframes:
         return ~np.isnan(self.z).any(axis=1)
 
 
-def _classes(show: Show, space: LatentSpace) -> list[int]:
+class Sizes(Protocol):
+    """What keyframes are checked against: a LatentSpace, or a GeneratorConfig read off a file."""
+
+    z_dim: int
+    w_dim: int
+    c_dim: int
+    num_ws: int
+
+
+def _classes(show: Show, sizes: Sizes) -> list[int]:
     """One class per keyframes entry (0 for an unconditional model, which ignores it)."""
     motion, label = show.motion, show.model.class_label
-    if not space.c_dim:
+    if not sizes.c_dim:
         if label is not None or motion.keyframe_classes:
-            raise UserError(f"{show.path}: class labels are given, but the model is not conditional")
+            key = ("motion", "keyframe_classes") if motion.keyframe_classes else ("model", "class_label")
+            raise show_error(show, key, "class labels are given, but the model is not conditional")
         return [0] * len(motion.keyframes)
     if motion.keyframe_classes:
-        return list(motion.keyframe_classes)
-    if label is None:
-        raise UserError(
-            f"{show.path}: the model is conditional ({space.c_dim} classes): set model.class_label "
-            "or motion.keyframe_classes"
+        classes, key = list(motion.keyframe_classes), ("motion", "keyframe_classes")
+    elif label is None:
+        raise show_error(
+            show,
+            ("model",),
+            f"the model is conditional ({sizes.c_dim} classes): "
+            "set model.class_label or motion.keyframe_classes",
         )
-    return [label] * len(motion.keyframes)
+    else:
+        classes, key = [label] * len(motion.keyframes), ("model", "class_label")
+    bad = [c for c in classes if c >= sizes.c_dim]
+    if bad:
+        raise show_error(
+            show, key, f"class {bad[0]} is out of range: the model has classes 0 to {sizes.c_dim - 1}"
+        )
+    return classes
 
 
-def _check(path: Path, got: int, want: int, what: str) -> None:
-    if got != want:
-        raise UserError(f"{path.name}: {what} is {got} wide, the model's is {want}")
+def _vectors(show: Show, sizes: Sizes) -> Iterator[tuple[str, np.ndarray, int]]:
+    """(space, rows, class) of each keyframe, its width checked against the model's."""
+    for index, (entry, label) in enumerate(zip(show.motion.keyframes, _classes(show, sizes), strict=True)):
+        if isinstance(entry, int):
+            yield "z", seed_z(entry, sizes.z_dim)[None], label
+            continue
+        key = ("motion", f"keyframes[{index}]")
+        try:
+            kind, rows = read_vectors(entry)
+        except ValueError as error:
+            raise show_error(show, key, str(error)) from None
+        wanted = [(rows.shape[-1], sizes.z_dim if kind == "z" else sizes.w_dim, f"{kind} is")]
+        if rows.ndim == 3:
+            wanted.append((rows.shape[1], sizes.num_ws, "its number of ws is"))
+        for got, want, what in wanted:
+            if got != want:
+                raise show_error(show, key, f"{entry.name}: {what} {got} wide, the model's is {want}")
+        yield kind, rows, label
+
+
+def check_keyframes(show: Show, sizes: Sizes) -> None:
+    """What playing `show` on a model of these sizes would find wrong with its keyframes and
+    classes, without the model itself (for `run.py check`)."""
+    for _ in _vectors(show, sizes):
+        pass
 
 
 def load_keyframes(show: Show, space: LatentSpace) -> Keyframes:
     """Read the show's keyframes for this model, mapping z to w once."""
     zs, ws, labels = [], [], []
-    for entry, label in zip(show.motion.keyframes, _classes(show, space), strict=True):
-        if isinstance(entry, int):
-            kind, rows = "z", seed_z(entry, space.z_dim)[None]
-        else:
-            try:
-                kind, rows = read_vectors(entry)
-            except ValueError as error:
-                raise UserError(str(error)) from None
+    for kind, rows, label in _vectors(show, space):
         if kind == "z":
-            if isinstance(entry, Path):
-                _check(entry, rows.shape[-1], space.z_dim, "z")
             w = space.map(rows, space.labels([label] * len(rows)))
             zs.append(rows)
         else:
-            _check(entry, rows.shape[-1], space.w_dim, "w")
-            if rows.ndim == 3:
-                _check(entry, rows.shape[1], space.num_ws, "the number of ws")
             w = rows
             zs.append(np.full((len(rows), space.z_dim), np.nan, dtype=np.float32))
         labels += [label] * len(rows)

@@ -1,10 +1,10 @@
-"""Show-file sections of the control surfaces: `[osc]`, `[midi]`, `[webcam]`, `[keyboard]`,
+"""Show-file sections of the control surfaces: `[osc]`, `[midi]`, `[webcam]`, `[audio]`, `[keyboard]`,
 `[autopilot]`, `[[mappings]]` and `[scenes.NAME]`.
 
 Declared with the schema mechanism of `installation.show.schema` (owned by the show package);
 `installation.show.sections.Show` lists them. Names that refer to other sections (a mapping's
 parameter, a scene named by a key) are checked against the whole show by
-`installation.control.validate.check_show`, once the show is loaded.
+`installation.show.crosscheck`, as the loader reads it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from installation.show.schema import (
 CURVES = ("linear", "exponential", "log", "toggle", "trigger")
 ENCODERS = ("absolute", "twos_complement", "offset64", "sign_bit")
 TAKEOVERS = ("none", "pickup", "scale")
-SOURCES = ("midi", "osc", "webcam", "key")
+SOURCES = ("midi", "osc", "webcam", "audio", "key")
 WEBCAM_FEATURES = (
     "motion",
     "motion_x",
@@ -47,6 +47,20 @@ WEBCAM_FEATURES = (
     "face_y",
     "face_size",
 )
+AUDIO_FEATURES = (
+    "loudness",
+    "onset",
+    "onset_event",
+    "beat",
+    "beat_phase",
+    "tempo",
+    "confidence",
+    "centroid",
+    "chroma",
+)
+AUDIO_EVENTS = ("onset_event", "beat")  # features that happen at instants rather than last
+CHROMA_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+AUDIO_INPUTS = ("jack", "portaudio", "file")
 # Targets that are not parameters: what they do lives in installation.control.actions.
 ACTIONS = {
     "keyframe": ("next", "previous", "random"),
@@ -116,6 +130,54 @@ class OscAddress(Kind):
         ):
             raise self.mismatch(value)
         return value
+
+
+class AudioFeature(Kind):
+    """A feature of the sound: a name of AUDIO_FEATURES, "band:NAME" (a band of [audio] bands)
+    or "chroma:NOTE" (one pitch class, C to B, sharps as "#")."""
+
+    def describe(self) -> str:
+        return (
+            "an audio feature: "
+            + ", ".join(f'"{f}"' for f in AUDIO_FEATURES)
+            + ', "band:NAME", "chroma:NOTE"'
+        )
+
+    def convert(self, value: Any, base: Path) -> str:
+        if not isinstance(value, str):
+            raise self.mismatch(value)
+        kind, colon, argument = value.partition(":")
+        if not colon and kind in AUDIO_FEATURES:
+            return value
+        if kind == "band" and _NAME.fullmatch(argument):
+            return value
+        if kind == "chroma" and argument in CHROMA_NAMES:
+            return value
+        raise self.mismatch(value)
+
+
+class Bands(Kind):
+    """Frequency bands by name: { low = [20, 250], mid = [250, 4000] } (Hz, low edge first)."""
+
+    def describe(self) -> str:
+        return "a table of NAME = [low Hz, high Hz]"
+
+    def convert(self, value: Any, base: Path) -> tuple[tuple[str, float, float], ...]:
+        if not isinstance(value, dict) or not value:
+            raise self.mismatch(value)
+        bands = []
+        for name, edges in value.items():
+            numbers = isinstance(edges, list) and len(edges) == 2
+            numbers = numbers and all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in edges)
+            if not _NAME.fullmatch(name) or not numbers or not 0 <= edges[0] < edges[1]:
+                raise ValueError(
+                    f"{name}: expected [low Hz, high Hz] with low below high, got {toml_repr(edges)}"
+                )
+            bands.append((name, float(edges[0]), float(edges[1])))
+        return tuple(bands)
+
+    def format(self, value: tuple) -> str:
+        return "{ " + ", ".join(f"{n} = [{lo:g}, {hi:g}]" for n, lo, hi in value) + " }"
 
 
 class Target(Kind):
@@ -260,6 +322,70 @@ class WebcamSettings:
 
 
 @dataclass(frozen=True)
+class AudioSettings:
+    enabled: bool = setting(
+        False, Flag(), "listen to sound and offer its features to [[mappings]] audio = ..."
+    )
+    input: str = setting(
+        "jack",
+        Choice(AUDIO_INPUTS),
+        "jack: a JACK input port; portaudio: a sound card (ALSA, PulseAudio, PipeWire); "
+        "file: play `file` as if it came in (rehearsals)",
+    )
+    connect: tuple[str, ...] = setting(
+        ("system:capture_1",),
+        ListOf(Text()),
+        "JACK: output ports to connect to our input, by name (regular expressions); "
+        "ports that appear later are connected too",
+    )
+    device: int | str = setting(
+        "",
+        AnyOf((Integer(0, 1023), Text())),
+        'PortAudio: a device index or (part of) its name, "" for the default input; see run.py audio list',
+    )
+    file: str = setting("", Text(), "input = file: a WAV, FLAC or MP3 file (relative to the show), looped")
+    sample_rate: int = setting(48000, Integer(8000, 192000), "PortAudio: sample rate asked of the device")
+    block: int = setting(
+        512, Integer(64, 8192), "samples per analysis block (512 at 48 kHz: about 94 blocks a second)"
+    )
+    fft: int = setting(
+        2048,
+        Integer(256, 32768),
+        "samples read for bands, centroid and chroma (more: finer in pitch, slower)",
+    )
+    bands: tuple[tuple[str, float, float], ...] = setting(
+        (("low", 20.0, 250.0), ("mid", 250.0, 4000.0), ("high", 4000.0, 16000.0)),
+        Bands(),
+        'frequency bands offered as "band:NAME"',
+    )
+    adapt_seconds: float = setting(
+        10.0, Number(0.5, 3600), "how fast levels adapt to a quieter or louder room (seconds)"
+    )
+    tempo: bool = setting(True, Flag(), "the beat tracker writes the bpm parameter")
+    tempo_min: float = setting(60.0, Number(20, 300), "slowest tempo the beat tracker considers (BPM)")
+    tempo_max: float = setting(180.0, Number(20, 300), "fastest tempo it considers (BPM)")
+    tempo_confidence: float = setting(
+        0.3, Number(0, 1), "the tracker writes bpm only when at least this sure of the tempo"
+    )
+    tempo_yield: float = setting(
+        10.0,
+        Number(0, 3600),
+        "seconds the tracker leaves bpm alone after MIDI clock, OSC or anything else wrote it",
+    )
+    release_seconds: float = setting(
+        1.0,
+        Number(0, 600),
+        "when the input is lost, its parameters ease back to their defaults over this time",
+    )
+
+    def __post_init__(self) -> None:
+        if self.tempo_min >= self.tempo_max:
+            raise SchemaError(("tempo_max",), "must be above tempo_min")
+        if self.input == "file" and not self.file:
+            raise SchemaError(("file",), "input = file needs a file to play")
+
+
+@dataclass(frozen=True)
 class KeyboardSettings:
     enabled: bool = setting(True, Flag(), "key bindings from [[mappings]] with key = ...")
     step: float = setting(
@@ -280,11 +406,12 @@ class AutopilotSettings:
 
 @dataclass(frozen=True)
 class MappingSettings:
-    """One control bound to one target. Exactly one of midi, osc, webcam, key."""
+    """One control bound to one target. Exactly one of midi, osc, webcam, audio, key."""
 
     midi: MidiSource | None = setting(None, MidiSpec(), "the MIDI control")
     osc: str | None = setting(None, OscAddress(), "an OSC address of your own (e.g. a TouchOSC fader's)")
     webcam: str | None = setting(None, Choice(WEBCAM_FEATURES), "a webcam feature")
+    audio: str | None = setting(None, AudioFeature(), 'an audio feature: "onset", "band:low", "beat", ...')
     key: str | None = setting(None, Text(), 'a key name: "space", "a", "1", "up", "f1", ...')
     to: str = setting("", Target(), "parameter or action it drives")
     in_min: float | None = setting(
@@ -319,13 +446,20 @@ class MappingSettings:
         "midi", Choice(("midi", *TAKEOVERS)), "soft takeover; midi: as [midi] takeover says"
     )
     feedback: bool = setting(True, Flag(), "send the value back to MIDI outputs on this control")
+    attack: float = setting(0.01, Number(0, 60), "audio: seconds the envelope takes to rise (about 63%)")
+    release: float = setting(0.25, Number(0, 60), "audio: seconds the envelope takes to fall (about 63%)")
+    gate: float = setting(
+        0.0, Number(0, 0.99), "audio: levels below this count as silence (the rest spreads over 0..1)"
+    )
+    every: int = setting(1, Integer(1, 1024), 'audio = "beat" or "onset_event": act on every Nth one')
 
     def __post_init__(self) -> None:
         given = [s for s in SOURCES if getattr(self, s) is not None]
         if len(given) != 1:
             raise SchemaError(
                 ("to",),
-                "a mapping needs exactly one of midi, osc, webcam, key; got " + (", ".join(given) or "none"),
+                "a mapping needs exactly one of midi, osc, webcam, audio, key; got "
+                + (", ".join(given) or "none"),
             )
         if not self.to:
             raise SchemaError(("to",), "a mapping needs a target: to = PARAMETER or an action")

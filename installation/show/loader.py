@@ -1,5 +1,7 @@
 """Loading a show file: TOML text -> a valid `Show`, or one UserError saying where and why.
 
+Every way in (`check`, `play`, hot reload, the gallery) loads through here, so each refuses the
+same shows: the schema of each table, then the checks across sections (`crosscheck`).
 Messages read `FILE:LINE: section.key: what was expected, got what`, the line found by looking
 for the key in the text (TOML parsers do not keep positions).
 """
@@ -17,6 +19,7 @@ from typing import Any
 from installation.errors import UserError
 from installation.params.builtin import builtin_parameters
 from installation.params.spec import ParamSpec
+from installation.show.crosscheck import check_show
 from installation.show.schema import SchemaError, Section, check_table
 from installation.show.sections import MotionSettings, Show
 from installation.show.vectors import read_vectors
@@ -163,18 +166,40 @@ def _sections(data: dict[str, Any], base: Path) -> dict[str, Any]:
     return values
 
 
+def _located(text: str, path: Path, key: tuple[str, ...], message: str) -> UserError:
+    line = find_line(text, key)
+    where = f"{path}:{line}" if line else f"{path}"
+    return UserError(f"{where}: {'.'.join(key)}: {message}")
+
+
+def show_error(show: Show, key: tuple[str, ...], message: str) -> UserError:
+    """A UserError about `key` of a loaded show, worded like the loader's (file, line, key): for
+    checks that need more than the file, such as the model's sizes."""
+    try:
+        text = show.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return _located(text, show.path, key, message)
+
+
 def parse_show(text: str, path: Path) -> Show:
     """A Show from TOML text; `path` names the file in messages and anchors relative paths."""
+    if not text.strip():
+        # Hot reload sees an empty file mid-save; a show that is really empty is a mistake too.
+        raise UserError(
+            f"{path}: the show file is empty (an all-defaults show needs at least [show] name = ...)"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: not valid TOML: {error}") from None
     try:
-        return Show(path=path, **_sections(data, path.parent))
+        show = Show(path=path, **_sections(data, path.parent))
+        with _under():
+            check_show(show)
     except _Located as error:
-        line = find_line(text, error.key)
-        where = f"{path}:{line}" if line else f"{path}"
-        raise UserError(f"{where}: {'.'.join(error.key)}: {error.message}") from None
+        raise _located(text, path, error.key, error.message) from None
+    return show
 
 
 def load_show(path: str | Path) -> Show:

@@ -178,8 +178,11 @@ class FilePath(Kind):
         path = (base / Path(value).expanduser()).resolve()
         if self.suffixes and path.suffix.lower() not in self.suffixes:
             raise self.mismatch(value)
-        if not path.is_file():
+        if not path.exists():
             raise ValueError(f"file not found: {path}")
+        if not path.is_file():
+            what = "a folder" if path.is_dir() else "not a regular file (a device, a pipe or a socket)"
+            raise ValueError(f"{path} is {what}")
         return path
 
 

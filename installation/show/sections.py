@@ -13,6 +13,7 @@ from pathlib import Path
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
 from installation.show.control_sections import (
+    AudioSettings,
     AutopilotSettings,
     KeyboardSettings,
     MappingSettings,
@@ -194,6 +195,9 @@ class Show:
     webcam: WebcamSettings = section(
         "webcam", WebcamSettings, "A camera's motion, presence and colour as controls."
     )
+    audio: AudioSettings = section(
+        "audio", AudioSettings, "Live sound as controls: loudness, onsets, beats, bands, chroma."
+    )
     keyboard: KeyboardSettings = section(
         "keyboard", KeyboardSettings, "Keys bound with `[[mappings]]` key = ..."
     )
@@ -203,7 +207,7 @@ class Show:
     mappings: tuple[MappingSettings, ...] = section(
         "mappings",
         MappingSettings,
-        "Controls bound to parameters or actions; exactly one of midi, osc, webcam, key.",
+        "Controls bound to parameters or actions; exactly one of midi, osc, webcam, audio, key.",
         array=True,
     )
     scenes: tuple[SceneSettings, ...] = section(

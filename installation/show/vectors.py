@@ -11,6 +11,21 @@ from pathlib import Path
 
 import numpy as np
 
+_MAGIC = {".npy": (b"\x93NUMPY", "a NumPy .npy file"), ".npz": (b"PK\x03\x04", "a NumPy .npz archive")}
+
+
+def _check_header(path: Path) -> None:
+    """Look at the first bytes, so that another kind of file gets a plain answer rather than
+    numpy's guess that it is a pickle (which is never loaded here)."""
+    magic, what = _MAGIC[path.suffix.lower()]
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(magic))
+    except OSError as error:
+        raise ValueError(f"cannot read {path.name}: {error.strerror or error}") from None
+    if head != magic:
+        raise ValueError(f"{path.name} is not {what}" + (" (it is empty)" if not head else ""))
+
 
 def read_vectors(path: Path) -> tuple[str, np.ndarray]:
     """('z', [K, z_dim]), ('w', [K, w_dim]) or ('w', [K, num_ws, w_dim]) as float32.
@@ -19,6 +34,7 @@ def read_vectors(path: Path) -> tuple[str, np.ndarray]:
     as does that array saved as a `.npy`.
     Raises ValueError with a one-line reason.
     """
+    _check_header(path)
     try:
         if path.suffix.lower() == ".npy":
             array, keys = np.load(path, allow_pickle=False), []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -14,10 +15,12 @@ from installation.sinks.base import Sink
 from installation.sinks.progress import Progress
 
 
-def frame_times(seconds: float, fps: float) -> list[float]:
+def frame_times(seconds: float, fps: float, cover: bool = False) -> list[float]:
     """t = k / fps for the frames of `seconds`. Computed from k, not summed, so a duration of
-    one loop period ends one frame before the loop closes: played in a loop, no seam."""
-    return [k / fps for k in range(round(seconds * fps))]
+    one loop period ends one frame before the loop closes: played in a loop, no seam. With
+    `cover`, enough frames to last at least `seconds` (a song: no sound after the picture)."""
+    count = math.ceil(seconds * fps - 1e-9) if cover else round(seconds * fps)
+    return [k / fps for k in range(count)]
 
 
 def render_offline(

@@ -11,8 +11,9 @@ REDRAW_S = 0.25  # a bar redrawn for every frame floods logs that capture stderr
 
 
 class Progress:
-    def __init__(self, total: int, what: str = "frames", stream: TextIO = sys.stderr) -> None:
-        self.total, self.what, self.stream = total, what, stream
+    def __init__(self, total: int, what: str = "frames", stream: TextIO | None = None) -> None:
+        # stderr as it is now, not as it was at import (tests and tools replace it)
+        self.total, self.what, self.stream = total, what, stream or sys.stderr
         self.done = 0
         self._start = time.monotonic()
         self._drawn = -REDRAW_S

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -195,3 +196,53 @@ def test_run_py_midi_list_names_the_system_and_the_ports(jack, box) -> None:
     assert f"MIDI system: {jack.label}" in done.stdout and f"mido.backends.rtmidi/{jack.name}" in done.stdout
     inputs, outputs = done.stdout.split("outputs")
     assert f"{BOX}:knobs" in inputs and f"{BOX}-lights:leds" in outputs
+
+
+def test_run_py_midi_monitor_prints_controls_as_a_show_names_them(jack, box) -> None:
+    knobs = box()
+    root = Path(__file__).resolve().parents[2]
+    monitor = subprocess.Popen(
+        [sys.executable, "-u", str(root / "run.py"), "midi", "monitor", BOX],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(monitor.stdout), daemon=True)
+    reader.start()
+    wanted = [
+        f"{BOX}:knobs: ch 1 cc 21 = 64",  # channel 1 on the wire is 0 to mido, 1 in a show
+        f"{BOX}:knobs: ch 10 note 36 = 100",
+        f"{BOX}:knobs: ch 10 note 36 off",
+        f"{BOX}:knobs: ch 2 program 3",
+    ]
+    try:
+        assert eventually(lambda: any(line.startswith("move a control") for line in printed), timeout=30)
+        assert f"opened: {BOX}:knobs\n" in printed  # the box was there first: opened at start
+        # One at a time: rtmidi's JACK output repeats the first of several messages sent
+        # within one JACK period (a sender-side quirk; a hardware controller is not affected).
+        for count, message in enumerate(([0xB0, 21, 64], [0x99, 36, 100], [0x89, 36, 0], [0xC1, 3]), 1):
+            knobs.send(*message)
+            assert eventually(lambda n=count: sum(": ch " in line for line in printed) >= n, timeout=10), (
+                printed
+            )
+    finally:
+        monitor.terminate()
+        monitor.wait(timeout=10)
+        reader.join(timeout=10)
+    assert [line.rstrip("\n") for line in printed if ": ch " in line] == wanted, printed
+
+
+def test_asking_for_alsa_while_only_jack_runs_says_what_is_there(jack) -> None:
+    if jack.label != "JACK":
+        pytest.skip("this machine has an ALSA sequencer, so --api alsa works")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(root / "run.py"), "midi", "list", "--api", "alsa"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith("no MIDI: no ALSA MIDI: no usable ALSA sequencer (/dev/snd/seq)")
+    assert "no JACK server running" not in done.stdout and "--api jack" in done.stdout

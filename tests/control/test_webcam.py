@@ -74,7 +74,9 @@ def test_features_follow_the_square(running, tmp_path: Path) -> None:
 
 
 def test_a_lost_camera_releases_its_parameters_and_comes_back(show_file, tmp_path: Path) -> None:
+    square_video(tmp_path / "square.avi")  # the loader refuses a video file that is not there
     show = show_file(SHOW)
+    (tmp_path / "square.avi").unlink()  # and then it goes, like a camera unplugged
     bus = ParameterBus(show.parameters)
     surfaces = ControlSurfaces(show, bus)
     surfaces.controls.write("radius", 1.8, "webcam", "webcam")  # where the camera had left it

@@ -33,11 +33,25 @@ def test_bad_colors_are_user_errors(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "changes", [{"size": 300}, {"crop": "zoom"}, {"min_size": 0}, {"video_every": 0}, {"dedupe": 65}]
+    "changes",
+    [
+        {"size": 300},
+        {"size": 8},
+        {"size": 8192},
+        {"crop": "zoom"},
+        {"min_size": 0},
+        {"video_every": 0},
+        {"dedupe": 65},
+    ],
 )
 def test_bad_settings_are_user_errors(changes: dict) -> None:
     with pytest.raises(UserError):
         PrepOptions(**changes)
+
+
+@pytest.mark.parametrize("size", [16, 128, 2048, 4096])
+def test_any_power_of_two_is_a_size(size: int) -> None:
+    assert PrepOptions(size=size).size == size
 
 
 def test_min_size_defaults_to_half_the_output() -> None:

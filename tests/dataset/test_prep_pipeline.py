@@ -266,3 +266,23 @@ def test_run_py_prep_in_a_subprocess(tmp_path: Path) -> None:
     again = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert again.returncode == 2 and again.stderr.strip().startswith("error: ")
     assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_run_py_prep_takes_any_power_of_two_size(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from installation.cli import main
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for seed in range(2):
+        (src / f"{seed}.jpg").write_bytes(jpeg(scene(seed, 300, 200)))
+    out = tmp_path / "quick.zip"
+    assert main(["prep", str(src), "--out", str(out), "--size", "128", "--workers", "0"]) == 0
+    with zipfile.ZipFile(out) as archive:
+        first = next(n for n in archive.namelist() if n.endswith(".png"))
+        picture = cv2.imdecode(np.frombuffer(archive.read(first), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert picture.shape[:2] == (128, 128)
+    capsys.readouterr()
+    assert main(["prep", str(src), "--out", str(tmp_path / "odd.zip"), "--size", "300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --size must be a power of two from 16 to 4096") and err.count("\n") == 1
+    assert not (tmp_path / "odd.zip").exists()

@@ -1,6 +1,8 @@
 """A whole show in a real window: keys, hot reload, and `run.py play` itself."""
 
+import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -65,7 +67,7 @@ def test_keys_act_and_reach_the_key_handlers(running):
     assert live.clock.paused
 
 
-def test_a_valid_edit_swaps_motion_without_a_black_frame_and_an_invalid_one_is_reported(running):
+def test_a_valid_edit_swaps_motion_without_a_black_frame_and_an_invalid_one_is_reported(running, caplog):
     from installation.show.watcher import ShowWatcher
 
     live, presenter, folder = running
@@ -83,8 +85,11 @@ def test_a_valid_edit_swaps_motion_without_a_black_frame_and_an_invalid_one_is_r
     assert all(pair is not None for pair in frames)
     assert frames[-1].newest.version > before
     live.show.path.write_text(text.replace("period_seconds = 2.0", "period_seconds = -5"))
-    watcher.poll()
-    assert "period_seconds" in live.note and len(live.show.motion.keyframes) == 2  # still the running show
+    with caplog.at_level(logging.WARNING):
+        watcher.poll()
+    assert live.note.startswith("not reloaded: ") and "period_seconds" in live.note
+    assert len(live.show.motion.keyframes) == 2  # still the running show
+    assert [r.getMessage().count("period_seconds") for r in caplog.records] == [1]  # logged once
 
 
 def test_a_new_model_loads_in_the_background_and_the_show_goes_on(running):
@@ -104,7 +109,10 @@ def test_a_new_model_loads_in_the_background_and_the_show_goes_on(running):
 def test_run_py_play_plays_a_show_for_some_seconds_and_records_it(x_display, tmp_path):
     import cv2
 
-    show, video = write_show(tmp_path), tmp_path / "rec.mp4"
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the show's OSC port, held by another
+    taken.bind(("127.0.0.1", 0))
+    surfaces = f"[osc]\nport = {taken.getsockname()[1]}\nquery_port = -1\n[midi]\nenabled = false\n"
+    show, video = write_show(tmp_path, extra=surfaces), tmp_path / "rec.mp4"
     command = [
         "play",
         str(show),
@@ -118,10 +126,13 @@ def test_run_py_play_plays_a_show_for_some_seconds_and_records_it(x_display, tmp
         "--record",
         str(video),
     ]
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
-    )
+    with taken:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
+        )
     assert done.returncode == 0, done.stderr
+    # The show plays on without OSC, and the log says what failed at start (not "not reloaded").
+    assert "osc off: cannot listen for OSC" in done.stderr and "not reloaded" not in done.stderr
     capture = cv2.VideoCapture(str(video))
     ok, frame = capture.read()
     assert ok and frame.shape == (150, 200, 3) and int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) > 5

@@ -11,7 +11,7 @@ from installation.show.gallery_sections import GallerySettings
 from installation.show.loader import parse_show
 
 
-def show(text: str = ""):
+def show(text: str = "[show]\n"):  # an empty show file is refused: this is all defaults
     return parse_show(text, Path("/tmp/show.toml"))
 
 

@@ -20,7 +20,7 @@ def space(G):
 
 @pytest.fixture
 def make_show(tmp_path):
-    def make(text: str = ""):
+    def make(text: str = "[show]\n"):  # an empty show file is refused: this is all defaults
         return parse_show(text, tmp_path / "show.toml")
 
     return make

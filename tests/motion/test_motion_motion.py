@@ -216,7 +216,9 @@ def test_w_and_w_plus_keyframe_files(make_show, space, tmp_path):
 
 def test_keyframes_that_do_not_fit_the_model(make_show, space, tmp_path):
     np.save(tmp_path / "wide.npy", np.zeros((1, space.z_dim + 1), np.float32))
-    with pytest.raises(UserError, match="wide.npy: z is 17 wide, the model's is 16"):
+    with pytest.raises(
+        UserError, match=r"show.toml: motion.keyframes\[0\]: wide.npy: z is 17 wide, the model.s is 16"
+    ):
         Motion(make_show('[motion]\nkeyframes = ["wide.npy"]\n'), space)
     with pytest.raises(UserError, match="not conditional"):
         Motion(make_show("[model]\nclass_label = 2\n"), space)

@@ -23,7 +23,9 @@ def error_of(tmp_path: Path, text: str) -> str:
     return message
 
 
-@pytest.mark.parametrize("name", ["default", "gallery_loop", "midi_performance", "touchdesigner_osc"])
+@pytest.mark.parametrize(
+    "name", ["default", "gallery_loop", "midi_performance", "touchdesigner_osc", "audio_reactive"]
+)
 def test_shipped_shows_load(name):
     show = load_show(ROOT / "shows" / f"{name}.toml")
     assert show.info.name and show.model.path == "default"

@@ -89,3 +89,14 @@ def test_an_emptied_file_mid_save_is_not_an_edit(tmp_path):
     assert watcher.poll() is None and not changes and watcher.show.info.name == "one"
     rewrite(path, SHOW.format(name="two", period=10))
     assert watcher.poll() is not None and watcher.show.info.name == "two"
+
+
+def test_an_edit_with_a_mistake_across_sections_keeps_the_running_show(tmp_path):
+    path = tmp_path / "live.toml"
+    rewrite(path, SHOW.format(name="one", period=10) + '[[mappings]]\nkey = "g"\nto = "psi"\n')
+    errors, received = [], []
+    watcher = ShowWatcher(load_show(path), received.append, on_error=errors.append)
+    rewrite(path, SHOW.format(name="two", period=10) + '[[mappings]]\nkey = "g"\nto = "glowx"\n')
+    assert watcher.poll() is None and received == []
+    assert watcher.show.info.name == "one" and watcher.show.mappings[0].to == "psi"
+    assert len(errors) == 1 and "live.toml:7: mappings[0].to: no parameter 'glowx'" in errors[0]

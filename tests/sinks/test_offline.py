@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -103,6 +104,8 @@ def test_run_py_render_writes_an_mp4_and_pngs(tmp_path):
         assert frame.shape == (48, 64, 3)
         count += 1
     assert count == 12 == int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    fourcc = int(video.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little")
+    assert fourcc in (b"h264", b"avc1")  # H.264, which editors and browsers open
     assert len(list(pngs.glob("frame_*.png"))) == 12
     assert cv2.imread(str(pngs / "frame_000000.png")).shape == (48, 64, 3)
 
@@ -119,3 +122,82 @@ def test_run_py_render_reports_a_bad_show_in_one_line(tmp_path):
 def test_frames_at_a_lower_block_have_its_size(show):
     (image,) = render(show, [0.5], stop_res=RESOLUTION // 2)
     assert image.shape == (RESOLUTION // 2, RESOLUTION // 2, 3)
+
+
+def render_main(capfd, *args: str) -> tuple[int, str]:
+    """`run.py render ...` in this process; (exit code, everything written to stderr, OpenCV's
+    own C++ output included)."""
+    from installation.cli import main
+
+    code = main(["render", *args])
+    return code, capfd.readouterr().err
+
+
+@pytest.fixture
+def unloadable_show(tmp_path):
+    """A show whose model cannot be loaded: an argument error must be reported before that."""
+    (tmp_path / "broken.pkl").write_bytes(b"\x80\x04 not a model")
+    path = tmp_path / "show.toml"
+    path.write_text('[model]\npath = "broken.pkl"\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "abc"], "bad size 'abc': use WIDTHxHEIGHT, e.g. 1280x720"),
+        (["--size", "255x143"], "--size 255x143: a video needs an even width and height (e.g. 256x144)"),
+        (
+            ["--out", "{dir}/walk"],
+            "--out {dir}/walk: has no extension; give a video file name (.mp4, .m4v)",
+        ),
+        (
+            ["--out", "{dir}/no/such/x.mp4"],
+            "--out {dir}/no/such/x.mp4: the folder {dir}/no/such does not exist",
+        ),
+        (["--out", "{dir}/show.toml"], "--out {dir}/show.toml: ends with '.toml'; give a video file name"),
+    ],
+)
+def test_render_refuses_bad_arguments_before_loading_anything(capfd, unloadable_show, args, message):
+    folder = unloadable_show.parent
+    args = [a.format(dir=folder) for a in args]
+    out = ["--out", str(folder / "walk.mp4")] if "--out" not in args else []
+    code, err = render_main(capfd, str(unloadable_show), *out, *args)
+    assert code == 2 and err.startswith(f"error: {message.format(dir=folder)}") and err.count("\n") == 1
+    assert not (folder / "no").exists() and not (folder / "walk.mp4").exists()
+
+
+def test_render_keeps_an_existing_video_unless_told_and_replaces_it_whole(capfd, tmp_path):
+    show, out = write_show(tmp_path, period=1.0), tmp_path / "walk.mp4"
+    out.write_bytes(b"an earlier render")
+    code, err = render_main(capfd, str(show), "--out", str(out), "--fps", "4", "--backend", "torch")
+    assert code == 2 and err == f"error: --out {out} already exists (add --overwrite to replace it)\n"
+    assert out.read_bytes() == b"an earlier render"
+    code, err = render_main(
+        capfd, str(show), "--out", str(out), "--fps", "4", "--backend", "torch", "--overwrite"
+    )
+    assert code == 0, err
+    video = cv2.VideoCapture(str(out))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 4
+    assert [p.name for p in tmp_path.glob("walk*")] == ["walk.mp4"]  # no partial file left
+
+
+def test_a_render_stopped_with_ctrl_c_leaves_the_old_video_and_no_partial_one(tmp_path):
+    import signal
+
+    show, out = write_show(tmp_path, period=2.0), tmp_path / "walk.mp4"
+    out.write_bytes(b"an earlier render")
+    command = [sys.executable, str(ROOT / "run.py"), "render", str(show), "--backend", "torch"]
+    command += ["--seconds", "600", "--out", str(out), "--overwrite"]
+    render = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / "walk.partial.mp4"
+    try:
+        while not partial.exists() and render.poll() is None:
+            time.sleep(0.1)
+        assert render.poll() is None, render.stderr.read()
+        render.send_signal(signal.SIGINT)
+        assert render.wait(timeout=60) == 130
+    finally:
+        render.kill()
+        render.stderr.close()
+    assert out.read_bytes() == b"an earlier render" and not partial.exists()

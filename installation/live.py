@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
 from installation.errors import UserError, describe_failure
 from installation.motion.source import ShowSource
-from installation.params.builtin import LATENT
+from installation.params.builtin import LATENT, parameters_for_model
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
 
@@ -83,6 +83,13 @@ def load_renderer(
     G = load_model(path, device)
     log.info("model %s on %s, precision %s", path, device, precision)
     return Renderer(G, create_backend(G, device, precision, backend), key)
+
+
+def model_parameters(show: Show, G) -> tuple:
+    """The show's parameters that act on model G (see parameters_for_model)."""
+    from installation.model.stylegan3 import is_stylegan3
+
+    return parameters_for_model(show.parameters, is_stylegan3(G))
 
 
 def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:
@@ -170,6 +177,7 @@ class LiveShow:
     def _load_first(self) -> None:
         try:
             renderer = load_renderer(self.show, self._device, backend=self._backend)
+            self.bus.reconfigure(model_parameters(self.show, renderer.G))
             self.bus.declare_vector(LATENT, renderer.G.z_dim)
             source = ShowSource(self.show, renderer.G, self.bus)
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
@@ -195,6 +203,11 @@ class LiveShow:
             self._taps.remove(tap)
             if self.engine is not None:
                 self.engine.remove_tap(tap)
+
+    def sinks(self) -> list[str]:
+        """What taps the rendered frames (a recorder, the web preview), by kind, for status pages."""
+        with self._lock:
+            return [type(getattr(tap, "__self__", tap)).__name__ for tap in self._taps]
 
     def wait_until_loaded(self, timeout: float | None = None) -> None:
         if self._loader is not None:
@@ -337,7 +350,7 @@ class LiveShow:
         source = ShowSource(show, renderer.G, self.bus)
         costs = None if renderer is self._renderer else self._measure(renderer, source)
         settings = engine_settings(show, self._display_fps, self._cuda_graphs)
-        self.bus.reconfigure(show.parameters)
+        self.bus.reconfigure(model_parameters(show, renderer.G))
         self.bus.declare_vector(LATENT, renderer.G.z_dim)
         if renderer is self._renderer:
             self.engine.swap(source=source, settings=settings)
@@ -446,7 +459,7 @@ def play(
         if watcher is not None:
             watcher.start()
         if starter is not None:
-            starter.start(live)
+            starter.start(live, lambda: presenter.displayed_fps)
         presenter.run(seconds)
     finally:
         if watcher is not None:
@@ -486,6 +499,8 @@ class ControlsStarter:
 
     def __init__(self) -> None:
         self._surfaces = None  # a ControlSurfaces once started
+        self._web = None  # the web page's surface (installation/web/), when the show serves one
+        self._displayed_fps: Callable[[], float] = lambda: 0.0
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -495,7 +510,16 @@ class ControlsStarter:
         """The running ControlSurfaces, or None before they start."""
         return self._surfaces
 
-    def start(self, live: LiveShow) -> None:
+    @property
+    def web(self):
+        """The running web page's surface (installation/web/), or None."""
+        return self._web
+
+    def start(self, live: LiveShow, displayed_fps: Callable[[], float] | None = None) -> None:
+        """`displayed_fps`: the screen's frame rate (the presenter's), for the web page's status."""
+        self._live = live
+        if displayed_fps is not None:
+            self._displayed_fps = displayed_fps
         self._thread = threading.Thread(target=self._run, args=(live,), name="controls-start", daemon=True)
         self._thread.start()
 
@@ -512,16 +536,40 @@ class ControlsStarter:
             live.report(describe_failure(error, log), "control surfaces off")
             return
         surfaces.on_record = live.set_recording
+        web = self._start_web(live, surfaces, live.show)
         with self._lock:
-            self._surfaces = surfaces
+            self._surfaces, self._web = surfaces, web
             stopped = self._stopped.is_set()
         if stopped:
-            surfaces.stop()
+            self._stop_all(surfaces, web)
+
+    def _start_web(self, live: LiveShow, surfaces, show: Show):
+        """The show's web page, or None (off, or it could not open: then `live.report` says why)."""
+        if not show.web.enabled:
+            return None
+        from installation.web.surface import WebSurface
+
+        try:
+            return WebSurface(live, surfaces, self._displayed_fps).start()
+        except Exception as error:  # noqa: BLE001 - the show plays on without its page
+            live.report(describe_failure(error, log), "web page off")
+            return None
+
+    @staticmethod
+    def _stop_all(surfaces, web) -> None:
+        if web is not None:
+            web.stop()
+        surfaces.stop()
 
     # -- the port ---------------------------------------------------------------------------
     def inputs(self) -> dict[str, Any] | None:
-        surfaces = self._surfaces
-        return None if surfaces is None else surfaces.hud()
+        surfaces, web = self._surfaces, self._web
+        if surfaces is None:
+            return None
+        info = surfaces.hud()
+        if web is not None:
+            info["web"] = "{}:{}".format(*web.server.address)
+        return info
 
     def recall_scene(
         self, ref: str | int, source: str = "schedule", crossfade: float | None = None
@@ -531,8 +579,15 @@ class ControlsStarter:
 
     def reconfigure(self, show: Show) -> None:
         surfaces = self._surfaces
-        if surfaces is not None:
-            surfaces.reconfigure(show)
+        if surfaces is None:
+            return
+        surfaces.reconfigure(show)
+        web = self._web
+        if web is not None and web.reconfigure(show):
+            return
+        if web is not None:
+            web.stop()
+        self._web = self._start_web(self._live, surfaces, show)
 
     def on_key_event(self, event: object) -> None:
         """For `Presenter.key_handlers`: the show's key bindings, once the surfaces run."""
@@ -543,6 +598,6 @@ class ControlsStarter:
     def stop(self) -> None:
         with self._lock:
             self._stopped.set()
-            surfaces = self._surfaces
+            surfaces, web = self._surfaces, self._web
         if surfaces is not None:
-            surfaces.stop()
+            self._stop_all(surfaces, web)

@@ -51,6 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.audio import add_arguments as add_audio_arguments
 
     add_audio_arguments(parser)
+    # The web control page's cost to the loop (installation/bench/web.py): --web.
+    from installation.bench.web import add_arguments as add_web_arguments
+
+    add_web_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -90,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.audio import run as run_audio
 
         return run_audio(args)
+    if args.web:  # the web page's cost to the loop (installation/bench/web.py)
+        from installation.bench.web import run as run_web
+
+        return run_web(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

@@ -211,6 +211,7 @@ class ControlSurfaces:
             self.drops,
             defer=self.ticker.call_later,
             max_packet=settings.max_packet,
+            allow=settings.allow,
         )
         osc.start()
         return osc

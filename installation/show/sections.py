@@ -45,6 +45,7 @@ from installation.show.schema import (
     section,
     setting,
 )
+from installation.show.web_sections import WebSettings
 
 SEED_MAX = 2**32 - 1  # np.random.RandomState takes seeds below 2**32
 DEFAULT_MODEL = "default"
@@ -257,6 +258,8 @@ class Show:
         "Syphon, Spout (see docs/outputs.md).",
         array=True,
     )
+    # The web control page (installation/show/web_sections.py, served by installation/web/).
+    web: WebSettings = section("web", WebSettings, "The control page in a browser (see docs/control.md).")
 
     def parameter(self, name: str) -> ParamSpec:
         for spec in self.parameters:

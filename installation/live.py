@@ -530,12 +530,11 @@ class ControlsStarter:
         if live.renderer is None or self._stopped.is_set():
             return
         try:
-            surfaces = ControlSurfaces(live.show, live.bus)
+            surfaces = ControlSurfaces(live.show, live.bus, on_record=live.set_recording)
             surfaces.start()
         except Exception as error:  # noqa: BLE001 - the show plays on without its surfaces
             live.report(describe_failure(error, log), "control surfaces off")
             return
-        surfaces.on_record = live.set_recording
         web = self._start_web(live, surfaces, live.show)
         with self._lock:
             self._surfaces, self._web = surfaces, web

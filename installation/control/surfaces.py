@@ -74,12 +74,21 @@ class Bindings:
 
 
 class ControlSurfaces:
-    """`midi_api`: a fixed MIDI system instead of choosing one (tests)."""
+    """`midi_api`: a fixed MIDI system instead of choosing one (tests). `on_record` takes the
+    record actions (record:on/off/toggle, OSC /record): recording is an output of the running
+    show, not a parameter, so it is the one action handed back to it."""
 
-    def __init__(self, show: Show, bus: ParameterBus, *, midi_api: MidiApi | None = None) -> None:
+    def __init__(
+        self,
+        show: Show,
+        bus: ParameterBus,
+        *,
+        midi_api: MidiApi | None = None,
+        on_record: Callable[[str], None] | None = None,
+    ) -> None:
         self.drops = Drops(log)
         self.controls = Controls(bus, on_action=self._action)
-        self.on_record: Callable[[str], None] | None = None  # record:on/off/toggle, OSC /record
+        self.on_record = on_record
         self.ticker = Ticker()
         self.ticker.every(self.controls.fader.tick)
         self.ticker.every(self._tick)

@@ -89,7 +89,7 @@ def model_parameters(show: Show, G) -> tuple:
     """The show's parameters that act on model G (see parameters_for_model)."""
     from installation.model.stylegan3 import is_stylegan3
 
-    return parameters_for_model(show.parameters, is_stylegan3(G))
+    return parameters_for_model(show.parameters, is_stylegan3(G), mixes=bool(show.model.mix_with))
 
 
 def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:

@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.audio import add_arguments as add_audio_arguments
 
     add_audio_arguments(parser)
+    # A native canvas against the square model (installation/bench/canvas.py): --canvas SPEC.
+    from installation.bench.canvas import add_arguments as add_canvas_arguments
+
+    add_canvas_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -66,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.audio import run as run_audio
 
         return run_audio(args)
+    if args.canvas:  # a canvas by each fill against the square model (installation/bench/canvas.py)
+        from installation.bench.canvas import run as run_canvas
+
+        return run_canvas(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

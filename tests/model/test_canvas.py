@@ -1,5 +1,6 @@
 """A native canvas of another shape: the constant (and every noise buffer) grown, nothing stretched."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from installation.bench.canvas import picture_measures
 from installation.canvas import canvas_cells
 from installation.errors import UserError
 from installation.model.canvas import extend_field, with_canvas
@@ -122,3 +124,27 @@ def test_run_py_generate_canvas_writes_pictures_of_the_canvas(tmp_path):
         assert cv2.imread(str(tmp_path / "out" / f"seed{seed:04d}.png")).shape == (56, 32, 3)
     bad = subprocess.run([*command, "--canvas", "wide"], capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and bad.stderr.strip().count("\n") == 0 and "canvas 'wide'" in bad.stderr
+
+
+def test_the_picture_measures_see_a_repeat_and_a_mirror():
+    square = np.random.default_rng(0).normal(size=(2, 3, 8, 8))
+    tiled = extend_field(torch.as_tensor(square), 8, 16, "tile", cell=2).numpy()
+    mirrored = extend_field(torch.as_tensor(square), 8, 16, "mirror", cell=2).numpy()
+    on_tiles, on_mirror = (picture_measures(x, square, (4, 4)) for x in (tiled, mirrored))
+    assert on_tiles["repeat"] > 0.99 and on_mirror["mirror"] > 0.99 and on_mirror["repeat"] < 0.5
+    assert on_tiles["kept"] > 0.99 and on_mirror["kept"] > 0.99
+
+
+def test_run_py_bench_canvas_writes_each_fill_s_row(tmp_path):
+    model, report = tiny_checkpoint(tmp_path), tmp_path / "canvas.json"
+    command = [sys.executable, str(ROOT / "run.py"), "bench", str(model), "--canvas", "16:9"]
+    options = ["--canvas-seeds", "2", "--repeats", "1", "--device", "cpu", "--json", str(report)]
+    done = subprocess.run([*command, *options], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(report.read_text())["rows"]
+    assert [(r["model"], r["size"]) for r in rows] == [
+        ("square", "32x32"),
+        ("tile", "56x32"),
+        ("mirror", "56x32"),
+    ]
+    assert all(r["ms_per_frame"] > 0 for r in rows) and {"seam", "repeat", "mirror", "kept"} <= set(rows[1])

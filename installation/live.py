@@ -19,7 +19,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
@@ -293,14 +292,14 @@ class LiveShow:
         import torch
 
         from installation.engine.engine import allowed_levels
-        from installation.engine.probe import measure_costs, timing_twin
+        from installation.engine.probe import measure_costs
 
         settings = self.engine.settings
         with torch.inference_mode():
             sample = source.latents([self.clock.now()])
         levels = allowed_levels(renderer.backend, settings)
-        return measure_costs(
-            timing_twin(renderer.backend),
+        return measure_costs(  # levels not built yet are timed on torch eager, and again once built
+            renderer.backend,
             sample,
             levels,
             settings.frame_budget_ms,
@@ -336,6 +335,7 @@ def play(
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
     on screen."""
     from installation.display import Presenter, Screen, init_video
+    from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
 
     init_video()  # no screen: say so now, before loading anything
@@ -358,7 +358,7 @@ def play(
         fps=fps,
         hud=display.hud,
         allow_quit=display.allow_quit,
-        screenshots=Path("screenshots"),
+        screenshots=screenshot_directory(),
         actions=live.actions(),
     )
 

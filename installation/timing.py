@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import statistics
 import time
 from typing import Callable
@@ -37,11 +38,30 @@ def machine_description(device: torch.device) -> dict:
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "cpu": _cpu_name(),
+        "isa": cpu_isa(),
         "device": str(device),
     }
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
+
+
+# What tells CPUs apart for compiled code and timings: the vector instruction set extensions.
+ISA_FLAG = re.compile(r"(sse\d.*|ssse3|avx.*|amx.*|fma.*|f16c|vnni.*|neon|asimd.*|sve.*)")
+
+
+def cpu_isa() -> list[str]:
+    """The CPU's vector instruction set extensions (from /proc/cpuinfo; [] where unreadable)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return sorted(
+                        {flag for flag in line.split(":", 1)[1].split() if ISA_FLAG.fullmatch(flag)}
+                    )
+    except OSError:
+        pass
+    return []
 
 
 def _cpu_name() -> str:

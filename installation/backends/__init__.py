@@ -42,13 +42,18 @@ def create_backend(
     fastest (remembered in the cache folder). One that cannot run here falls back to torch
     eager with a log line. `cache_dir` overrides where builds and choices are kept (default:
     beside the model file, or the user cache for models without one); with `background`,
-    graphs for new shapes are built in a worker thread while torch eager renders."""
+    graphs for new shapes are built in a worker thread, and auto's first calibration runs in
+    one, while torch eager renders."""
     from installation.errors import UserError
 
     if name not in BACKENDS:
         raise UserError(f"unknown backend {name!r}: available: {', '.join(BACKENDS)}")
     device = torch.device(device)
     if name == "torch":
+        return TorchEagerBackend(G, device, precision)
+    if G.config.architecture == "stylegan3":
+        if name != "auto":
+            log.warning("backend %s does not build StyleGAN3 graphs yet: using torch eager", name)
         return TorchEagerBackend(G, device, precision)
     from installation.backends.cache import ModelCache
 
@@ -60,7 +65,7 @@ def create_backend(
     if name == "auto":
         from installation.backends.auto import choose
 
-        return choose(G, device, precision, cache, available_backends(device, precision), make)
+        return choose(G, device, precision, cache, available_backends(device, precision), make, background)
     return make(name, background)
 
 

@@ -1,14 +1,16 @@
 """'auto': time every backend this machine has on the model's full resolution and keep the fastest.
 
 The choice is kept in the model's cache folder, keyed by weights, resolution, precision,
-runtime versions, CPU, thread count and device, so only the first load pays for the
-calibration (and for exporting and compiling, whose results are cached as well).
+runtime versions, machine (CPU model and instruction set, GPU), thread count and device, so only
+the first load pays for the calibration (and for exporting and compiling, whose results are
+cached as well). Choices made on another machine are dropped when this one writes its own.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -16,7 +18,8 @@ from typing import TypeVar
 import torch
 
 from installation.backends.base import Backend
-from installation.backends.cache import ModelCache
+from installation.backends.build import first_line, stopping
+from installation.backends.cache import ModelCache, used
 from installation.backends.graph import example_inputs
 from installation.timing import device_sync
 
@@ -30,9 +33,16 @@ K = TypeVar("K")
 
 
 def choose(
-    G, device: torch.device, precision: str, cache: ModelCache, candidates: list[str], make: Factory
+    G,
+    device: torch.device,
+    precision: str,
+    cache: ModelCache,
+    candidates: list[str],
+    make: Factory,
+    background: bool = False,
 ) -> Backend:
-    """The fastest of `candidates` (names `make` understands), from the cache or measured now."""
+    """The fastest of `candidates` (names `make` understands), from the cache or measured now;
+    with `background`, measured in a thread while torch eager renders (`Calibrating`)."""
     key = cache.key(
         kind="auto", resolution=G.config.img_resolution, precision=precision, threads=torch.get_num_threads()
     )
@@ -44,6 +54,18 @@ def choose(
         return make(known["backend"], True)
     if len(candidates) == 1:
         return make(candidates[0], True)
+    if background:
+        return Calibrating(
+            G, device, precision, lambda: _calibrate(G, device, precision, cache, candidates, make, key)
+        )
+    return _calibrate(G, device, precision, cache, candidates, make, key)
+
+
+def _calibrate(
+    G, device: torch.device, precision: str, cache: ModelCache, candidates: list[str], make: Factory, key: str
+) -> Backend:
+    """Build every candidate, time them in turns on the model's full resolution, keep the
+    fastest, and note the choice under `key` (dropping those another machine made)."""
     log.info(
         "calibrating backends (%s) for %d px %s: the first time builds and compiles, which takes a while",
         ", ".join(candidates),
@@ -63,17 +85,67 @@ def choose(
     timings = {name: min(times) for name, times in samples.items()}
     best = min(timings, key=timings.get)
     log.info("backend: %s (%s)", best, _summary(timings))
+    path = cache.folder / CHOICES_FILE
+    choices = {
+        k: v for k, v in _read(path).items() if isinstance(v, dict) and v.get("machine") == cache.machine
+    }
     choices[key] = {
         "backend": best,
         "ms": timings,
         "resolution": G.config.img_resolution,
         "precision": precision,
+        "machine": cache.machine,
     }
     _write(path, choices)
     backend = ready[best]
     if hasattr(backend, "background"):
         backend.background = True  # from now on, other shapes build without stalling a show
     return backend
+
+
+class Calibrating(Backend):
+    """'auto' on a model's first start: renders with torch eager at once while a thread builds
+    and times the candidates, then with the fastest. Until then `ready` says False, so the
+    engine times its levels again once the choice is made and its graphs are built."""
+
+    def __init__(self, G, device: torch.device, precision: str, calibrate: Callable[[], Backend]) -> None:
+        from installation.backends.torch_eager import TorchEagerBackend
+
+        super().__init__(G, device, precision)
+        self._eager = TorchEagerBackend(G, device, precision)
+        self._chosen: Backend | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(calibrate,), name="auto-calibration", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def name(self) -> str:  # type: ignore[override] - the chosen backend's, once chosen
+        return self._chosen.name if self._chosen is not None else "auto (calibrating; torch meanwhile)"
+
+    def _run(self, calibrate: Callable[[], Backend]) -> None:
+        try:
+            self._chosen = calibrate()
+        except Exception as error:  # noqa: BLE001 - a calibration that fails leaves torch eager, said once
+            if not stopping():  # else the process is exiting and ended the builds
+                log.warning("backend calibration failed (%s): rendering with torch eager", first_line(error))
+            self._chosen = self._eager
+        self._done.set()
+
+    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
+        backend = self._chosen or self._eager
+        return backend.render(
+            ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise
+        )
+
+    def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        chosen = self._chosen
+        return chosen is not None and chosen.ready(stop_res, batch, noise_fields)
+
+    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
+        self._done.wait()
+        return self._chosen.prepare(stop_res, batch)
 
 
 def round_robin(
@@ -97,9 +169,11 @@ def _summary(timings: dict[str, float]) -> str:
 
 def _read(path) -> dict:
     try:
-        return json.loads(path.read_text())
+        choices = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+    used(path)
+    return choices if isinstance(choices, dict) else {}
 
 
 def _write(path, choices: dict) -> None:

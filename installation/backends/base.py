@@ -45,3 +45,10 @@ class Backend(ABC):
         """Get ready to render this shape at full speed, waiting for any build it needs.
         False when it will render more slowly than it could (a build failed)."""
         return True
+
+    def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        """Whether `render` of this shape runs at its full speed now. A backend that builds a
+        graph per shape starts building one that is missing (in the background) and says
+        False until it is there: until then it renders more slowly, and timings of it are not
+        final."""
+        return True

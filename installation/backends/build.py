@@ -4,7 +4,8 @@ Exporting and compiling take seconds to a minute of Python-heavy work. In a chil
 low CPU priority they leave the show its cores and this interpreter's lock, and quitting
 mid-build only ends the child (a build thread still inside native code aborts an exit). The
 child is a fresh interpreter (`python -m installation.backends.build JOB`), so it works from
-scripts without a `__main__` guard too.
+scripts without a `__main__` guard too. It uses every core but one (at least one), for its
+tracing and for Inductor's compile workers alike, so a build always leaves the show a core.
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch
             },
             job,
         )
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        threads = str(build_threads())
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+            "OMP_NUM_THREADS": threads,
+            "TORCHINDUCTOR_COMPILE_THREADS": threads,
+        }
         child = subprocess.Popen(
             [sys.executable, "-m", __name__, str(job)],
             env=env,
@@ -66,6 +73,11 @@ def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch
         raise RuntimeError(
             lines[-1] if lines else f"the build process ended with exit code {child.returncode}"
         )
+
+
+def build_threads() -> int:
+    """Threads a build may use: all cores but the one kept for rendering, at least one."""
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def stopping() -> bool:
@@ -90,6 +102,7 @@ def main(job_file: str) -> None:
         os.nice(10)  # the show's renders come first
     except (AttributeError, OSError):
         pass
+    torch.set_num_threads(build_threads())
     job = torch.load(job_file, weights_only=False)  # our own file, written a moment ago
     from installation.model.generator import Generator
 

@@ -24,7 +24,7 @@ import torch
 
 from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
-from installation.backends.cache import ModelCache
+from installation.backends.cache import ModelCache, used
 from installation.backends.graph import noise_layers
 from installation.backends.torch_eager import TorchEagerBackend
 
@@ -84,6 +84,7 @@ class GraphBackend(Backend):
             else:
                 self.write_graph(self.G, shape, self.precision, str(self.device), partial)
             partial.replace(path)
+        used(path)
         return self._load(shape, path)
 
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
@@ -139,6 +140,15 @@ class GraphBackend(Backend):
         noise = "-noise" if shape.noise_fields else ""
         stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}"
         return self.cache.path(stem, self.suffix, precision=self.precision, **shape._asdict())
+
+    def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        shape = Shape(stop_res or self.G.config.img_resolution, batch, noise_fields)
+        if shape.stop_res not in self.resolutions or not self.background:
+            return True  # torch eager for good, or a render waits for its build: as fast as it gets
+        if shape in self._runners and shape not in self._pending:
+            return True  # built (or it cannot be, and torch eager is what renders it)
+        self._runner(shape, wait=False)
+        return False
 
     def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
         return self._runner(Shape(stop_res or self.G.config.img_resolution, batch), wait=True) is not None

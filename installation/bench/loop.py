@@ -72,15 +72,32 @@ class _Probe:
 
 
 def _generator_alone(backend, latents, level: int, batch: int) -> float:
-    """ms per frame of the generator by itself at this level and batch."""
-    from installation.timing import device_sync, median_ms
+    """ms per frame of the generator by itself at this level and batch, on the same inputs."""
+    from installation.engine.probe import render_ms
 
-    ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
-    sync = device_sync(backend.device)
-    ms = median_ms(
-        lambda: backend.render(ws, stop_res=level, noise_mode=latents.noise_mode), ALONE_RENDERS, sync=sync
-    )
-    return ms / batch
+    return render_ms(backend, latents, level, batch, repeats=ALONE_RENDERS) / batch
+
+
+# The loop's own work per frame, by part (EngineStats' totals); the rest of a batch's time is
+# publishing the frames (ring, taps).
+OWN_WORK = {
+    "latents": "latents (motion, parameters)",
+    "noise": "noise fields",
+    "convert": "conversion to uint8",
+    "publish": "publishing (ring, taps)",
+}
+
+
+def own_work_ms(first, last) -> dict[str, float]:
+    """ms per frame of each part of the loop's own work between two EngineStats."""
+    frames = max(last.frames - first.frames, 1)
+    parts = {
+        name: getattr(last, f"{name}_s") - getattr(first, f"{name}_s")
+        for name in ("latents", "noise", "convert")
+    }
+    generator = last.generator_s - first.generator_s
+    parts["publish"] = (last.busy_s - first.busy_s) - generator - sum(parts.values())
+    return {name: 1000 * s / frames for name, s in parts.items()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         alone_ms = _generator_alone(backend, live.source.latents([0.0]), level, batch)
     frames = last.frames - first.frames
     generator_s = last.generator_s - first.generator_s
-    busy_s = last.busy_s - first.busy_s
+    own_ms = own_work_ms(first, last)
+    generator_ms = 1000 * generator_s / max(frames, 1)
     result = {
         "show": str(show.path),
         "seconds": elapsed,
@@ -139,14 +157,16 @@ def run(args: argparse.Namespace) -> int:
         "displayed_fps": presented / elapsed,
         "rendered_fps": frames / elapsed,
         "generator_alone_fps": 1000 / alone_ms,
+        "backend": backend.name,
         "level": level,
         "levels": dict(levels),
         "batch": batch,
         "threads": last.threads,
-        "generator_ms_per_frame_in_loop": 1000 * generator_s / max(frames, 1),
+        "generator_ms_per_frame_in_loop": generator_ms,
         "generator_ms_per_frame_alone": alone_ms,
-        # latents + conversion + bookkeeping, as a share of the generator's own time in the loop
-        "loop_overhead": (busy_s - generator_s) / max(generator_s, 1e-9),
+        # the loop's own work per frame (ms), by part, and in all as a share of the generator's time
+        "own_work_ms_per_frame": own_ms,
+        "loop_overhead": sum(own_ms.values()) / max(generator_ms, 1e-9),
         "latency_ms": probe.latencies_ms,
         "latency_bound_ms": probe.bounds_ms,
         "last_stats": asdict(last),
@@ -169,9 +189,11 @@ def _sample(live, levels: Counter, batches: Counter, done: threading.Event) -> N
 
 def _print(r: dict, print_table) -> None:
     lat = r["latency_ms"]
+    samples = sum(r["levels"].values()) or 1
+    share = ", ".join(f"{lv} px {100 * n / samples:.0f} %" for lv, n in sorted(r["levels"].items()))
     print(
-        f"{r['show']}: {r['seconds']:.0f} s, level {r['level']} px (time share {r['levels']}), "
-        f"batch {r['batch']}, {r['threads']} threads"
+        f"{r['show']}: {r['seconds']:.0f} s on {r['machine']['cpu']}, backend {r['backend']}, "
+        f"batch {r['batch']}, {r['threads']} threads\nlevel time share: {share}"
     )
     rows = [
         ["displayed fps", f"{r['displayed_fps']:.1f}"],
@@ -181,7 +203,11 @@ def _print(r: dict, print_table) -> None:
             "generator ms per frame, in the loop / alone",
             f"{r['generator_ms_per_frame_in_loop']:.1f} / {r['generator_ms_per_frame_alone']:.1f}",
         ],
-        ["loop overhead (latents, conversion) / generator", f"{100 * r['loop_overhead']:.1f} %"],
+        *(
+            [f"  {label}, ms per frame", f"{r['own_work_ms_per_frame'][name]:.2f}"]
+            for name, label in OWN_WORK.items()
+        ),
+        ["loop's own work (the above) / generator", f"{100 * r['loop_overhead']:.1f} %"],
         [
             "latency write -> screen, median / max ms",
             f"{statistics.median(lat):.0f} / {max(lat):.0f}" if lat else "not measured",

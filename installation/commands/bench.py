@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.backends import add_arguments as add_backend_arguments
 
     add_backend_arguments(parser)
+    # Ours against NVIDIA's own generator from the user's checkout (installation/bench/nvidia.py).
+    from installation.bench.nvidia import add_arguments as add_nvidia_arguments
+
+    add_nvidia_arguments(parser)
     # Control surfaces (installation/bench/control.py): --control and its options.
     from installation.bench.control import add_arguments as add_control_arguments
 
@@ -62,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.backends import run as run_backends
 
         return run_backends(args)
+    if args.nvidia_repo:  # side by side with NVIDIA's generator (installation/bench/nvidia.py)
+        from installation.bench.nvidia import run as run_nvidia
+
+        return run_nvidia(args)
     if args.control:  # input latency and OSC load (installation/bench/control.py)
         from installation.bench.control import run as run_control
 

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise show_error(show, ("model", "path"), str(error)) from None
     check_keyframes(show, config)
     motion = show.motion
-    builtin = {p.name for p in builtin_parameters(motion.direction_count)}
+    builtin = {p.name for p in builtin_parameters(motion.offered_directions)}
     declared = [p.name for p in show.parameters if p.name not in builtin]
     period = f"{motion.period_beats:g} beats" if motion.period_beats else f"{motion.period_seconds:g} s"
     if motion.path == "keyframes":

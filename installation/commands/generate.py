@@ -34,6 +34,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_FILL,
         help=f"how the constant grows (default {DEFAULT_FILL})",
     )
+    parser.add_argument(
+        "--rotate",
+        type=float,
+        default=0.0,
+        help="StyleGAN3: rotate the picture by DEG degrees (gen_images.py's)",
+    )
+    parser.add_argument(
+        "--translate",
+        default="0,0",
+        help="StyleGAN3: shift the picture by X,Y (fractions of its size; gen_images.py's convention)",
+    )
+
+
+def parse_translate(text: str) -> tuple[float, float]:
+    from installation.errors import UserError
+
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise UserError(f"--translate {text!r}: give two numbers as X,Y, e.g. 0.1,-0.05") from None
+    return x, y
 
 
 def class_labels(c_dim: int, class_idx: int | None, n: int):
@@ -62,13 +83,16 @@ def run(args: argparse.Namespace) -> int:
     from installation.model.canvas import describe_canvas, with_canvas
     from installation.model.imaging import parse_seeds, seed_latents, to_uint8, write_png
     from installation.model.loading import load_model, pick_device
+    from installation.model.stylegan3 import input_transform_for
 
     seeds = parse_seeds(args.seeds)
+    translate = parse_translate(args.translate)
     device = pick_device(args.device)
     check_canvas(args.canvas)  # before the model loads
     G = with_canvas(load_model(args.model, device), args.canvas, args.canvas_fill)
     if args.canvas:
         print(f"canvas {args.canvas}: {describe_canvas(G) or 'the shape the model already has'}")
+    transform = input_transform_for(G, args.rotate, translate, device)
     labels = class_labels(G.c_dim, args.class_idx, len(seeds))
     z_all = seed_latents(seeds, G.z_dim)
     raw_imgs, raw_ws = [], []
@@ -79,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             z = z_all[chunk].to(device)
             c = None if labels is None else labels[chunk].to(device)
             ws = G.mapping(z, c, truncation_psi=args.psi, truncation_cutoff=args.cutoff)
-            img = G.synthesis(ws, noise_mode=args.noise)
+            img = G.synthesis(ws, noise_mode=args.noise, **transform)
             for seed, pixels in zip(seeds[chunk], to_uint8(img), strict=True):
                 write_png(outdir / f"seed{seed:04d}.png", pixels)
             raw_imgs.append(img.float().cpu().numpy())

@@ -57,20 +57,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from installation.errors import UserError
+    from installation.instance import single_instance
     from installation.live import play
     from installation.show.loader import load_show
 
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
-    play(
-        load_show(args.show),
-        windowed=args.windowed,
-        size=parse_size(args.size),
-        device=args.device,
-        backend=args.backend,
-        seconds=args.seconds,
-        fps=args.fps,
-        cuda_graphs=args.cuda_graphs,
-        record=args.record,
-    )
+    show = load_show(args.show)
+    with single_instance(show):
+        play(
+            show,
+            windowed=args.windowed,
+            size=parse_size(args.size),
+            device=args.device,
+            backend=args.backend,
+            seconds=args.seconds,
+            fps=args.fps,
+            cuda_graphs=args.cuda_graphs,
+            record=args.record,
+        )
     return 0

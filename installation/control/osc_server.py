@@ -13,11 +13,13 @@ are counted and dropped. Messages in a bundle whose time tag is in the future ar
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable
 
+import pythonosc
 from pythonosc.osc_packet import OscPacket
 
 from installation.control.drops import Drops
@@ -34,12 +36,21 @@ Defer = Callable[[float, Callable[[], None]], bool]
 MAX_DATAGRAM = 65535
 
 
+_PYTHONOSC = os.path.dirname(pythonosc.__file__) + os.sep
+_complaints = threading.local()  # how many lines python-osc tried to log while parsing, per thread
+
+
 class _QuietParser(logging.Filter):
-    """python-osc logs every unknown type tag on the root logger; a sender of garbage must not
-    write a log line per packet (we count such packets by what their arguments lack instead)."""
+    """python-osc logs what it cannot parse (unknown type tags, bundle contents it cannot
+    identify) on the root logger, a line per packet that echoes the sender's bytes. Those lines
+    never reach a handler: the parsing thread counts them, and `OscServer.receive` reports the
+    packet through `Drops`, whose logging is rate-limited."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.module == "osc_message" and str(record.msg).startswith("Unhandled parameter type"))
+        if not record.pathname.startswith(_PYTHONOSC):
+            return True
+        _complaints.count = getattr(_complaints, "count", 0) + 1
+        return False
 
 
 logging.getLogger().addFilter(_QuietParser())
@@ -121,11 +132,14 @@ class OscServer:
         if len(data) > self._max_packet:
             self._drops.drop("oversized packet", f"{sender[0]}:{sender[1]}", f"{len(data)} bytes")
             return
+        _complaints.count = 0
         try:
             messages = OscPacket(data).messages
         except Exception:  # noqa: BLE001 - the parser raises more than ParseError on hostile input
             self._drops.drop("malformed packet", f"{sender[0]}:{sender[1]}")
             return
+        if _complaints.count:  # parts of it were skipped (see _QuietParser)
+            self._drops.drop("unparsable parts skipped", f"{sender[0]}:{sender[1]}")
         now = time.time()
         for timed in messages:
             address, args = timed.message.address, tuple(timed.message.params)

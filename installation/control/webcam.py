@@ -9,6 +9,7 @@ file plays at its own frame rate and loops, standing in for a camera.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,11 @@ import cv2
 from installation.control.webcam_features import FeatureExtractor, Features
 
 log = logging.getLogger(__name__)
+
+# Without a camera, OpenCV's backends print a dozen lines of their own per attempt to open it,
+# forever; our one warning per loss says it. FFmpeg reads its level when its plugin first loads.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)  # seconds between attempts to reopen a lost camera
 

@@ -7,7 +7,9 @@ by a thread of its own.
 
 from __future__ import annotations
 
+import collections
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -19,11 +21,17 @@ from installation.display.hud import Hud
 from installation.display.keys import action_of
 from installation.display.screen import Screen
 from installation.engine.clock import ShowClock
-from installation.engine.frames import FramePair, blend
+from installation.engine.frames import FramePair
 
 log = logging.getLogger(__name__)
 
-FPS_SMOOTHING = 0.05  # weight of the newest refresh interval in the displayed-fps average
+FPS_WINDOW_S = 1.0  # displayed fps: the refreshes presented within this last stretch of time
+
+
+def screenshot_directory() -> Path:
+    """Where the `s` key saves: $XDG_DATA_HOME/installation/screenshots (~/.local/share/...)."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(data) / "installation" / "screenshots"
 
 
 class Feed(Protocol):
@@ -55,7 +63,8 @@ class Presented:
 class Presenter:
     """`actions` adds or overrides what keys do by action name (see keys.py): 'pause',
     'previous', 'next' come from the live show. Every key event also goes to each of
-    `key_handlers(event)`, for show-defined bindings."""
+    `key_handlers(event)`, for show-defined bindings. `screenshots`: the folder the `s` key
+    saves the screen into; None turns the key off (a gallery, where visitors reach the keys)."""
 
     def __init__(
         self,
@@ -65,7 +74,7 @@ class Presenter:
         fps: float = 60.0,
         hud: bool = False,
         allow_quit: bool = True,
-        screenshots: Path = Path("screenshots"),
+        screenshots: Path | None = None,
         actions: Mapping[str, Callable[[], None]] | None = None,
     ) -> None:
         self.screen = screen
@@ -76,7 +85,7 @@ class Presenter:
         self.screenshots = screenshots
         self.key_handlers: list[Callable[[object], None]] = []
         self.presented: Presented | None = None
-        self.displayed_fps = 0.0
+        self.displayed_fps = 0.0  # refreshes actually presented per second, over FPS_WINDOW_S
         self._actions = {
             "hud": self._toggle_hud,
             "fullscreen": self._toggle_fullscreen,
@@ -88,11 +97,17 @@ class Presenter:
         self._running = False
         self._pair: FramePair | None = None
         self._drawn: tuple | None = None
+        self._refreshes: collections.deque[float] = collections.deque()  # when each was presented
+        self._started = time.monotonic()
+        self._capture = False  # the next refresh is read back for a screenshot
+        self._said_off = False
 
     def run(self, seconds: float | None = None) -> None:
         """Present until quit (a key, the window closed), or for `seconds`. Raises the feed's
         error if the engine fails."""
         start = due = time.monotonic()
+        if self.presented is None:  # the fps window opens with the first refresh
+            self._started = start
         self._running = True
         while self._running:
             self._handle_events()
@@ -120,12 +135,18 @@ class Presenter:
             id(overlay),
             self.screen.size,
         )
-        if state != self._drawn:  # a still picture (paused, held) is not redrawn
-            self.screen.show(pair, overlay)
+        if state != self._drawn or self._capture:  # a still picture (paused, held) is not redrawn
+            picture = self.screen.show(pair, overlay, capture=self._capture)
             self._drawn = state
+            self._refreshes.append(now)
+            if picture is not None:
+                self._capture = False
+                self._save(picture)
+        while self._refreshes and self._refreshes[0] <= now - FPS_WINDOW_S:
+            self._refreshes.popleft()
+        span = min(FPS_WINDOW_S, now - self._started)
+        self.displayed_fps = len(self._refreshes) / span if span > 0 else 0.0
         last = self.presented
-        if last is not None and now > last.wall:
-            self.displayed_fps += FPS_SMOOTHING * (1 / (now - last.wall) - self.displayed_fps)
         self.presented = Presented(now, t, pair.newest.version if pair else -1, last.count + 1 if last else 1)
 
     def _handle_events(self) -> None:
@@ -157,15 +178,20 @@ class Presenter:
             log.info("this show does not quit from the keyboard (display.allow_quit = false)")
 
     def _screenshot(self) -> None:
-        """The picture on screen at the frames' own resolution, as a PNG, written off the loop."""
-        if self._pair is None:
-            return
+        """Save the next refresh as the screen shows it (window size, HUD included)."""
+        if self.screenshots is not None:
+            self._capture = True
+        elif not self._said_off:
+            self._said_off = True
+            log.info("screenshots are off here (a gallery: visitors can reach the keyboard)")
+
+    def _save(self, picture) -> None:
+        """Write a read-back picture as a PNG, off the loop."""
         from installation.model.imaging import write_png
 
-        image = blend(self._pair)
         path = self.screenshots / time.strftime(f"%Y%m%d-%H%M%S-{int(time.time() * 1000) % 1000:03d}.png")
         threading.Thread(
-            target=self._write, args=(write_png, path, image), name="screenshot", daemon=True
+            target=self._write, args=(write_png, path, picture), name="screenshot", daemon=True
         ).start()
 
     @staticmethod

@@ -27,24 +27,50 @@ def init_video() -> None:
     import pygame
 
     chosen = os.environ.get("SDL_VIDEODRIVER")
-    desktop = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    if not chosen and not desktop:
-        # Without X or Wayland only the console (KMS/DRM) can show anything; SDL's fallback
-        # would be an invisible off-screen "window".
-        os.environ["SDL_VIDEODRIVER"] = "kmsdrm"
+    # The driver for the desktop we were given (X first, as SDL itself prefers): when that one
+    # fails, SDL would try the others, print about them, and settle for an invisible off-screen
+    # "window". Without X or Wayland only the console (KMS/DRM) can show anything.
+    desktop = next((name for name in ("DISPLAY", "WAYLAND_DISPLAY") if os.environ.get(name)), None)
+    if not chosen:
+        os.environ["SDL_VIDEODRIVER"] = {"DISPLAY": "x11", "WAYLAND_DISPLAY": "wayland"}.get(
+            desktop, "kmsdrm"
+        )
     try:
         pygame.display.init()
     except pygame.error as error:
-        if not desktop:
+        if desktop is None:
             unset = "DISPLAY and WAYLAND_DISPLAY are unset"
-            raise DisplayUnavailable(f"no display here ({unset}): {RENDER_COMMAND}") from None
-        raise DisplayUnavailable(f"cannot open a window ({error}): {RENDER_COMMAND}") from None
+            raise DisplayUnavailable(f"no display here ({unset})", RENDER_COMMAND) from None
+        if chosen:
+            raise DisplayUnavailable(f"cannot open a window ({error})", RENDER_COMMAND) from None
+        raise DisplayUnavailable(
+            f"cannot reach the display {desktop}={os.environ[desktop]} (is it running, and may this "
+            "user open windows on it?)",
+            RENDER_COMMAND,
+        ) from None
     finally:
         if not chosen:
             os.environ.pop("SDL_VIDEODRIVER", None)
-    if pygame.display.get_driver() in ("offscreen", "dummy") and not chosen:
+
+
+def _require_monitor(index: int) -> None:
+    import pygame
+
+    displays = pygame.display.get_num_displays()
+    if not 0 <= index < displays:
+        raise DisplayUnavailable(f"display {index} asked for, but there are {displays} (counting from 0)")
+
+
+def check_display(index: int) -> None:
+    """Raise DisplayUnavailable unless monitor `index` could be opened now; SDL's video is shut
+    down again either way (so that a display server that comes and goes is seen afresh)."""
+    import pygame
+
+    init_video()
+    try:
+        _require_monitor(index)
+    finally:
         pygame.display.quit()
-        raise DisplayUnavailable(f"no display here (SDL found only an off-screen driver): {RENDER_COMMAND}")
 
 
 class Screen:
@@ -65,11 +91,7 @@ class Screen:
         from pygame._sdl2 import video
 
         init_video()
-        displays = pygame.display.get_num_displays()
-        if not 0 <= display < displays:
-            raise DisplayUnavailable(
-                f"display {display} asked for, but there are {displays} (counting from 0)"
-            )
+        _require_monitor(display)
         where = video.WINDOWPOS_CENTERED | display  # SDL: centred on that monitor
         try:
             self.window = video.Window(
@@ -77,7 +99,7 @@ class Screen:
             )
             self.renderer = video.Renderer(self.window, vsync=vsync)
         except pygame.error as error:
-            raise DisplayUnavailable(f"cannot open a window ({error}): {RENDER_COMMAND}") from None
+            raise DisplayUnavailable(f"cannot open a window ({error})", RENDER_COMMAND) from None
         pygame.mouse.set_visible(False)
         self.mode = mode
         self.background = background

@@ -34,9 +34,9 @@ from installation.backends.base import Backend
 from installation.engine.clock import ShowClock
 from installation.engine.convert import FrameConverter
 from installation.engine.frames import Frame, FramePair
-from installation.engine.latents import LatentSource, render_latents
+from installation.engine.latents import Latents, LatentSource, render_latents
 from installation.engine.planner import Costs, Planner
-from installation.engine.probe import measure_costs, pick_threads, timing_twin
+from installation.engine.probe import level_ms, measure_costs, pick_threads, timing_twin
 from installation.engine.ring import FrameRing
 from installation.engine.schedule import next_times
 
@@ -46,6 +46,8 @@ LEAD_MARGIN = 1.25  # the lead is this many predicted batch times (plus a displa
 RETHREAD_SLOWDOWN = 2.0  # renders this much slower than probed: try the CPU thread count again
 RETHREAD_WAIT_S = (20.0, 300.0)  # ... first after this, doubling while the count stays (each probe
 # costs a few renders, during which the screen cross-fades the frames it has)
+RETIME_CHECK_S = 0.5  # how often the producer asks the backend which levels' graphs are built
+RETIME_MAX_BUDGETS = 8.0  # ... of levels predicted within this many frame budgets
 IDLE_POLL_S = 0.002  # how often an idle producer looks for a new version: part of the latency
 FPS_WINDOW_S = 2.0
 
@@ -83,13 +85,63 @@ class EngineStats:
     discarded: int  # look-ahead frames retired because their inputs changed
     version: int
     frames: int  # rendered since the start
-    busy_s: float  # time spent on batches since the start (as batch_ms)
+    busy_s: float  # time spent on batches since the start (as batch_ms, and publishing them)
     generator_s: float  # ... of which in the generator (as render_ms)
+    latents_s: float  # ... in the source's latents (motion, parameters)
+    noise_s: float  # ... making the noise fields the rendered blocks read
+    convert_s: float  # ... converting to uint8 pixels; the rest is publishing and taps
 
     def latency_bound_ms(self, frame_ms: float) -> float:
         """Longest a parameter write can take to reach the screen now: the batch in flight,
         then one lead, then one display frame of `frame_ms` (see the module docstring)."""
         return self.batch_ms + self.lead_ms + frame_ms
+
+
+@dataclass(frozen=True)
+class _Swap:
+    """Changes handed over by other threads, applied between two batches (None: unchanged)."""
+
+    source: LatentSource | None = None
+    backend: Backend | None = None
+    costs: Costs | None = None
+    settings: EngineSettings | None = None
+
+    def then(self, later: _Swap) -> _Swap:
+        """This swap with `later`'s changes on top."""
+        changes = {f.name: getattr(later, f.name) for f in dataclasses.fields(later)}
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class _BatchTime:
+    """Milliseconds of one batch: all of it (latents, generator, conversion), and the generator's."""
+
+    batch_ms: float = 0.0
+    render_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """What the producer did since the start: frames rendered, and seconds spent on batches in
+    all and in each of their parts."""
+
+    frames: int = 0
+    busy_s: float = 0.0
+    latents_s: float = 0.0
+    noise_s: float = 0.0
+    generator_s: float = 0.0
+    convert_s: float = 0.0
+
+    def plus(self, other: _Totals) -> _Totals:
+        return _Totals(*(getattr(self, f.name) + getattr(other, f.name) for f in dataclasses.fields(self)))
+
+
+@dataclass(frozen=True)
+class _SourceKey:
+    """Which source object, at which of its versions, the newest frames come from."""
+
+    source_id: int
+    version: int
 
 
 def allowed_levels(backend: Backend, settings: EngineSettings) -> list[int]:
@@ -119,20 +171,22 @@ class Engine:
         self._converter = FrameConverter(backend.device)
         self._ring = FrameRing(2 * max(settings.batch or 0, settings.max_batch) + 4, _host_buffer)
         self._lock = threading.Lock()
-        self._swap: dict | None = None  # changes handed over by other threads, applied between batches
+        self._swap: _Swap | None = None
         self._taps: list[Callable[[Frame], None]] = []
         self._planner: Planner | None = None
         self._version = 0
-        self._source_key: tuple[int, int] | None = None
+        self._source_key: _SourceKey | None = None
         self._serial = 0
         self._published: deque[float] = deque()  # when recent frames were published
         self._rendered_fps = 0.0
         self._threads = 0  # torch's thread count in the producer thread (it is per thread)
         self._rethread_wait = RETHREAD_WAIT_S[0]
         self._rethread_at = time.monotonic() + self._rethread_wait
-        self._last = (0.0, 0.0)  # batch ms, render ms
-        self._totals = (0, 0.0, 0.0)  # frames, busy s, generator s
+        self._last = _BatchTime()
+        self._totals = _Totals()
         self._discarded = 0
+        self._retime_at = 0.0
+        self._sample: Latents | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once probing is done and rendering begins
@@ -148,12 +202,17 @@ class Engine:
         return self._version
 
     @property
+    def costs(self) -> Costs | None:
+        """The render costs the planner works with now (None until probed)."""
+        return self._planner.costs if self._planner else None
+
+    @property
     def stats(self) -> EngineStats:
         planner = self._planner
         return EngineStats(
             rendered_fps=self._rendered_fps,
-            batch_ms=self._last[0],
-            render_ms=self._last[1],
+            batch_ms=self._last.batch_ms,
+            render_ms=self._last.render_ms,
             batch=planner.batch if planner else 0,
             level=planner.level if planner else 0,
             lead_ms=self._lead_s() * 1000 if planner else 0.0,
@@ -161,9 +220,12 @@ class Engine:
             slowdown=planner.slowdown if planner else 1.0,
             discarded=self._discarded,
             version=self._version,
-            frames=self._totals[0],
-            busy_s=self._totals[1],
-            generator_s=self._totals[2],
+            frames=self._totals.frames,
+            busy_s=self._totals.busy_s,
+            generator_s=self._totals.generator_s,
+            latents_s=self._totals.latents_s,
+            noise_s=self._totals.noise_s,
+            convert_s=self._totals.convert_s,
         )
 
     # -- control ------------------------------------------------------------------------------
@@ -198,9 +260,7 @@ class Engine:
         Give `costs` measured for a new backend (`probe.measure_costs`), or the old ones are
         kept and corrected as it runs. Thread-safe; a later swap adds to a pending one."""
         with self._lock:
-            old = self._swap or {}
-            new = dict(source=source, backend=backend, costs=costs, settings=settings)
-            self._swap = {k: new[k] if new[k] is not None else old.get(k) for k in new}
+            self._swap = (self._swap or _Swap()).then(_Swap(source, backend, costs, settings))
 
     # -- the producer thread ------------------------------------------------------------------
     def _run(self) -> None:
@@ -211,6 +271,7 @@ class Engine:
                 self._apply_swap()
                 if not self._step():
                     self._stop.wait(IDLE_POLL_S)
+                self._maybe_retime()
         except BaseException as error:  # the display reports it and ends the show
             log.exception("engine stopped")
             self.error = error
@@ -228,7 +289,7 @@ class Engine:
             if not self.settings.threads:
                 pick_threads(twin, sample, levels[len(levels) // 2])
             self._costs = measure_costs(
-                twin,
+                self._backend,
                 sample,
                 levels,
                 self.settings.frame_budget_ms,
@@ -261,16 +322,18 @@ class Engine:
             swap, self._swap = self._swap, None
         if swap is None:
             return
-        if swap["source"] is not None:
-            self._source = swap["source"]
-        if swap["settings"] is not None:
-            self.settings = _within(swap["settings"], self._ring.capacity)
-        if swap["backend"] is not None:
-            self._backend = swap["backend"]
+        if swap.source is not None:
+            self._source = swap.source
+        if swap.settings is not None:
+            self.settings = _within(swap.settings, self._ring.capacity)
+        if swap.backend is not None:
+            self._backend = swap.backend
             self._converter = FrameConverter(self._backend.device)
             self._renderer = self._wrap(self._backend)
-        self._costs = swap["costs"] or self._costs
-        if swap["backend"] is not None or swap["settings"] is not None or swap["costs"] is not None:
+        if swap.costs is None and swap.backend is not None:  # kept costs are the old backend's
+            self._costs = dataclasses.replace(self._costs, pending=frozenset(self._costs.frame_ms))
+        self._costs = swap.costs or self._costs
+        if swap.backend is not None or swap.settings is not None or swap.costs is not None:
             self._planner = self._new_planner(self._costs, allowed_levels(self._backend, self.settings))
 
     def _lead_s(self) -> float:
@@ -280,7 +343,7 @@ class Engine:
         ) / 1000 + 1 / self.settings.display_fps
 
     def _check_version(self, now: float) -> int:
-        key = (id(self._source), self._source.version())
+        key = _SourceKey(id(self._source), self._source.version())
         if key != self._source_key:
             if self._source_key is not None:
                 self._version += 1
@@ -310,17 +373,16 @@ class Engine:
             return
         start = time.perf_counter()
         with torch.inference_mode():
-            latents = self._source.latents(times)
+            sample = self._source.latents(times)
+            moved = time.perf_counter()
+            latents = sample.for_level(self._backend.G, level)
             begin = time.perf_counter()
             images = render_latents(self._renderer, latents, level)
             rendered = time.perf_counter()
             self._converter.convert(images, buffers)
         done = time.perf_counter()
-        self._last = ((done - start) * 1000, (rendered - begin) * 1000)
-        count, busy, generator = self._totals
-        self._totals = (count + len(times), busy + done - start, generator + rendered - begin)
-        self._planner.record(level, len(times), self._last[0], time.monotonic())
-        self._maybe_rethread(latents, level)
+        self._last = _BatchTime((done - start) * 1000, (rendered - begin) * 1000)
+        self._planner.record(level, len(times), self._last.batch_ms, time.monotonic())
         frames = []
         for t, buffer in zip(times, buffers, strict=True):
             self._serial += 1
@@ -330,6 +392,46 @@ class Engine:
         for frame in frames:
             for tap in self._taps:
                 tap(frame)
+        self._totals = self._totals.plus(
+            _Totals(
+                frames=len(times),
+                busy_s=time.perf_counter() - start,
+                latents_s=moved - start,
+                noise_s=begin - moved,
+                generator_s=rendered - begin,
+                convert_s=done - rendered,
+            )
+        )
+        self._maybe_rethread(latents, level)
+        self._sample = sample
+
+    def _maybe_retime(self) -> None:
+        """Time a level again once the backend renders it at full speed (its graph was built
+        while torch eager rendered it, or auto made its choice): the planner then plans with
+        what really renders. Levels above the current one are looked at first."""
+        now = time.monotonic()
+        if now < self._retime_at or self._sample is None or not self._planner.costs.pending:
+            return
+        self._retime_at = now + RETIME_CHECK_S
+        latents = self._sample  # the latest batch's inputs, every noise field at hand
+        planner = self._planner
+        here = planner.levels.index(planner.level)
+        order = planner.levels[here + 1 :] + planner.levels[: here + 1][::-1]
+        for level in order:
+            if level not in planner.costs.pending or planner.frame_ms(level) > self._retime_limit_ms():
+                continue
+            if not self._backend.ready(level, 1, latents.has_noise_fields):
+                continue
+            with torch.inference_mode():
+                ms, final = level_ms(self._backend, latents, level)
+            planner.retime(level, ms, final)
+            log.info("%d px timed again on %s: %.0f ms per frame", level, self._backend.name, ms)
+            return  # one level per look: each timing holds the producer for a few renders
+
+    def _retime_limit_ms(self) -> float:
+        """Levels predicted slower than this per frame are not timed again: the renders of the
+        timing would hold the producer too long, and no build makes them fit the budget."""
+        return RETIME_MAX_BUDGETS * self.settings.frame_budget_ms
 
     def _maybe_rethread(self, latents, level: int) -> None:
         """Host contention comes and goes, and with it the better CPU thread count (two threads

@@ -9,6 +9,7 @@ forbids, so in practice 'fp32' is captured and 'mixed' runs eagerly.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import torch
 
@@ -19,6 +20,25 @@ log = logging.getLogger(__name__)
 WARMUP_CALLS = 3  # before capture, on a side stream, as CUDA graphs require
 
 
+@dataclass(frozen=True)
+class _CaptureKey:
+    """What a captured graph is fixed to."""
+
+    stop_res: int | None
+    ws_shape: tuple[int, ...]
+    noise_mode: str
+
+
+@dataclass(frozen=True)
+class _Capture:
+    """A captured graph with the static tensors its replays read (ws, gains) and write (out)."""
+
+    ws: torch.Tensor
+    gain: torch.Tensor
+    graph: torch.cuda.CUDAGraph
+    out: torch.Tensor
+
+
 class GraphedBackend(Backend):
     """Same interface as the wrapped backend. The returned images are the graph's static output:
     valid until the next `render`, which is how the engine uses them."""
@@ -27,35 +47,30 @@ class GraphedBackend(Backend):
         super().__init__(backend.G, backend.device, backend.precision)
         self.inner = backend
         self.name = f"cuda-graph+{backend.name}"
-        self._graphs: dict[tuple, tuple[torch.Tensor, torch.Tensor, torch.cuda.CUDAGraph, torch.Tensor]] = {}
-        self._failed: set[tuple] = set()
+        self._graphs: dict[_CaptureKey, _Capture] = {}
+        self._failed: set[_CaptureKey] = set()
 
     @property
     def resolutions(self) -> list[int]:
         return self.inner.resolutions
 
     def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0) -> torch.Tensor:
-        key = (stop_res, tuple(ws.shape), noise_mode)
-        entry = (
-            None
-            if key in self._failed
-            else self._graphs.get(key) or self._capture(key, ws, stop_res, noise_mode)
-        )
-        if entry is None:
+        key = _CaptureKey(stop_res, tuple(ws.shape), noise_mode)
+        capture = None if key in self._failed else self._graphs.get(key) or self._capture(key, ws)
+        if capture is None:
             return self.inner.render(ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain)
-        static_ws, static_gain, graph, out = entry
-        static_ws.copy_(ws, non_blocking=True)
+        capture.ws.copy_(ws, non_blocking=True)
         if isinstance(noise_gain, torch.Tensor):
-            static_gain.copy_(noise_gain, non_blocking=True)
+            capture.gain.copy_(noise_gain, non_blocking=True)
         else:
-            static_gain.fill_(float(noise_gain))
-        graph.replay()
-        return out
+            capture.gain.fill_(float(noise_gain))
+        capture.graph.replay()
+        return capture.out
 
-    def _capture(self, key: tuple, ws: torch.Tensor, stop_res: int | None, noise_mode: str):
+    def _capture(self, key: _CaptureKey, ws: torch.Tensor) -> _Capture | None:
         static_ws = ws.to(self.device, torch.float32).clone()
         static_gain = torch.ones(ws.shape[0], device=self.device)  # a tensor, so replays can change it
-        kw = dict(stop_res=stop_res, noise_mode=noise_mode, noise_gain=static_gain)
+        kw = dict(stop_res=key.stop_res, noise_mode=key.noise_mode, noise_gain=static_gain)
         try:
             side = torch.cuda.Stream(self.device)
             side.wait_stream(torch.cuda.current_stream(self.device))
@@ -73,5 +88,5 @@ class GraphedBackend(Backend):
             )
             torch.cuda.synchronize(self.device)
             return None
-        self._graphs[key] = (static_ws, static_gain, graph, out)
+        self._graphs[key] = _Capture(static_ws, static_gain, graph, out)
         return self._graphs[key]

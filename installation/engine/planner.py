@@ -1,6 +1,8 @@
 """Choosing the synthesis level and the look-ahead batch from measured render times.
 
-Costs come from a start-up probe (`probe.py`) and are scaled by how slow renders are now
+Costs come from a start-up probe (`probe.py`) of the backend that renders (or, for a shape
+whose graph is still being built, of the torch eager path that renders it meanwhile); a level
+is timed again once its graph is ready (`retime`). They are scaled by how slow renders are now
 (the median of recent measured/probed ratios, so host contention moves every level together
 and a single slow frame moves nothing). Hysteresis keeps the level from flickering: going up
 needs the higher level predicted well inside the budget, going down needs the current level
@@ -9,6 +11,7 @@ over it, and a level that had to be left is tried again only after a growing wai
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections import deque
@@ -27,14 +30,25 @@ MIN_BATCH_GAIN = 0.9  # a larger batch is worth it only if it cuts the time per 
 @dataclass(frozen=True)
 class Costs:
     """Probed render cost: ms per frame at batch 1 for every level (some extrapolated), and the
-    time per frame at batch b relative to batch 1 (batch sizes not listed were not worth it)."""
+    time per frame at batch b relative to batch 1 (batch sizes not listed were not worth it).
+    `pending`: levels not yet timed on the backend's own fast path (extrapolated, or timed on
+    torch eager while their graph is being built), to be timed again once it is there."""
 
     frame_ms: dict[int, float]
     batch_factor: dict[int, float]
+    pending: frozenset[int] = frozenset()
 
     def batch_ms(self, level: int, batch: int) -> float:
         factor = self.batch_factor.get(batch, min(self.batch_factor.values()))
         return self.frame_ms[level] * batch * factor
+
+    def with_level(self, level: int, frame_ms: float, final: bool) -> Costs:
+        """These costs with `level` timed anew (`final`: on the backend's own fast path)."""
+        return dataclasses.replace(
+            self,
+            frame_ms={**self.frame_ms, level: frame_ms},
+            pending=self.pending - {level} if final else self.pending | {level},
+        )
 
 
 class Planner:
@@ -109,6 +123,13 @@ class Planner:
             ):
                 self._switch(up, now)
         self.batch = self.best_batch(self.level)
+
+    def retime(self, level: int, ms: float, final: bool = True) -> None:
+        """`level` was timed again just now at `ms` per frame (batch 1), e.g. once its graph was
+        built: from now on it is planned with that cost, and it may be tried at once."""
+        self.costs = self.costs.with_level(level, ms / self.slowdown, final)
+        self._retry_at.pop(level, None)
+        self._retry_wait.pop(level, None)
 
     def _switch(self, level: int, now: float) -> None:
         self.level = level

@@ -9,7 +9,7 @@ import statistics
 import torch
 
 from installation.backends.base import Backend
-from installation.engine.latents import Latents
+from installation.engine.latents import Latents, first_copies, render_latents
 from installation.engine.planner import MIN_BATCH_GAIN, Costs
 from installation.timing import device_sync, median_ms
 
@@ -19,9 +19,9 @@ REPEATS = 3
 
 
 def timing_twin(backend: Backend) -> Backend:
-    """What the probe times: torch eager on the same model. Backends that compile build a graph
-    for each new shape, and a probe of every level and batch size would set off a build for
-    each; the planner corrects the costs by what the real backend then measures."""
+    """Torch eager on the same model: what a backend that compiles renders a shape with while
+    its graph is being built, and what batch sizes are timed on (a build for every batch size
+    tried would cost minutes, for sizes that on a CPU rarely pay)."""
     from installation.backends import TorchEagerBackend
 
     if isinstance(backend, TorchEagerBackend):
@@ -35,12 +35,12 @@ LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (ro
 def render_ms(
     backend: Backend, latents: Latents, level: int, batch: int = 1, repeats: int = REPEATS, warmup: int = 1
 ) -> float:
-    """Median ms of one render of `batch` copies of the first latent, after `warmup` untimed ones."""
-    ws = latents.ws[:1].expand(batch, -1, -1).contiguous()
-    gain = latents.noise_gain
-    gain = gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain
-    kw = dict(stop_res=level, noise_mode=latents.noise_mode, noise_gain=gain)
-    return median_ms(lambda: backend.render(ws, **kw), repeats, warmup, sync=device_sync(backend.device))
+    """Median ms of one render of `batch` copies of the first latent (and its noise fields),
+    after `warmup` untimed ones."""
+    copies = first_copies(latents.for_level(backend.G, level), batch)
+    return median_ms(
+        lambda: render_latents(backend, copies, level), repeats, warmup, sync=device_sync(backend.device)
+    )
 
 
 def pick_threads(backend: Backend, latents: Latents, level: int) -> int:
@@ -65,6 +65,14 @@ def pick_threads(backend: Backend, latents: Latents, level: int) -> int:
     return best
 
 
+def level_ms(backend: Backend, latents: Latents, level: int) -> tuple[float, bool]:
+    """ms per frame at `level`, batch 1, timed on what renders it now: the backend itself once
+    its graph for this shape is built, else the torch eager twin (and the build starts); and
+    whether that is final (the backend's own fast path)."""
+    final = backend.ready(level, 1, latents.has_noise_fields)
+    return render_ms(backend if final else timing_twin(backend), latents, level), final
+
+
 def measure_costs(
     backend: Backend,
     latents: Latents,
@@ -73,25 +81,34 @@ def measure_costs(
     batch_budget_ms: float,
     max_batch: int,
 ) -> Costs:
-    """Cost per frame of each level from the lowest up, stopping once a level is well over the
-    budget (higher ones are extrapolated); then the batch sizes that pay off at the highest
-    level within budget."""
+    """Cost per frame of each level from the lowest up (`level_ms`), stopping once a level is
+    well over the budget (higher ones are extrapolated); then the batch sizes that pay off at
+    the highest level within budget."""
     levels = sorted(levels)
+    for level in reversed(levels):  # builds start sharpest first: what the show aims for
+        backend.ready(level, 1, latents.has_noise_fields)
     frame_ms: dict[int, float] = {}
+    final = set()
     for level in levels:
-        frame_ms[level] = render_ms(backend, latents, level)
+        frame_ms[level], is_final = level_ms(backend, latents, level)
+        if is_final:
+            final.add(level)
         if frame_ms[level] > frame_budget_ms * LEVEL_HEADROOM:
             break
     measured = list(frame_ms)
     growth = frame_ms[measured[-1]] / frame_ms[measured[-2]] if len(measured) > 1 else 4.0
     for level in levels[len(measured) :]:
         frame_ms[level] = frame_ms[max(frame_ms)] * max(growth, 2.0)
+    # An extrapolated level is timed later only where a build may yet make it faster.
+    final |= {lv for lv in levels[len(measured) :] if backend.ready(lv, 1, latents.has_noise_fields)}
     fitting = [lv for lv in levels if frame_ms[lv] <= frame_budget_ms] or levels[:1]
     level = fitting[-1]
     batch_factor = {1: 1.0}
     batch = 2
+    twin = timing_twin(backend)
+    single = render_ms(twin, latents, level) if level in final else frame_ms[level]
     while batch <= max_batch and frame_ms[level] * batch <= batch_budget_ms:
-        factor = render_ms(backend, latents, level, batch) / batch / frame_ms[level]
+        factor = render_ms(twin, latents, level, batch) / batch / single
         if factor > min(batch_factor.values()) * MIN_BATCH_GAIN:
             break
         batch_factor[batch] = factor
@@ -101,4 +118,4 @@ def measure_costs(
         ", ".join(f"{lv}px {ms:.0f} ms" for lv, ms in frame_ms.items()),
         ", ".join(f"{b}: {f:.2f}" for b, f in batch_factor.items()),
     )
-    return Costs(frame_ms, batch_factor)
+    return Costs(frame_ms, batch_factor, frozenset(levels) - final)

@@ -73,9 +73,11 @@ class ScheduleFollower:
         self._open_fps, self.presenter.fps = self.presenter.fps, CLOSED_FPS
         if self._power is not None and self.schedule.settings.screen_off:
             self._power.off()
-        log.info(
-            "closed (%s): rendering paused until %s", now.strftime("%a %H:%M"), self.schedule.next_change(now)
+        reopens = self.schedule.next_change(now)
+        until = (
+            f"until {reopens:%a %Y-%m-%d %H:%M}" if reopens else "with no opening hours in the coming year"
         )
+        log.info("closed (%s): rendering paused %s", now.strftime("%a %H:%M"), until)
 
     def _open(self, now: dt.datetime) -> None:
         self.closed = False

@@ -1,9 +1,9 @@
 """A read-only HTTP endpoint: GET /health answers the piece's state as JSON.
 
-It runs in the supervisor (so it answers while the renderer restarts) on a daemon thread using
-the standard library's server. Nothing it receives is interpreted beyond the request line: one
-path, GET and HEAD only, no query handling. It listens on loopback unless the show names another
-address; then an optional allow-list of sender networks applies.
+It runs in the supervisor (so it answers while the renderer restarts) on daemon threads using
+the standard library's server, one per connection. Nothing it receives is interpreted beyond
+the request line: one path, GET and HEAD only, no query handling. It listens on loopback unless
+the show names another address; then an optional allow-list of sender networks applies.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from socketserver import ThreadingMixIn
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+MAX_CONNECTIONS = 32
 
 
 def allowed(address: str, networks: Iterable[Network]) -> bool:
@@ -36,21 +38,41 @@ def allowed(address: str, networks: Iterable[Network]) -> bool:
     return any(ip.version == net.version and ip in net for net in networks)
 
 
-class _Server(HTTPServer):
-    # One request at a time: a flood queues in the kernel's bounded backlog, never as threads
-    # or memory here. Monitoring asks rarely, so nobody waits long.
+class _Server(ThreadingMixIn, HTTPServer):
+    # A thread per connection, so that an idle one (a browser's speculative pre-connect) cannot
+    # hold up a probe; at most MAX_CONNECTIONS at once, further ones are closed unanswered, and a
+    # flood beyond that queues in the kernel's bounded backlog, never as threads or memory here.
     request_queue_size = 16
+    daemon_threads = True
+    block_on_close = False
 
     def __init__(
         self, address: tuple[str, int], status: Callable[[], dict[str, Any]], allow: tuple[Network, ...]
     ):
         self.status, self.allow = status, allow
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         return allowed(client_address[0], self.allow)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -116,11 +116,13 @@ class Sender:
 
     @classmethod
     def from_environment(cls) -> Sender | None:
+        """A sender on a copy of the inherited descriptor: closing it (or making another one, as
+        a renderer waiting for its display does) leaves the inherited one open."""
         fd = os.environ.get(FD_ENV, "")
         if not fd.isdigit():
             return None
         try:
-            return cls(socket.socket(fileno=int(fd)))
+            return cls(socket.socket(fileno=os.dup(int(fd))))
         except OSError as error:
             log.warning("heartbeat descriptor %s unusable: %s", fd, error)
             return None

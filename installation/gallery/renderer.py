@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -23,13 +24,14 @@ from installation.gallery.follower import ScheduleFollower
 from installation.gallery.power import ScreenPower
 from installation.gallery.problems import SHOWN
 from installation.gallery.schedule import Schedule
-from installation.gallery.supervisor import REFUSED
+from installation.gallery.supervisor import REFUSED, UNADDRESSED
 from installation.show.sections import Show
 from installation.show.watcher import ShowWatcher
 
 log = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"  # the supervisor adds the time as it relays
+DISPLAY_POLL_S = 2.0  # how often a renderer waiting for its display looks again
 
 
 def unattended(show: Show, level: int, cuda: bool) -> tuple[Show, list[str]]:
@@ -44,6 +46,43 @@ def unattended(show: Show, level: int, cuda: bool) -> tuple[Show, list[str]]:
         show = dataclasses.replace(show, render=dataclasses.replace(show.render, device="cpu"))
         show = fallback.limit_resolution(show, show.gallery.cpu_resolution)
     return show, notes
+
+
+def wait_for_display(index: int) -> None:
+    """Return once monitor `index` can be opened. A display missing at start-up (a projector
+    still off, a second monitor unplugged, X not up yet at boot) is waited for, not crashed on:
+    no safer configuration could bring it. Meanwhile the supervisor hears "waiting" and why."""
+    from installation.display.errors import DisplayUnavailable
+    from installation.display.screen import check_display
+
+    said: dict[str, Any] = {}  # what the pulse tells the supervisor, updated in place
+    sender = pulse = None
+    orphaned = threading.Event()
+    try:
+        while True:
+            try:
+                check_display(index)
+                return
+            except DisplayUnavailable as error:
+                problem = f"waiting for the display: {error.cause}"
+            if said.get("waiting") != problem:
+                log.warning("%s", problem)
+                said.update(waiting=problem, problems=[*SHOWN.current(), problem])
+            if pulse is None and (sender := heartbeat.Sender.from_environment()) is not None:
+                pulse = heartbeat.Pulse(
+                    sender,
+                    lambda: (0, None),
+                    paused=lambda: True,
+                    status=lambda: dict(said),
+                    on_orphaned=orphaned.set,
+                ).start()
+            if orphaned.wait(DISPLAY_POLL_S):
+                raise SystemExit(0)
+    finally:
+        if pulse is not None:
+            pulse.stop()
+            sender.send(heartbeat.Beat(0, None, sent=time.monotonic()))  # waiting is over: starting
+            sender.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +112,7 @@ class Renderer:
         global _attached
         _attached = self
         self._live, self._presenter = live, presenter
+        presenter.screenshots = None  # visitors may reach a keyboard: `s` must not fill the disk
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
         self.follower = ScheduleFollower(
@@ -148,13 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     SHOWN.inherit(args.problem)
     try:
+        from installation.show.loader import load_show
+
+        written = load_show(args.show)
+        wait_for_display(written.display.display)  # before torch: waiting costs next to nothing
         import torch
 
         from installation.live import play
-        from installation.show.loader import load_show
 
         cuda = torch.cuda.is_available()
-        show, notes = unattended(load_show(args.show), args.level, cuda)
+        show, notes = unattended(written, args.level, cuda)
         for note in notes:
             SHOWN.report(note)
         renderer = Renderer(args.level, cuda, args.restarts, args.since)
@@ -162,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except CheckpointError as error:  # the supervisor reads this line and steps down at once
         print(f"error: {error}", file=sys.stderr)
         return REFUSED
-    except UserError as error:  # e.g. no display yet at boot: an ordinary failure, retried
+    except UserError as error:  # no fallback step fixes what a user must: retried as it is
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return UNADDRESSED
     return 0

@@ -25,12 +25,17 @@ class RestartPolicy:
         self._recent: collections.deque[float] = collections.deque(maxlen=settings.crashes_per_step)
         self._in_a_row = 0
 
-    def crashed(self, now: float, ran_for: float) -> Decision:
-        """Record a crash at `now` (monotonic seconds) of a renderer that had run `ran_for` seconds."""
+    def crashed(self, now: float, ran_for: float, *, steppable: bool = True) -> Decision:
+        """Record a crash at `now` (monotonic seconds) of a renderer that had run `ran_for` seconds.
+        A failure that is not `steppable` (no safer configuration could fix it: a missing display)
+        waits the same, but never counts towards a step down."""
         s = self.settings
         self._in_a_row = 1 if ran_for >= s.crash_window else self._in_a_row + 1
-        self._recent.append(now)
-        step_down = len(self._recent) == s.crashes_per_step and now - self._recent[0] <= s.crash_window
+        if steppable:
+            self._recent.append(now)
+        step_down = (
+            steppable and len(self._recent) == s.crashes_per_step and now - self._recent[0] <= s.crash_window
+        )
         if step_down:
             self._recent.clear()  # the new configuration earns its own count
         delay = min(s.restart_delay * 2 ** (self._in_a_row - 1), s.restart_delay_max)

@@ -24,6 +24,7 @@ from installation.gallery.logs import RecentErrors, configure
 from installation.gallery.schedule import Schedule
 from installation.gallery.sdnotify import Notifier
 from installation.gallery.supervisor import Supervisor
+from installation.instance import single_instance
 from installation.show.sections import DEFAULT_MODEL, Show
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,19 @@ class Gallery:
                 "next_change": upcoming.isoformat(timespec="minutes") if upcoming else None,
             },
             # The renderer lists the problems it was started with, and its own.
-            "problems": list(dict.fromkeys([*self._resolved.problems, *child.get("problems", [])])),
+            "problems": list(
+                dict.fromkeys(
+                    [
+                        *self._resolved.problems,
+                        *child.get("problems", []),
+                        *(
+                            [f"the renderer cannot start: {fault}"]
+                            if (fault := self.supervisor.fault)
+                            else []
+                        ),
+                    ]
+                )
+            ),
             "recent_errors": self._recent.recent(),
         }
 
@@ -217,6 +230,12 @@ class Gallery:
         self.supervisor.stop()
 
     def run(self) -> int:
+        """Supervise until stopped; UserError at once if this show (or a port of it) is already
+        playing."""
+        with single_instance(self.show, gallery=True):
+            return self._run()
+
+    def _run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, lambda *_: self.stop())
         self._start_health(self.show)

@@ -37,6 +37,7 @@ STOP_GRACE_SECONDS = 5.0
 LINE_BYTES = 4096  # a longer line from the child is cut: the relay never holds more than this
 HISTORY = 20  # restarts remembered for the health page
 REFUSED = 3  # a renderer's exit code for a configuration it refuses (a hostile or broken model)
+UNADDRESSED = 2  # its code for a fault no safer configuration fixes (a user error: a port, a file)
 _LEVEL = re.compile(rb"(?:\S+ \S+ )?(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
 
 
@@ -73,11 +74,13 @@ class StopFlag:
 @dataclass(frozen=True)
 class Ended:
     """How a renderer's run ended. `refused`: it rejected its configuration (a broken model), so
-    trying the same again is pointless; `requested`: `restart()` asked for it, no failure."""
+    trying the same again is pointless; `unaddressed`: a fault that no fallback step would fix,
+    retried as it is; `requested`: `restart()` asked for it, no failure."""
 
     cause: str
     ran_for: float
     refused: bool = False
+    unaddressed: bool = False
     requested: bool = False
 
 
@@ -108,16 +111,19 @@ def hang_cause(
 ) -> str | None:
     """Why a living renderer counts as hung, or None while it is doing its job.
 
-    It must present a first frame within `start_seconds`; after that, beat at least every
-    `hang_seconds` and, unless it is paused on purpose, present a frame newer than that. Time spent
-    paused does not count: `resumed_at` is when it last stopped being paused. The cause says
-    whether the whole process went quiet (stopped, frozen) or only its frames stopped.
+    It must present a first frame within `start_seconds` (of its start, or of the end of a wait
+    for its display); after that, beat at least every `hang_seconds` and, unless it is paused on
+    purpose, present a frame newer than that. Time spent paused does not count: `resumed_at` is
+    when it last stopped being paused (or waiting). The cause says whether the whole process
+    went quiet (stopped, frozen) or only its frames stopped.
     """
+    quiet = now - received_at if received_at is not None else 0.0
     if beat is None or beat.last_frame is None:
-        if now - started > settings.start_seconds:
+        if beat is not None and beat.status.get("waiting"):
+            return f"hang: no heartbeat for {quiet:.1f} s" if quiet > settings.hang_seconds else None
+        if now - max(started, resumed_at) > settings.start_seconds:
             return f"hang: no first frame within {settings.start_seconds:g} s"
         return None
-    quiet = now - received_at if received_at is not None else 0.0
     age = now - max(beat.last_frame, resumed_at)
     if quiet <= settings.hang_seconds and (beat.paused or age <= settings.hang_seconds):
         return None
@@ -187,6 +193,7 @@ class Supervisor:
         self._first_frame_at: float | None = None
         self._exited_at: float | None = None
         self.last_recovery_s: float | None = None  # from a renderer's end to its successor's first frame
+        self.fault: str | None = None  # why renderers fail without a step that could help, until one plays
         self._last_watchdog = 0.0
         self._watchdog_every = min(watchdog_interval() or 1.0, 1.0)
         self.state = "starting"
@@ -271,7 +278,8 @@ class Supervisor:
                 self._take_beats()
                 code = self._child.poll()
                 if code is not None:
-                    return Ended(self._explain(code), ran_for, refused=code == REFUSED)
+                    cause = self._explain(code)
+                    return Ended(cause, ran_for, refused=code == REFUSED, unaddressed=code == UNADDRESSED)
                 with self._lock:
                     requested, self._restart_now = self._restart_now, None
                 if requested:
@@ -306,10 +314,15 @@ class Supervisor:
         if before is not None and before.paused and not beat.paused:
             self._resumed_at = now
         if beat.last_frame is None:
+            waiting = beat.status.get("waiting")
+            if waiting and self.state != "waiting":
+                self._notifier.status(f"waiting: {waiting}")
+            self.state = "waiting" if waiting else "starting"
             return
         state = "paused" if beat.paused else "playing"
         if self._first_frame_at is None:
             self._first_frame_at = now
+            self.fault = None  # whatever kept the renderers from starting is gone
             since = f", {now - self._exited_at:.1f} s after the last one ended" if self._exited_at else ""
             log.info(
                 "renderer presented its first frame %.1f s after its start%s",
@@ -342,10 +355,14 @@ class Supervisor:
             if ended.requested:
                 delay = 0.0
             else:
-                decision = self._policy.crashed(time.monotonic(), ended.ran_for)
+                # A fault no step addresses keeps the show as it is: it is waited out, and named.
+                steppable = not ended.unaddressed
+                decision = self._policy.crashed(time.monotonic(), ended.ran_for, steppable=steppable)
                 delay = decision.delay
                 if decision.step_down or ended.refused:
                     self._step_down(ended.refused)
+                if ended.unaddressed:
+                    self.fault = ended.cause
             self.restarts.append(Restart(time.time(), ended.cause, delay, self.level))
             self.restart_count += 1
         self.state = "restarting"

@@ -52,6 +52,12 @@ def with_canvas(G: Generator, spec: str, fill: str = DEFAULT_FILL) -> Generator:
     with the constant and each layer's constant noise extended by `fill`."""
     if fill not in FILLS:
         raise UserError(f"canvas fill {fill!r}: expected one of {', '.join(FILLS)}")
+    if not spec.strip():
+        return G
+    if not isinstance(G, Generator):
+        raise UserError(
+            f"canvas {spec!r}: only StyleGAN2 models paint another shape so far, and this one is StyleGAN3"
+        )
     native = G.config.init_size
     rows, cols = canvas_cells(spec, native, G.img_resolution)
     if (rows, cols) == native:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,16 +27,24 @@ class NoiseLoop:
 
     With a and b independent unit Gaussian fields every point of the loop is itself unit
     Gaussian noise, so the texture keeps its character while it flows and returns exactly.
+    The a and b of all layers lie in one [2, N] tensor, smallest layers first, so the fields of
+    every layer up to a block are one matrix product (one operation per batch, not two per
+    layer).
     """
 
     def __init__(self, shapes: Mapping[str, tuple[int, int]], seed: int = 0, device="cpu") -> None:
         import torch
 
         generator = torch.Generator().manual_seed(seed)
-        self._fields = {
-            name: torch.randn((2, 1, *shape), generator=generator).to(device)
-            for name, shape in shapes.items()
-        }
+        fields = {name: torch.randn((2, 1, *shape), generator=generator) for name, shape in shapes.items()}
+        order = sorted(fields, key=lambda name: shapes[name][0] * shapes[name][1])
+        self._spans: dict[str, _Span] = {}
+        start = 0
+        for name in order:
+            size = shapes[name][0] * shapes[name][1]
+            self._spans[name] = _Span(start, start + size, tuple(shapes[name]))
+            start += size
+        self._flat = torch.cat([fields[name].reshape(2, -1) for name in order], dim=1).to(device)
 
     @classmethod
     def for_generator(cls, G, seed: int = 0) -> "NoiseLoop":
@@ -48,16 +56,53 @@ class NoiseLoop:
                 device = buffer.device
         return cls(shapes, seed, device)
 
-    def at(self, phases: np.ndarray) -> dict:
-        """{'b64.conv0': Tensor [B, 1, H, W], ...}: the synthesis `noise` argument for a batch."""
+    def at(self, phases: np.ndarray) -> LoopFields:
+        """{'b64.conv0': Tensor [B, 1, H, W], ...}: the synthesis `noise` argument for a batch.
+        Fields are computed when first read, up to the largest read, so a render that stops at
+        an early block never pays for the large fields of the later ones."""
         import torch
 
-        if not self._fields:
-            return {}
-        some = next(iter(self._fields.values()))
         angle = 2 * np.pi * np.asarray(phases, dtype=np.float64)
-        cos, sin = (
-            torch.as_tensor(f(angle), dtype=some.dtype, device=some.device)[:, None, None, None]
-            for f in (np.cos, np.sin)
-        )
-        return {name: cos * field[0] + sin * field[1] for name, field in self._fields.items()}
+        weights = torch.as_tensor(np.stack([np.cos(angle), np.sin(angle)], axis=1), dtype=self._flat.dtype)
+        return LoopFields(self._flat, self._spans, weights.to(self._flat.device))
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where one layer's noise lies in the flat [2, N] tensor, and its [H, W]."""
+
+    start: int
+    stop: int
+    shape: tuple[int, int]
+
+
+class LoopFields(Mapping):
+    """The noise fields of one batch on the loop, by layer name: the [B, 2] cos/sin weights
+    times the flat a and b, computed on first read for every layer up to the one read (views
+    of one [B, n] product after that)."""
+
+    def __init__(self, flat, spans: Mapping[str, _Span], weights) -> None:
+        self._flat, self._spans, self._weights = flat, spans, weights
+        self._made = None  # [B, n]: the fields of the first n values
+
+    def __getitem__(self, name: str):
+        span = self._spans[name]
+        if self._made is None or self._made.shape[1] < span.stop:
+            self._made = self._weights @ self._flat[:, : span.stop]
+        batch = self._weights.shape[0]
+        return self._made[:, span.start : span.stop].view(batch, 1, *span.shape)
+
+    @property
+    def made(self) -> list[str]:
+        """The layers whose fields have been computed so far."""
+        done = 0 if self._made is None else self._made.shape[1]
+        return [name for name, span in self._spans.items() if span.stop <= done]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._spans  # without computing the field, as Mapping's own would
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)

@@ -36,7 +36,7 @@ def reference() -> str:
         "### Built-in parameters",
         "",
         "Every show has these; motion reads them. `direction_0` ... `direction_N` exist for "
-        "`motion.direction_count = N + 1`.",
+        '`motion.direction_count = N + 1` when `motion.directions` is not `"none"`.',
         "",
         "| name | type | range | default | smoothing (s) | meaning |",
         "|---|---|---|---|---|---|",

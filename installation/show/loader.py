@@ -117,7 +117,7 @@ def read_section(sec: Section, raw: Any, base: Path) -> Any:
 
 
 def _parameters(declared: Any, base: Path, motion: MotionSettings) -> tuple[ParamSpec, ...]:
-    specs = {p.name: p for p in builtin_parameters(motion.direction_count)}
+    specs = {p.name: p for p in builtin_parameters(motion.offered_directions)}
     for name, table in _table(("parameters",), declared).items():
         key = ("parameters", name)
         if not _NAME.fullmatch(name):

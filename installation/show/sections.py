@@ -99,7 +99,7 @@ class RenderSettings:
     canvas: str = setting(
         "",
         Text(),
-        'shape the model paints natively: an aspect "16:9", "9:16", "48:9" or a size in the model\'s '
+        'shape a StyleGAN2 model paints natively: an aspect "16:9", "9:16", "48:9" or a size in the model\'s '
         'pixels "1792x1024"; the model\'s short side stays, the long one gets the nearest whole '
         'cell (a quarter of the model\'s resolution): 16:9 paints 1792x1024 on a 1024 model; "" '
         "keeps the model's own shape",
@@ -171,8 +171,32 @@ class MotionSettings:
     )
     direction_scale: float = setting(3.0, Number(0, 50), "standard deviations of W at direction amount 1")
     ganspace_samples: int = setting(10000, Integer(1000, 1_000_000), "W samples for GANSpace PCA")
+    spin: float = setting(
+        0.0,
+        Number(-1000, 1000),
+        "StyleGAN3: turns of the picture per motion loop (whole numbers loop seamlessly)",
+    )
+    orbit: float = setting(
+        0.0, Number(0, 1), "StyleGAN3: radius of a circle the picture's centre travels, in picture sizes"
+    )
+    orbit_cycles: int = setting(
+        1, Integer(-1000, 1000), "StyleGAN3: orbits per motion loop (negative: clockwise)"
+    )
+    drift: tuple[float, ...] = setting(
+        (0.0, 0.0),
+        ListOf(Number(-1000, 1000)),
+        "StyleGAN3: [x, y] picture sizes the picture travels per motion loop",
+    )
+
+    @property
+    def offered_directions(self) -> int:
+        """How many direction_N parameters this show has: none unless `directions` names a method
+        (a parameter that changes nothing must not be advertised, nor take a HUD slot)."""
+        return 0 if self.directions == "none" else self.direction_count
 
     def __post_init__(self) -> None:
+        if len(self.drift) != 2:
+            raise SchemaError(("drift",), f"expected [x, y], got {len(self.drift)} numbers")
         if self.path == "keyframes" and not self.keyframes:
             raise SchemaError(("keyframes",), "path = keyframes needs at least one keyframe")
         if self.keyframe_classes and len(self.keyframe_classes) != len(self.keyframes):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 
 import numpy as np
 import pytest
@@ -117,8 +118,11 @@ def test_background_build_renders_eagerly_until_ready(G, cache_dir):
     ws = latents(G, 1)
     first = backend.render(ws, stop_res=4)  # starts the build, renders this one eagerly
     assert torch.equal(first, TorchEagerBackend(G, "cpu", "fp32").render(ws, stop_res=4))
+    assert not backend.ready(stop_res=4)  # still building: timings of it now are torch eager's
     assert backend.prepare(stop_res=4)  # waits for the worker
+    assert backend.ready(stop_res=4)
     assert_matches_eager(G, backend, ws, stop_res=4)
+    assert backend.ready(stop_res=5)  # no graph can stop there: torch eager is as fast as it gets
 
 
 def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monkeypatch):
@@ -139,6 +143,8 @@ def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monk
 
 def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatch):
     chosen = create_backend(G, "cpu", "fp32", cache_dir=cache_dir)
+    assert chosen.render(latents(G, 1)).shape == (1, 3, RES, RES)  # at once: torch eager while calibrating
+    assert chosen.prepare()  # waits for the calibration
     choices = json.loads((cache_dir / CHOICES_FILE).read_text())
     (entry,) = choices.values()
     assert entry["backend"] == chosen.name and set(entry["ms"]) >= {"torch", chosen.name}
@@ -150,6 +156,57 @@ def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatc
     monkeypatch.setattr(GraphBackend, "prepare", no_calibration)
     monkeypatch.setattr(TorchEagerBackend, "prepare", no_calibration)
     assert create_backend(G, "cpu", "fp32", cache_dir=cache_dir).name == chosen.name
+
+
+def test_a_cache_from_another_machine_is_measured_again_once_and_replaced(G, tmp_path, monkeypatch):
+    from installation.backends import cache
+    from installation.backends.auto import _read
+
+    monkeypatch.setattr(cache, "machine_tag", lambda device: "aaaaaaaa")  # made over there ...
+    there = cache.ModelCache(G, "cpu", tmp_path)
+    build = there.path("synthesis-16px-b1-fp32", ".pt2")
+    build.write_bytes(b"a graph compiled for another CPU")
+    (tmp_path / CHOICES_FILE).write_text(
+        json.dumps({there.key(kind="auto"): {"backend": "torch", "machine": "aaaaaaaa"}})
+    )
+    monkeypatch.setattr(cache, "machine_tag", lambda device: "0badcafe")  # ... and opened here
+    monkeypatch.setattr("installation.backends.available_backends", lambda device, precision: ["torch"] * 2)
+    calibrations = []
+    monkeypatch.setattr(TorchEagerBackend, "prepare", lambda self, *a: calibrations.append(1) or True)
+    create_backend(G, "cpu", "fp32", cache_dir=tmp_path).prepare()
+    assert not build.exists() and calibrations  # the other machine's build is gone, and it measured
+    (entry,) = _read(tmp_path / CHOICES_FILE).values()  # its choice replaced
+    assert entry["machine"] == "0badcafe"
+    here = cache.ModelCache(G, "cpu", tmp_path)
+    ours, old, dying = (here.path(f"synthesis-{n}", ".pt2") for n in ("ours", "old", "dying"))
+    dying = dying.with_name(f"{dying.stem}.partial.pt2")
+    for path in (ours, old, dying):
+        path.write_bytes(b"a graph")
+    os.utime(old, (1.0, 1.0))  # unused since 1970
+    os.utime(dying, (1.0, 1.0))  # half-written by a process long gone
+    cache.ModelCache(G, "cpu", tmp_path)
+    assert ours.exists() and not old.exists() and not dying.exists()
+    calibrations.clear()
+    create_backend(G, "cpu", "fp32", cache_dir=tmp_path)
+    assert not calibrations  # measured once: the new choice is trusted here
+
+
+def test_the_user_cache_is_pruned_to_its_bound_by_last_use(tmp_path):
+    from installation.backends.cache import prune
+
+    root = tmp_path / "models"
+    files = []
+    for i, model in enumerate(["a", "b", "c", "d"]):
+        path = root / model / f"synthesis-{i}.pt2"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1000 + i, 1000 + i))  # a used longest ago, d last
+        files.append(path)
+    keep = root / "a"  # the model being opened
+    removed = prune(root, max_bytes=2500, keep=keep)
+    assert removed == [files[1], files[2]]  # b and c, the oldest but the one kept
+    assert files[0].exists() and files[3].exists() and not (root / "b").exists()
+    assert prune(root, max_bytes=2500, keep=keep) == []
 
 
 def test_missing_provider_falls_back_to_torch_with_a_log_line(G, cache_dir, caplog):

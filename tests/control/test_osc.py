@@ -196,6 +196,8 @@ def test_oscquery_describes_the_address_space(running) -> None:
     assert param["FULL_PATH"] == "/installation/param/psi" and param["TYPE"] == "f" and param["ACCESS"] == 3
     assert param["RANGE"] == [{"MIN": 0.0, "MAX": 1.0}] and param["VALUE"] == [pytest.approx(0.35)]
     assert param["CONTENTS"]["raw"]["RANGE"] == [{"MIN": 0.0, "MAX": 2.0}]
+    advertised = root["CONTENTS"]["installation"]["CONTENTS"]["param"]["CONTENTS"]
+    assert not any(name.startswith("direction_") for name in advertised)  # directions = "none"
     assert get("/installation/scene")["RANGE"] == [{"VALS": ["calm", "wild"]}]
     assert get("/installation/latent")["TYPE"] == "f" * 8
     assert "/1/fader1" == root["CONTENTS"]["1"]["CONTENTS"]["fader1"]["FULL_PATH"]

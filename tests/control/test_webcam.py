@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -94,3 +96,33 @@ def test_a_lost_camera_releases_its_parameters_and_comes_back(show_file, tmp_pat
 def test_face_detection_on_a_picture_without_faces() -> None:
     features = FeatureExtractor(faces=True).update(np.zeros((240, 320, 3), np.uint8))
     assert features.faces == 0 and features.face_size == 0.0
+
+
+NO_CAMERA = """
+import logging, sys, time
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+from installation.control.webcam import Webcam
+from installation.control.webcam_features import FeatureExtractor
+sources = [int(s) if s.isdigit() else s for s in sys.argv[1:]]
+cameras = [Webcam(source, FeatureExtractor(), lambda features: None) for source in sources]
+for camera in cameras:
+    camera.start()
+time.sleep(4)  # several attempts to reopen each (0.5 s, 1 s, 2 s apart)
+for camera in cameras:
+    camera.stop()
+"""
+
+
+def test_no_camera_prints_one_line_per_loss_not_opencvs_own() -> None:
+    sources = ["7", "http://127.0.0.1:9/camera.mjpg", "/nonexistent/camera.avi"]
+    done = subprocess.run(
+        [sys.executable, "-c", NO_CAMERA, *sources],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == len(sources), lines
+    assert all("webcam: cannot open" in line for line in lines), lines

@@ -61,10 +61,44 @@ def test_keys_act_and_reach_the_key_handlers(running):
     deadline = time.monotonic() + 5
     while not list((folder / "shots").glob("*.png")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(list((folder / "shots").glob("*.png"))) == 1
+    shots = list((folder / "shots").glob("*.png"))
+    assert len(shots) == 1
+    import cv2
+
+    assert cv2.imread(str(shots[0])).shape == (240, 320, 3)  # the window as shown, not the 32 px frame
     pygame.event.post(key("space"))
     presenter.run(seconds=0.2)
     assert live.clock.paused
+
+
+def test_screenshots_off_write_nothing_and_say_so_once(running, caplog):
+    import pygame
+
+    live, presenter, folder = running
+    presenter.screenshots = None  # as the gallery's renderer sets it
+    presenter.run(seconds=0.2)
+    for _ in range(3):
+        pygame.event.post(key("s"))
+    with caplog.at_level("INFO", logger="installation.display.presenter"):
+        presenter.run(seconds=0.5)
+    assert not (folder / "shots").exists()
+    assert sum("screenshots are off" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_displayed_fps_counts_the_refreshes_presented(running):
+    live, presenter, _ = running
+    presented = []
+    show = presenter.screen.show
+    presenter.screen.show = lambda *args, **kw: presented.append(time.monotonic()) or show(*args, **kw)
+    presenter.fps = 30
+    presenter.run(seconds=2.0)
+    last = presenter.presented.wall
+    in_window = sum(1 for at in presented if at > last - 1.0)
+    # (one refresh either way: the presenter stamps a refresh just before drawing it)
+    assert abs(presenter.displayed_fps - in_window) <= 1 and 0 < in_window <= 31
+    live.clock.toggle()  # paused, no HUD: one still picture, nothing more to present
+    presenter.run(seconds=1.5)
+    assert presenter.displayed_fps == 0
 
 
 def test_a_valid_edit_swaps_motion_without_a_black_frame_and_an_invalid_one_is_reported(running, caplog):
@@ -151,6 +185,20 @@ def test_without_a_display_play_says_so_in_one_line_and_points_to_render(tmp_pat
     assert done.stderr.count("\n") == 1 and "no display" in done.stderr and "run.py render" in done.stderr
 
 
+def test_an_unreachable_display_is_named(tmp_path):
+    free = next(n for n in range(400, 500) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "play", str(write_show(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "DISPLAY": f":{free}"},
+    )
+    assert done.returncode == 2
+    assert f"cannot reach the display DISPLAY=:{free}" in done.stderr and "off-screen" not in done.stderr
+
+
 def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     import json
 
@@ -174,3 +222,6 @@ def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     assert result["displayed_fps"] > 10 and result["rendered_fps"] > 0 and result["generator_alone_fps"] > 0
     assert result["latency_ms"] and all(ms < 2000 for ms in result["latency_ms"])
     assert "displayed fps" in done.stdout
+    parts = result["own_work_ms_per_frame"]  # the loop's own work, by part
+    assert set(parts) == {"latents", "noise", "convert", "publish"} and parts["latents"] > 0
+    assert "noise fields, ms per frame" in done.stdout

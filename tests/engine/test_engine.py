@@ -154,3 +154,29 @@ def test_a_canvas_model_fills_the_ring_with_frames_of_its_shape_at_each_level(ma
     small, large = (np.zeros((lv * 7 // 4, lv, 3), np.uint8) for lv in LEVELS)
     mixed = blend(FramePair(Frame(0.0, small, 0, 0), Frame(0.1, large, 0, 1), 0.5))
     assert mixed.shape == large.shape
+
+
+def test_levels_timed_on_torch_eager_while_built_are_timed_again_on_the_built_graph(tmp_path):
+    from installation.backends import create_backend, onnxrt
+
+    if not onnxrt.installed_providers():
+        pytest.skip("onnxruntime is not installed")
+    G = tiny_backend(16).G
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=True)
+    settings = EngineSettings(min_resolution=16, threads=1)  # one level: one graph to build
+    engine = Engine(backend, SlerpSource(G), ShowClock(HandClock()), settings).start()
+    try:
+        wait_for(lambda: engine.costs is not None)
+        assert engine.costs.pending == {16}  # probed on torch eager: the graph was not built yet
+        wait_for(lambda: not engine.costs.pending, timeout=120, what="the graph's build and a new timing")
+        assert backend.ready(16) and engine.error is None
+    finally:
+        engine.stop()
+
+
+def test_the_batch_time_is_broken_down_by_part(rig):
+    hand, backend, source, engine = rig
+    wait_for(lambda: engine.stats.frames >= 4)
+    s = engine.stats
+    parts = [s.latents_s, s.noise_s, s.generator_s, s.convert_s]
+    assert all(part > 0 for part in parts) and sum(parts) <= s.busy_s

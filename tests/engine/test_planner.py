@@ -73,3 +73,32 @@ def test_going_up_waits_for_the_dwell_time():
     assert p.level == 32  # fast again, but it only just came down
     p.record(p.level, p.batch, 0.1, 1.3 + UP_DWELL_S * 2)
     assert p.level == 64
+
+
+def test_a_level_timed_again_faster_is_chosen_once_it_fits():
+    # 128 px timed on torch eager while its graph was built (30 ms: over a 20 ms budget) ...
+    p = planner(budget=20, batch_budget=30)
+    assert p.level == 64
+    p.record(p.level, p.batch, COSTS.batch_ms(p.level, p.batch), 0.0)
+    # ... then on the built graph, at 10 ms: it fits, and is taken after the dwell time
+    p.retime(128, 10.0)
+    assert p.costs.frame_ms[128] == 10.0 and 128 not in p.costs.pending
+    p.record(p.level, p.batch, COSTS.batch_ms(p.level, p.batch), UP_DWELL_S)
+    assert p.level == 128
+
+
+def test_a_retimed_level_is_retried_at_once_even_after_it_had_to_be_left():
+    p = planner(budget=20, batch_budget=30)
+    now = 0.0
+    for _ in range(4):  # the host is 3x slower: 64 px is over budget, down to 32
+        now += 0.6
+        p.record(p.level, p.batch, 3 * COSTS.batch_ms(p.level, p.batch), now)
+    assert p.level == 32
+    p.retime(64, 12.0)  # its graph was built: 12 ms now, at this slowdown; it fits
+    left = now
+    for _ in range(20):
+        now += 0.6
+        p.record(p.level, p.batch, 3 * COSTS.batch_ms(p.level, p.batch), now)
+        if p.level == 64:
+            break
+    assert p.level == 64 and now - left <= UP_DWELL_S + 0.6  # the first chance the dwell time gives

@@ -6,8 +6,11 @@ argv: LEVEL [behaviour ...] where a behaviour is
   silent          never present a frame
   crash-below=L   at fallback level < L, exit with code 4 at once
   refuse-below=L  at fallback level < L, print an error and exit with code 3 (a refused model)
+  fail-with=C     print an error and exit with code C at once, at every level
+  wait-for=PATH   beat "waiting" (as for a missing display) until PATH exists, then present
 """
 
+import os
 import sys
 import threading
 import time
@@ -17,18 +20,35 @@ from installation.gallery import heartbeat
 level = int(sys.argv[1])
 options = dict(arg.partition("=")[::2] for arg in sys.argv[2:])
 frames, last = 0, None
+awaited = options.get("wait-for")
+
+
+def waiting() -> bool:
+    return bool(awaited) and not os.path.exists(awaited)
+
+
 sender = heartbeat.Sender.from_environment()
 assert sender is not None, "no heartbeat descriptor"
 done = threading.Event()
 pulse = heartbeat.Pulse(
     sender,
     lambda: (frames, last),
-    status=lambda: {"level": level, "device": "cpu"},
+    paused=waiting,
+    status=lambda: {
+        "level": level,
+        "device": "cpu",
+        **({"waiting": "display 1 missing"} if waiting() else {}),
+    },
     interval=0.05,
     on_orphaned=done.set,
 ).start()
 if level < int(options.get("crash-below", 0)):
     sys.exit(4)
+if "fail-with" in options:
+    print("error: port 9000 is taken", file=sys.stderr)
+    sys.exit(int(options["fail-with"]))
+while waiting() and not done.is_set():
+    time.sleep(0.05)
 if level < int(options.get("refuse-below", 0)):
     print("error: model.pkl: not a checkpoint", file=sys.stderr)
     sys.exit(3)

@@ -59,6 +59,21 @@ enabled = false
     return path
 
 
+def small_model(path: Path) -> None:
+    """An artist's checkpoint, small, always the same weights. A file stands where the backends
+    would keep their cache beside it, so they keep it in the user's cache, by the weights' hash:
+    the (slow) calibration of a new model is paid once, not by every test that plays one."""
+    import torch
+
+    from tests.checkpoints.ckpt_writers import random_state, small_config, write_nvlabs_pickle
+
+    config = small_config()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # the initial weights random_state starts from, too
+        write_nvlabs_pickle(path, random_state(config), config)
+    Path(f"{path}.cache").write_text("not a folder")
+
+
 class GalleryRun:
     """`run.py gallery SHOW` as a real process; its output collected, its health page read."""
 
@@ -178,3 +193,38 @@ class NetworkCamera:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+class XServer:
+    """An Xvfb of our own whose monitors can change: `restart(screens)` stands for a projector
+    being switched on (each X screen is one SDL display)."""
+
+    def __init__(self, screens: int = 1) -> None:
+        self.number = next(
+            n
+            for n in range(300, 400)
+            if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
+        )
+        self.process: subprocess.Popen | None = None
+        self.restart(screens)
+
+    @property
+    def display(self) -> str:
+        return f":{self.number}"
+
+    def restart(self, screens: int) -> None:
+        self.stop()
+        sizes = [arg for i in range(screens) for arg in ("-screen", str(i), "640x480x24")]
+        self.process = subprocess.Popen(
+            ["Xvfb", self.display, *sizes, "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: Path(f"/tmp/.X11-unix/X{self.number}").exists(), 10, f"Xvfb {self.display}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+            wait_for(lambda: not Path(f"/tmp/.X11-unix/X{self.number}").exists(), 10, "Xvfb to go")

@@ -16,8 +16,8 @@ import pytest
 import rtmidi
 
 from installation.show.gallery_sections import WEEKDAYS
-from tests.checkpoints.ckpt_writers import random_state, reduce_pickle, small_config, write_nvlabs_pickle
-from tests.gallery.helpers import GalleryRun, NetworkCamera, child_env, gallery_show, wait_for
+from tests.checkpoints.ckpt_writers import reduce_pickle
+from tests.gallery.helpers import GalleryRun, NetworkCamera, child_env, gallery_show, small_model, wait_for
 
 SUPERVISOR_OVERHEAD_S = 1.0  # noticing the crash, the restart delay (0.2 s here), starting the process
 
@@ -80,11 +80,6 @@ def test_midi_port_and_camera_vanish_and_return(tmp_path, jack) -> None:
         run.stop()
         camera.down()
         box.delete()
-
-
-def small_model(path) -> None:
-    config = small_config()
-    write_nvlabs_pickle(path, random_state(config), config)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +162,7 @@ def test_closed_hours_pause_rendering_and_opening_resumes_it(gallery) -> None:
             "the closed state",
         )
         assert closed["schedule"]["next_change"] is None
+        assert gallery.match("rendering paused with no opening hours in the coming year")
         time.sleep(6)  # longer than hang_seconds: pausing on purpose is no hang
         assert gallery.health()["frames"] - closed["frames"] <= 3  # only the still frame at the pause
     finally:

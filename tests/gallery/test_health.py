@@ -85,3 +85,16 @@ def test_allow_list_rules() -> None:
     assert allowed("::ffff:192.168.1.7", lan)
     assert not allowed("fe80::1", lan) and not allowed("garbage", lan)
     assert allowed("8.8.8.8", [])
+
+
+def test_idle_connections_do_not_hold_up_a_probe(server) -> None:
+    s = server(lambda: {"fps": 30.0})
+    idle = [socket.create_connection((s.host, s.port)) for _ in range(10)]  # say nothing, stay open
+    try:
+        for _ in range(5):
+            idle.append(socket.create_connection((s.host, s.port)))  # one more before every probe
+            code, body = request(s)
+            assert code == 200 and json.loads(body) == {"fps": 30.0}
+    finally:
+        for connection in idle:
+            connection.close()

@@ -89,6 +89,27 @@ def test_a_refused_configuration_steps_down_at_once(supervise) -> None:
     assert status["last_recovery_s"] < 5
 
 
+def test_a_fault_no_step_addresses_is_retried_without_stepping_down(supervise) -> None:
+    sup = supervise(
+        Supervisor(stand_in("fail-with=2"), FAST, next_level=lambda level, status: level + 1, env=child_env())
+    )
+    wait_for(lambda: len(sup.restarts) >= 4, 20, "four restarts")
+    assert sup.level == 0 and {r.level for r in sup.restarts} == {0}
+    assert sup.fault == "exited with code 2 (error: port 9000 is taken)"
+
+
+def test_a_renderer_waiting_for_its_display_is_no_hang(supervise, tmp_path) -> None:
+    display = tmp_path / "display"
+    sup = supervise(Supervisor(stand_in(f"wait-for={display}"), FAST, env=child_env()))
+    wait_for(lambda: sup.status()["state"] == "waiting", 10, "the waiting state")
+    time.sleep(FAST.start_seconds + 1)  # longer than a start may take, and many hang times
+    assert sup.status()["state"] == "waiting" and not sup.restarts
+    assert sup.child_status()["waiting"] == "display 1 missing"
+    display.touch()  # the projector comes on
+    status = wait_for(lambda: playing(sup), 10, "frames once the display is there")
+    assert status["restarts"] == 0 and status["fallback_level"] == 0
+
+
 def test_a_requested_restart_is_no_crash(supervise) -> None:
     sup = supervise(
         Supervisor(

@@ -148,3 +148,10 @@ def test_run_py_bench_canvas_writes_each_fill_s_row(tmp_path):
         ("mirror", "56x32"),
     ]
     assert all(r["ms_per_frame"] > 0 for r in rows) and {"seam", "repeat", "mirror", "kept"} <= set(rows[1])
+
+
+def test_a_stylegan3_model_with_a_canvas_is_one_line(shared_fixtures):
+    G = load_model(str(shared_fixtures / "nv_sg3t_32_redacted.pkl"))
+    assert with_canvas(G, "", "mirror") is G
+    with pytest.raises(UserError, match="only StyleGAN2 models"):
+        with_canvas(G, "16:9")

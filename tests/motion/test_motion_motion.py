@@ -253,3 +253,16 @@ def test_noise_instructions_and_loop(make_show, space, G):
     assert big.shape == (1, 64, 64) and 0.85 < float(big.std()) < 1.15  # unit noise along the loop
     images = G.synthesis(torch.from_numpy(batch.ws), noise=fields, noise_gain=batch.noise.strength)
     assert images.shape == (3, 3, 64, 64) and torch.isfinite(images).all()
+
+
+def test_loop_noise_fields_are_made_only_when_read(G):
+    loop = NoiseLoop.for_generator(G, seed=1)
+    fields = loop.at(np.array([0.0, 0.25, 0.125]))
+    assert len(fields) == len(list(fields)) and "b64.conv1" in fields
+    small = fields["b8.conv0"]
+    assert "b8.conv0" in fields.made and "b64.conv0" not in fields.made  # the large ones never computed
+    a, b, between = small
+    torch.testing.assert_close(between, (a + b) * np.cos(np.pi / 4), atol=1e-5, rtol=0)  # on the loop
+    assert small.shape == (3, 1, 8, 8) and 0.5 < float(a.std()) < 1.5
+    assert fields["b64.conv1"].shape == (3, 1, 64, 64)
+    torch.testing.assert_close(fields["b8.conv0"], small)  # the same values once the rest is made

@@ -113,7 +113,7 @@ def test_cross_field_checks(tmp_path):
 def test_parameters(tmp_path):
     show = parse_show(
         '[parameters.psi]\ndefault = 0.5\n[parameters.glow]\nmax = 3\nsmoothing = 0.2\nunit = "lux"\n'
-        '[parameters.flash]\ntype = "trigger"\n[motion]\ndirection_count = 2\n',
+        '[parameters.flash]\ntype = "trigger"\n[motion]\ndirections = "sefa"\ndirection_count = 2\n',
         tmp_path / "s.toml",
     )
     psi = show.parameter("psi")
@@ -123,6 +123,8 @@ def test_parameters(tmp_path):
     assert show.parameter("flash").type == "trigger"
     names = [p.name for p in show.parameters]
     assert "direction_1" in names and "direction_2" not in names
+    unused = parse_show("[motion]\ndirection_count = 2\n", tmp_path / "t.toml")  # directions = "none"
+    assert not any(p.name.startswith("direction_") for p in unused.parameters)
 
 
 def test_parameter_mistakes(tmp_path):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installation.canvas import DEFAULT_FILL, FILLS, check_canvas
+from installation.display.scaling import SCALES
 from installation.errors import UserError
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
@@ -30,6 +31,7 @@ from installation.show.gallery_sections import (
     LoggingSettings,
     ScheduleSettings,
 )
+from installation.show.output_sections import OutputSettings
 from installation.show.schema import (
     AnyOf,
     Choice,
@@ -45,6 +47,7 @@ from installation.show.schema import (
     section,
     setting,
 )
+from installation.show.web_sections import WebSettings
 
 SEED_MAX = 2**32 - 1  # np.random.RandomState takes seeds below 2**32
 DEFAULT_MODEL = "default"
@@ -71,12 +74,23 @@ class ModelSettings:
 @dataclass(frozen=True)
 class DisplaySettings:
     fullscreen: bool = setting(True, Flag(), "take the whole screen")
-    display: int = setting(0, Integer(0, 16), "which monitor, counting from 0")
+    screen: int | str = setting(
+        0,
+        AnyOf((Integer(0, 16), Text())),
+        "which display: its number from 0, or (part of) its name, as `run.py displays` lists them",
+    )
     fit: str = setting(
         "fit",
         Choice(("fit", "fill", "stretch")),
         "fit shows the whole frame (bars), fill covers the screen (crops), stretch distorts",
     )
+    scale: str = setting(
+        "auto",
+        Choice(SCALES),
+        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic), or auto: "
+        "sharp when the frame is under half the screen's size, else linear",
+    )
+    sharpen: float = setting(0.0, Number(0, 2), "unsharp mask after sharp scaling (0 off; 0.5 is mild)")
     hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")
     allow_quit: bool = setting(True, Flag(), "Esc / q quit; a gallery show turns this off")
     background: tuple[int, int, int] = setting((0, 0, 0), Color(), "colour of the bars around the frame")
@@ -256,6 +270,16 @@ class Show:
     scenes: tuple[SceneSettings, ...] = section(
         "scenes", SceneSettings, "Named sets of parameter values, recalled with a crossfade.", named=True
     )
+    # Frames out to other software (installation/show/output_sections.py, sent by installation/sinks/).
+    outputs: tuple[OutputSettings, ...] = section(
+        "outputs",
+        OutputSettings,
+        "Frames sent to other software as they are shown: NDI, a network stream, a virtual camera, "
+        "Syphon, Spout (see docs/outputs.md).",
+        array=True,
+    )
+    # The web control page (installation/show/web_sections.py, served by installation/web/).
+    web: WebSettings = section("web", WebSettings, "The control page in a browser (see docs/control.md).")
 
     def parameter(self, name: str) -> ParamSpec:
         for spec in self.parameters:

@@ -55,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.audio import add_arguments as add_audio_arguments
 
     add_audio_arguments(parser)
+    # A native canvas against the square model (installation/bench/canvas.py): --canvas SPEC.
+    from installation.bench.canvas import add_arguments as add_canvas_arguments
+
+    add_canvas_arguments(parser)
     # The web control page's cost to the loop (installation/bench/web.py): --web.
     from installation.bench.web import add_arguments as add_web_arguments
 
@@ -102,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.audio import run as run_audio
 
         return run_audio(args)
+    if args.canvas:  # a canvas by each fill against the square model (installation/bench/canvas.py)
+        from installation.bench.canvas import run as run_canvas
+
+        return run_canvas(args)
     if args.web:  # the web page's cost to the loop (installation/bench/web.py)
         from installation.bench.web import run as run_web
 

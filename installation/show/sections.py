@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.canvas import DEFAULT_FILL, FILLS, check_canvas
 from installation.display.scaling import SCALES
 from installation.errors import UserError
 from installation.model.mixing import LAYERS_HELP, parse_layers
@@ -124,11 +125,29 @@ class RenderSettings:
     )
     frame_budget_ms: float = setting(40.0, Number(1, 1000), "time the engine may spend per frame")
     blend: bool = setting(True, Flag(), "cross-fade in-between frames when rendering lags the display")
+    canvas: str = setting(
+        "",
+        Text(),
+        'shape a StyleGAN2 model paints natively: an aspect "16:9", "9:16", "48:9" or a size in the model\'s '
+        'pixels "1792x1024"; the model\'s short side stays, the long one gets the nearest whole '
+        'cell (a quarter of the model\'s resolution): 16:9 paints 1792x1024 on a 1024 model; "" '
+        "keeps the model's own shape",
+    )
+    canvas_fill: str = setting(
+        DEFAULT_FILL,
+        Choice(FILLS),
+        "how the model's constant input grows to the canvas: mirror (reflected at its edges; looked "
+        "better on a trained model) or tile (repeated: copies of the subject recur)",
+    )
 
     def __post_init__(self) -> None:
         res = self.max_resolution
         if res and (res < 4 or res & (res - 1)):
             raise SchemaError(("max_resolution",), f"expected 0 or a power of two from 4, got {res}")
+        try:
+            check_canvas(self.canvas)
+        except UserError as error:
+            raise SchemaError(("canvas",), str(error)) from None
 
 
 @dataclass(frozen=True)

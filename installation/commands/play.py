@@ -53,6 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)"
     )
+    sync = parser.add_argument_group("several machines in sync (docs/deploy.md)")
+    sync.add_argument(
+        "--lead",
+        metavar="HOST:PORT,...",
+        default=None,
+        help="lead: send the show clock and every parameter write to these followers (or a multicast group)",
+    )
+    sync.add_argument(
+        "--follow",
+        metavar="[HOST:]PORT",
+        default=None,
+        help="follow a leader: listen on this UDP port (or multicast group); play its show time and writes",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,16 +77,24 @@ def run(args: argparse.Namespace) -> int:
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
     show = load_show(args.show)
+    from installation.sync.session import SyncSession
+
+    sync = SyncSession(args.lead, args.follow)
     with single_instance(show):
-        play(
-            show,
-            windowed=args.windowed,
-            size=parse_size(args.size),
-            device=args.device,
-            backend=args.backend,
-            seconds=args.seconds,
-            fps=args.fps,
-            cuda_graphs=args.cuda_graphs,
-            record=args.record,
-        )
+        try:
+            play(
+                show,
+                windowed=args.windowed,
+                size=parse_size(args.size),
+                device=args.device,
+                backend=args.backend,
+                seconds=args.seconds,
+                fps=args.fps,
+                cuda_graphs=args.cuda_graphs,
+                record=args.record,
+                setup=sync.setup,
+                controls=not sync.follows,  # a follower's only control is its leader
+            )
+        finally:
+            sync.stop()
     return 0

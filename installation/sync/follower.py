@@ -106,3 +106,4 @@ class Follower:
             self.seeks += 1
         if self.synced_at is None and moved and len(entries) >= len(self._bus.specs):
             self.synced_at = time.monotonic()
+            log.info("sync: following the leader at show time %.2f s", target)

@@ -10,27 +10,32 @@ How the rest plugs in (see `play`'s `setup` hook, called before the first frame)
   space, arrows, h, f, s, esc and q also have their own meaning (display/keys.py);
 - `presenter.presented` is the last picture on screen (`Presented`: monotonic time, show time,
   input version, refresh count): a heartbeat reads it;
-- `live.clock` pauses and resumes the show; `live.on_reload` callbacks see each new Show.
+- `live.clock` pauses and resumes the show; `live.on_reload` callbacks see each new Show;
+- `live.outputs` are the sinks fed from the frames (`[[outputs]]`, `--output`), and
+  `live.set_recording` starts and stops recording the show (the R key, OSC `/record`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
-from installation.errors import describe_failure
+from installation.errors import UserError, describe_failure
 from installation.motion.source import ShowSource
-from installation.params.builtin import LATENT
+from installation.params.builtin import LATENT, parameters_for_model
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
 
 log = logging.getLogger(__name__)
 
 RECORD_FPS = 30.0
+DEFAULT_FPS = 60.0  # where the display's refresh rate cannot be read
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,13 @@ def load_renderer(
     G = load_model(path, device)
     log.info("model %s on %s, precision %s", path, device, precision)
     return Renderer(G, create_backend(G, device, precision, backend), key)
+
+
+def model_parameters(show: Show, G) -> tuple:
+    """The show's parameters that act on model G (see parameters_for_model)."""
+    from installation.model.stylegan3 import is_stylegan3
+
+    return parameters_for_model(show.parameters, is_stylegan3(G))
 
 
 def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:
@@ -152,6 +164,9 @@ class LiveShow:
         self._loader: threading.Thread | None = None
         self._taps: list[Callable] = []
         self._lock = threading.Lock()
+        self.outputs: list = []  # LiveOutputs, see start_outputs
+        self.recording = None  # the Recorder while recording
+        self.recordings = Path("recordings")
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> "LiveShow":
@@ -162,6 +177,7 @@ class LiveShow:
     def _load_first(self) -> None:
         try:
             renderer = load_renderer(self.show, self._device, backend=self._backend)
+            self.bus.reconfigure(model_parameters(self.show, renderer.G))
             self.bus.declare_vector(LATENT, renderer.G.z_dim)
             source = ShowSource(self.show, renderer.G, self.bus)
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
@@ -181,6 +197,17 @@ class LiveShow:
             self._taps.append(tap)
             if self.engine is not None:
                 self.engine.add_tap(tap)
+
+    def remove_tap(self, tap: Callable) -> None:
+        with self._lock:
+            self._taps.remove(tap)
+            if self.engine is not None:
+                self.engine.remove_tap(tap)
+
+    def sinks(self) -> list[str]:
+        """What taps the rendered frames (a recorder, the web preview), by kind, for status pages."""
+        with self._lock:
+            return [type(getattr(tap, "__self__", tap)).__name__ for tap in self._taps]
 
     def wait_until_loaded(self, timeout: float | None = None) -> None:
         if self._loader is not None:
@@ -217,7 +244,7 @@ class LiveShow:
         full = self._renderer.G.img_resolution if self._renderer else None
         note = self.note or ("" if stats else "loading the model and measuring this machine...")
         inputs = self.port.inputs()
-        return hud_lines(
+        lines = hud_lines(
             stats,
             displayed_fps,
             self.bus.snapshot().values,
@@ -226,6 +253,7 @@ class LiveShow:
             note=note,
             inputs=inputs,
         )
+        return lines + [status.line() for status in self.output_statuses()]
 
     def actions(self) -> dict[str, Callable[[], None]]:
         """What the keyboard's show actions do (see display/keys.py)."""
@@ -233,11 +261,69 @@ class LiveShow:
             "pause": self.clock.toggle,
             "previous": lambda: self.step_keyframe(-1),
             "next": lambda: self.step_keyframe(1),
+            "record": lambda: self.set_recording("toggle"),
         }
 
     def step_keyframe(self, delta: int) -> None:
         """Jump to the keyframe `delta` away from the one the motion is at (wrapping around)."""
         self.bus.step("keyframe", delta, source="keyboard")
+
+    # -- outputs and recording ----------------------------------------------------------------
+    def start_outputs(self, specs) -> None:
+        """Feed a LiveOutput per OutputSpec from the rendered frames; one without a size sends
+        the model's resolution."""
+        from installation.sinks.outputs import start_output
+
+        for spec in specs:
+            output = start_output(spec, self.clock.now, self._frame_size)
+            self.outputs.append(output)
+            self.add_tap(output.offer)
+
+    def _frame_size(self) -> tuple[int, int]:
+        resolution = self._renderer.G.img_resolution
+        return resolution, resolution
+
+    def output_statuses(self) -> list:
+        """OutputStatus of every output, and of the recording while there is one."""
+        recording = self.recording
+        return [o.status() for o in self.outputs] + ([recording.status()] if recording else [])
+
+    def set_recording(self, how: str) -> None:
+        """'on' starts recording the frames, as rendered, to recordings/DATE-TIME.mp4; 'off' ends
+        it (the file is finished off the caller's thread); 'toggle' flips."""
+        from installation.sinks import Recorder, VideoFile
+
+        if how == "toggle":
+            how = "off" if self.recording is not None else "on"
+        if how == "off":
+            self._stop_recording(wait=False)
+        elif how == "on" and self.recording is None and self._renderer is not None:
+            path = self.recordings / time.strftime("%Y%m%d-%H%M%S.mp4")
+            size = self._frame_size()
+            try:
+                video = VideoFile(path, RECORD_FPS, size)
+            except (UserError, OSError) as error:
+                self.report(str(error), "not recording")
+                return
+            self.recording = Recorder(video, RECORD_FPS, size, name=f"recording {path}", disk=path.parent)
+            self.add_tap(self.recording.offer)
+            log.info("recording to %s", path)
+
+    def _stop_recording(self, wait: bool) -> None:
+        recorder, self.recording = self.recording, None
+        if recorder is None:
+            return
+        self.remove_tap(recorder.offer)
+        if wait:
+            recorder.close()
+        else:  # the rest of the queue is written off the display loop
+            threading.Thread(target=recorder.close, name="recording-close", daemon=True).start()
+        log.info("recording stopped: %s", recorder.name)
+
+    def close_outputs(self) -> None:
+        self._stop_recording(wait=True)
+        for output in self.outputs:
+            output.close()
 
     # -- hot reload ---------------------------------------------------------------------------
     def reload(self, show: Show) -> None:
@@ -264,7 +350,7 @@ class LiveShow:
         source = ShowSource(show, renderer.G, self.bus)
         costs = None if renderer is self._renderer else self._measure(renderer, source)
         settings = engine_settings(show, self._display_fps, self._cuda_graphs)
-        self.bus.reconfigure(show.parameters)
+        self.bus.reconfigure(model_parameters(show, renderer.G))
         self.bus.declare_vector(LATENT, renderer.G.z_dim)
         if renderer is self._renderer:
             self.engine.swap(source=source, settings=settings)
@@ -311,36 +397,36 @@ def play(
     device: str | None = None,
     backend: str = "auto",
     seconds: float | None = None,
-    fps: float = 60.0,
+    fps: float | None = None,
     cuda_graphs: bool = False,
     record: str | None = None,
     watch: bool = True,
     setup: Callable[[LiveShow, object], None] | None = None,
     controls: bool = True,
+    outputs: Sequence = (),
+    headless: bool = False,
 ) -> None:
     """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
     before the first frame: the place for heartbeats and the like. With `controls`, the show's
     control surfaces (OSC, MIDI, webcam, keys, autopilot) start once the model is loaded.
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
-    on screen."""
-    from installation.display import Presenter, Screen, init_video
+    on screen. The show's `[[outputs]]` and `outputs` (OutputSpecs) get the frames too; with
+    `headless` there is no window: the frames go only to them."""
+    from installation.display import Presenter
     from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
+    from installation.sinks.outputs import spec_of
 
-    init_video()  # no screen: say so now, before loading anything
     display = show.display
-    screen = Screen(
-        fullscreen=display.fullscreen and not windowed,
-        display=display.display,
-        size=size,
-        mode=display.fit,
-        background=display.background,
-        title=show.info.name,
-    )
+    screen = None if headless else open_screen(show, windowed, size)
+    if fps is None:  # the display's own rate where SDL can read it
+        fps = (screen.refresh_hz if screen is not None else None) or DEFAULT_FPS
+        log.info("presenting at %g fps", fps)
     starter = ControlsStarter() if controls else None
     live = LiveShow(
         show, port=starter, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs
     ).start()
+    live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(
         screen,
         live,
@@ -352,7 +438,9 @@ def play(
     )
 
     def follow_display(new: Show) -> None:
-        screen.mode, screen.background = new.display.fit, new.display.background
+        if screen is not None:
+            screen.mode, screen.background = new.display.fit, new.display.background
+            screen.scale, screen.sharpen = new.display.scale, new.display.sharpen
         presenter.allow_quit = new.display.allow_quit
 
     live.on_reload.append(follow_display)
@@ -371,7 +459,7 @@ def play(
         if watcher is not None:
             watcher.start()
         if starter is not None:
-            starter.start(live)
+            starter.start(live, lambda: presenter.displayed_fps)
         presenter.run(seconds)
     finally:
         if watcher is not None:
@@ -379,9 +467,29 @@ def play(
         if starter is not None:
             starter.stop()
         live.stop()
-        screen.close()
+        live.close_outputs()
+        if screen is not None:
+            screen.close()
         if recorder is not None:
             recorder.close()
+
+
+def open_screen(show: Show, windowed: bool, size: tuple[int, int]):
+    """The show's window: full screen on its display unless `windowed` (then of `size`)."""
+    from installation.display import Screen, init_video
+
+    init_video()  # no screen: say so now, before loading anything
+    display = show.display
+    return Screen(
+        fullscreen=display.fullscreen and not windowed,
+        display=display.screen,
+        size=size,
+        mode=display.fit,
+        background=display.background,
+        title=show.info.name,
+        scale=display.scale,
+        sharpen=display.sharpen,
+    )
 
 
 class ControlsStarter:
@@ -391,6 +499,8 @@ class ControlsStarter:
 
     def __init__(self) -> None:
         self._surfaces = None  # a ControlSurfaces once started
+        self._web = None  # the web page's surface (installation/web/), when the show serves one
+        self._displayed_fps: Callable[[], float] = lambda: 0.0
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -400,7 +510,16 @@ class ControlsStarter:
         """The running ControlSurfaces, or None before they start."""
         return self._surfaces
 
-    def start(self, live: LiveShow) -> None:
+    @property
+    def web(self):
+        """The running web page's surface (installation/web/), or None."""
+        return self._web
+
+    def start(self, live: LiveShow, displayed_fps: Callable[[], float] | None = None) -> None:
+        """`displayed_fps`: the screen's frame rate (the presenter's), for the web page's status."""
+        self._live = live
+        if displayed_fps is not None:
+            self._displayed_fps = displayed_fps
         self._thread = threading.Thread(target=self._run, args=(live,), name="controls-start", daemon=True)
         self._thread.start()
 
@@ -411,21 +530,45 @@ class ControlsStarter:
         if live.renderer is None or self._stopped.is_set():
             return
         try:
-            surfaces = ControlSurfaces(live.show, live.bus)
+            surfaces = ControlSurfaces(live.show, live.bus, on_record=live.set_recording)
             surfaces.start()
         except Exception as error:  # noqa: BLE001 - the show plays on without its surfaces
             live.report(describe_failure(error, log), "control surfaces off")
             return
+        web = self._start_web(live, surfaces, live.show)
         with self._lock:
-            self._surfaces = surfaces
+            self._surfaces, self._web = surfaces, web
             stopped = self._stopped.is_set()
         if stopped:
-            surfaces.stop()
+            self._stop_all(surfaces, web)
+
+    def _start_web(self, live: LiveShow, surfaces, show: Show):
+        """The show's web page, or None (off, or it could not open: then `live.report` says why)."""
+        if not show.web.enabled:
+            return None
+        from installation.web.surface import WebSurface
+
+        try:
+            return WebSurface(live, surfaces, self._displayed_fps).start()
+        except Exception as error:  # noqa: BLE001 - the show plays on without its page
+            live.report(describe_failure(error, log), "web page off")
+            return None
+
+    @staticmethod
+    def _stop_all(surfaces, web) -> None:
+        if web is not None:
+            web.stop()
+        surfaces.stop()
 
     # -- the port ---------------------------------------------------------------------------
     def inputs(self) -> dict[str, Any] | None:
-        surfaces = self._surfaces
-        return None if surfaces is None else surfaces.hud()
+        surfaces, web = self._surfaces, self._web
+        if surfaces is None:
+            return None
+        info = surfaces.hud()
+        if web is not None:
+            info["web"] = "{}:{}".format(*web.server.address)
+        return info
 
     def recall_scene(
         self, ref: str | int, source: str = "schedule", crossfade: float | None = None
@@ -435,8 +578,15 @@ class ControlsStarter:
 
     def reconfigure(self, show: Show) -> None:
         surfaces = self._surfaces
-        if surfaces is not None:
-            surfaces.reconfigure(show)
+        if surfaces is None:
+            return
+        surfaces.reconfigure(show)
+        web = self._web
+        if web is not None and web.reconfigure(show):
+            return
+        if web is not None:
+            web.stop()
+        self._web = self._start_web(self._live, surfaces, show)
 
     def on_key_event(self, event: object) -> None:
         """For `Presenter.key_handlers`: the show's key bindings, once the surfaces run."""
@@ -447,6 +597,6 @@ class ControlsStarter:
     def stop(self) -> None:
         with self._lock:
             self._stopped.set()
-            surfaces = self._surfaces
+            surfaces, web = self._surfaces, self._web
         if surfaces is not None:
-            surfaces.stop()
+            self._stop_all(surfaces, web)

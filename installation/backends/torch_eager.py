@@ -10,7 +10,11 @@ from installation.backends.base import Backend
 class TorchEagerBackend(Backend):
     name = "torch"
 
-    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
+    def render(
+        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, transform=None
+    ) -> torch.Tensor:
+        # `transform` [B, 3, 3] only for StyleGAN3 (its input's rotation and translation per frame).
+        moved = {} if transform is None else {"transform": transform.to(self.device)}
         with torch.inference_mode():
             return self.G.synthesis(
                 ws.to(self.device),
@@ -19,4 +23,5 @@ class TorchEagerBackend(Backend):
                 precision=self.precision,
                 noise_gain=noise_gain,
                 noise=noise,
+                **moved,
             )

@@ -3,7 +3,7 @@
 NVIDIA's official configurations at 256 / 512 / 1024 px with random weights (or one given
 model), batch 1, constant noise. Each variant is timed in round robin with the others, so a
 burst of load elsewhere on a shared host hits all of them alike; times are compared with our
-torch eager fp32 path and with NVIDIA's reference generator measured on this machine type.
+torch eager fp32 path (`--nvidia-repo PATH` times NVIDIA's own generator beside ours instead).
 The table gives the median (ratios use it) and the best run, which says more about the
 machine when the host is busy. Outputs are checked against eager fp32 with the tolerances of
 `bench.generator`. One more row runs eager fp32 in a child process without transparent huge
@@ -22,9 +22,6 @@ import subprocess
 import sys
 import time
 
-# NVIDIA's stylegan2-ada-pytorch generator, fp32, batch 1, const noise, on a 2-vCPU AMD EPYC Zen 4
-# VM (docs: /work/shared/spec/cpu-performance.md). Only meaningful on that machine type.
-NVIDIA_REFERENCE_MS = {256: 255.0, 512: 1356.0, 1024: 2780.0}
 BASELINE = ("torch", "fp32")
 
 
@@ -65,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         models = [(res, lambda res=res: _official(res, device)) for res in resolutions]
     print(
         f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; "
-        "ratio: time / torch eager fp32 (below 1 is faster); "
-        "vs NVIDIA: how many times faster than NVIDIA's reference"
+        "ratio: time / torch eager fp32 (below 1 is faster)"
     )
     results = {
         "machine": machine_description(device),
@@ -85,7 +81,6 @@ def run(args: argparse.Namespace) -> int:
                 "ms/frame",
                 "best ms",
                 "ratio",
-                "vs NVIDIA",
                 "max|diff|/std",
                 "ok",
                 "faults/frame",
@@ -98,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
                     f"{r['ms']:.1f}",
                     f"{r['best_ms']:.1f}",
                     f"{r['ratio']:.2f}",
-                    f"{r['vs_nvidia']:.2f}x" if r.get("vs_nvidia") else "",
                     f"{r['rel_err']:.1e}" if "rel_err" in r else "",
                     r.get("ok", ""),
                     r.get("faults", ""),
@@ -174,16 +168,12 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
     if official_res is not None and device.type == "cpu":
         rows[("torch", "fp32, THP off")] = _eager_without_thp(official_res, repeats)
     base_ms = rows[BASELINE]["ms"]
-    nvidia = NVIDIA_REFERENCE_MS.get(official_res) if device.type == "cpu" else None
     for row in rows.values():
         row["ratio"] = row["ms"] / base_ms
-        if nvidia:
-            row["vs_nvidia"] = nvidia / row["ms"]
     name = G.config.extra.get("description", "model")
     return {
         "name": name,
         "resolution": G.config.img_resolution,
-        "nvidia_reference_ms": nvidia,
         "rows": list(rows.values()),
     }
 

@@ -12,8 +12,8 @@ from installation.errors import CheckpointError
 
 SUPPORTED = (
     "supported: StyleGAN2 generators in NVlabs network pickles (stylegan2-ada-pytorch, the stylegan3 "
-    "repo's StyleGAN2 configs, Autolume, TensorFlow StyleGAN2 / StyleGAN2-ADA) and rosinality "
-    "stylegan2-pytorch .pt files"
+    "repo's StyleGAN2 configs, Autolume, TensorFlow StyleGAN2 / StyleGAN2-ADA), StyleGAN3 (configs T "
+    "and R) in NVlabs network pickles, and rosinality stylegan2-pytorch .pt files"
 )
 
 
@@ -30,6 +30,8 @@ class Checkpoint:
     state: dict[str, torch.Tensor]
     hints: dict[str, Any]
     description: str
+    family: str = "stylegan2"  # or "stylegan3": hints are then for `StyleGAN3Config.from_state_dict`
+    init_kwargs: dict | None = None  # an NVlabs pickle's constructor arguments, as plain data
 
 
 def unsupported(what: str) -> CheckpointError:

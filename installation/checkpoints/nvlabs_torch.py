@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from installation.checkpoints import nvlabs_sg3
 from installation.checkpoints.checkpoint import Checkpoint, as_float32, single_filter, unsupported
 from installation.checkpoints.safe_pickle import PersistentRecord
 from installation.errors import CheckpointError
@@ -38,15 +39,15 @@ def convert(top: dict) -> Checkpoint:
         raise CheckpointError(f"G_ema in this pickle is a {type(G).__name__}, not a network")
     records = dict(_walk(G, ""))
     state = _state(records)
+    init_kwargs = G.state.get("_init_kwargs") or {}
     if any(_STYLEGAN3_MARKERS.match(name) for name in state):
-        raise unsupported("a StyleGAN3 (config T/R) network pickle")
+        return _stylegan3(records, state, init_kwargs)
     foreign = sorted({r.class_name for r in records.values()} - _STYLEGAN2_CLASSES)
     if foreign:
         raise unsupported(
             f"a network pickle whose generator has classes {', '.join(foreign)} "
             "(StyleGAN-XL, Projected GAN or another non-StyleGAN2 model)"
         )
-    init_kwargs = G.state.get("_init_kwargs") or {}
     flat = "channel_base" in init_kwargs  # the stylegan3 repo passes synthesis options unnested
     layout = "stylegan3-repo StyleGAN2" if flat else "stylegan2-ada-pytorch"
     return Checkpoint(
@@ -54,6 +55,21 @@ def convert(top: dict) -> Checkpoint:
         state=state,
         hints=_hints(records, init_kwargs, flat),
         description=f"NVlabs PyTorch network pickle ({layout} layout), G_ema",
+        init_kwargs=nvlabs_sg3.plain(init_kwargs),
+    )
+
+
+def _stylegan3(records: dict[str, PersistentRecord], state: dict, init_kwargs: dict) -> Checkpoint:
+    foreign = sorted({r.class_name for r in records.values()} - nvlabs_sg3.CLASSES)
+    if foreign:
+        raise unsupported(f"a StyleGAN3-like network pickle with classes {', '.join(foreign)} (a fork)")
+    return Checkpoint(
+        format=FORMAT,
+        state=state,
+        hints={"geometry": nvlabs_sg3.geometry(records), **_mapping_hints(records, init_kwargs)},
+        description="NVlabs PyTorch network pickle (stylegan3 repo, StyleGAN3 layout), G_ema",
+        family="stylegan3",
+        init_kwargs=nvlabs_sg3.plain(init_kwargs),
     )
 
 
@@ -81,12 +97,9 @@ def _hints(records: dict[str, PersistentRecord], init_kwargs: dict, flat: bool) 
     """Options from the attributes the constructors stored; `_init_kwargs` only where one is missing."""
     blocks = [r.state for r in records.values() if r.class_name == "SynthesisBlock"]
     layers = [r.state for r in records.values() if r.class_name in ("SynthesisLayer", "ToRGBLayer")]
-    fc0 = records.get("mapping.fc0.")
-    fc0 = fc0.state if fc0 is not None else {}
 
     def option(group: str, name: str, default: Any) -> Any:
-        nested = init_kwargs.get(group) or {}
-        return nested.get(name, init_kwargs.get(name, default))
+        return _option(init_kwargs, group, name, default)
 
     if blocks and all("architecture" in b for b in blocks):
         architecture = blocks[-1]["architecture"]
@@ -107,8 +120,7 @@ def _hints(records: dict[str, PersistentRecord], init_kwargs: dict, flat: bool) 
         "architecture": str(architecture),
         "conv_clamp": None if conv_clamp is None else float(conv_clamp),
         "num_fp16_res": int(num_fp16_res),
-        "mapping_lr_multiplier": float(fc0.get("bias_gain", option("mapping_kwargs", "lr_multiplier", 0.01))),
-        "mapping_activation": str(fc0.get("activation", option("mapping_kwargs", "activation", "lrelu"))),
+        **_mapping_hints(records, init_kwargs),
     }
     resample_filter = _resample_filter(records)
     if resample_filter is not None:
@@ -125,3 +137,16 @@ def _resample_filter(records: dict[str, PersistentRecord]) -> torch.Tensor | Non
         if value is not None:
             found[prefix + "resample_filter"] = as_float32(value, prefix + "resample_filter")
     return single_filter(found, "a generator") if found else None
+
+
+def _mapping_hints(records: dict[str, PersistentRecord], init_kwargs: dict) -> dict[str, Any]:
+    fc0 = records.get("mapping.fc0.")
+    fc0 = fc0.state if fc0 is not None else {}
+    lr = fc0.get("bias_gain", _option(init_kwargs, "mapping_kwargs", "lr_multiplier", 0.01))
+    activation = fc0.get("activation", _option(init_kwargs, "mapping_kwargs", "activation", "lrelu"))
+    return {"mapping_lr_multiplier": float(lr), "mapping_activation": str(activation)}
+
+
+def _option(init_kwargs: dict, group: str, name: str, default: Any) -> Any:
+    nested = init_kwargs.get(group) or {}
+    return nested.get(name, init_kwargs.get(name, default))

@@ -31,14 +31,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.backends import add_arguments as add_backend_arguments
 
     add_backend_arguments(parser)
+    # Ours against NVIDIA's own generator from the user's checkout (installation/bench/nvidia.py).
+    from installation.bench.nvidia import add_arguments as add_nvidia_arguments
+
+    add_nvidia_arguments(parser)
     # Control surfaces (installation/bench/control.py): --control and its options.
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Output sinks (installation/bench/outputs.py): --outputs.
+    from installation.bench.outputs import add_arguments as add_output_arguments
+
+    add_output_arguments(parser)
+    # display.scale per refresh (installation/bench/scaling.py): --scaling.
+    from installation.bench.scaling import add_arguments as add_scaling_arguments
+
+    add_scaling_arguments(parser)
     # Sound in (installation/bench/audio.py): --audio and its options.
     from installation.bench.audio import add_arguments as add_audio_arguments
 
     add_audio_arguments(parser)
+    # The web control page's cost to the loop (installation/bench/web.py): --web.
+    from installation.bench.web import add_arguments as add_web_arguments
+
+    add_web_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -58,14 +74,30 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.backends import run as run_backends
 
         return run_backends(args)
+    if args.nvidia_repo:  # side by side with NVIDIA's generator (installation/bench/nvidia.py)
+        from installation.bench.nvidia import run as run_nvidia
+
+        return run_nvidia(args)
     if args.control:  # input latency and OSC load (installation/bench/control.py)
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.outputs:  # output sinks' cost (installation/bench/outputs.py)
+        from installation.bench.outputs import run as run_outputs
+
+        return run_outputs(args)
+    if args.scaling:  # display.scale per refresh (installation/bench/scaling.py)
+        from installation.bench.scaling import run as run_scaling
+
+        return run_scaling(args)
     if args.audio:  # audio latency through JACK, and the analysis cost (installation/bench/audio.py)
         from installation.bench.audio import run as run_audio
 
         return run_audio(args)
+    if args.web:  # the web page's cost to the loop (installation/bench/web.py)
+        from installation.bench.web import run as run_web
+
+        return run_web(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

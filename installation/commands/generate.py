@@ -21,6 +21,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", default=None, help="also write raw float32 images and ws to this .npz")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--batch", type=int, default=4, help="seeds per forward pass")
+    parser.add_argument(
+        "--rotate",
+        type=float,
+        default=0.0,
+        help="StyleGAN3: rotate the picture by DEG degrees (gen_images.py's)",
+    )
+    parser.add_argument(
+        "--translate",
+        default="0,0",
+        help="StyleGAN3: shift the picture by X,Y (fractions of its size; gen_images.py's convention)",
+    )
+
+
+def parse_translate(text: str) -> tuple[float, float]:
+    from installation.errors import UserError
+
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise UserError(f"--translate {text!r}: give two numbers as X,Y, e.g. 0.1,-0.05") from None
+    return x, y
 
 
 def class_labels(c_dim: int, class_idx: int | None, n: int):
@@ -47,10 +68,13 @@ def run(args: argparse.Namespace) -> int:
 
     from installation.model.imaging import parse_seeds, seed_latents, to_uint8, write_png
     from installation.model.loading import load_model, pick_device
+    from installation.model.stylegan3 import input_transform_for
 
     seeds = parse_seeds(args.seeds)
+    translate = parse_translate(args.translate)
     device = pick_device(args.device)
     G = load_model(args.model, device)
+    transform = input_transform_for(G, args.rotate, translate, device)
     labels = class_labels(G.c_dim, args.class_idx, len(seeds))
     z_all = seed_latents(seeds, G.z_dim)
     raw_imgs, raw_ws = [], []
@@ -61,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             z = z_all[chunk].to(device)
             c = None if labels is None else labels[chunk].to(device)
             ws = G.mapping(z, c, truncation_psi=args.psi, truncation_cutoff=args.cutoff)
-            img = G.synthesis(ws, noise_mode=args.noise)
+            img = G.synthesis(ws, noise_mode=args.noise, **transform)
             for seed, pixels in zip(seeds[chunk], to_uint8(img), strict=True):
                 write_png(outdir / f"seed{seed:04d}.png", pixels)
             raw_imgs.append(img.float().cpu().numpy())

@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def describe(G) -> dict:
     cfg = G.config
+    if cfg.architecture == "stylegan3":
+        return _describe_stylegan3(G)
     return {
         "format": cfg.extra.get("format", "unknown"),
         "description": cfg.extra.get("description", ""),
@@ -35,6 +37,32 @@ def describe(G) -> dict:
         "conv_clamp": cfg.conv_clamp,
         "resample_filter": filter_taps(cfg.resample_filter),
         "noise_inputs": cfg.use_noise,
+    }
+
+
+def _describe_stylegan3(G) -> dict:
+    cfg = G.config
+    return {
+        "format": cfg.extra.get("format", "unknown"),
+        "description": cfg.extra.get("description", ""),
+        "architecture": f"stylegan3 config {cfg.variant}",
+        "resolution": cfg.img_resolution,
+        "img_channels": cfg.img_channels,
+        "z_dim": cfg.z_dim,
+        "w_dim": cfg.w_dim,
+        "num_ws": cfg.num_ws,
+        "c_dim": cfg.c_dim,
+        "mapping_layers": cfg.mapping_layers,
+        "input": f"{cfg.input.channels} Fourier features on {cfg.input.size[0]}x{cfg.input.size[1]} px",
+        "layers": {
+            layer.name: f"{layer.out_size[0]} px {layer.out_channels} ch {layer.kernel}x{layer.kernel}"
+            f" up {layer.up} down {layer.down}{' fp16' if layer.use_fp16 else ''}"
+            for layer in cfg.layers
+        },
+        "radial_filters": cfg.radial_filters,
+        "parameters": sum(p.numel() for p in G.parameters()),
+        "conv_clamp": cfg.conv_clamp,
+        "noise_inputs": False,
     }
 
 
@@ -73,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         for key, value in info.items():
             if key == "channels":
                 value = "  ".join(f"{r}:{c}" for r, c in value.items())
+            elif key == "layers":
+                value = "\n".join(f"{'':<{width}}  {name}: {text}" for name, text in value.items()).lstrip()
             elif key == "parameters":
                 value = f"{value:,}"
             print(f"{key:<{width}}  {value}")

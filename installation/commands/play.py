@@ -5,22 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from installation.display.layout import parse_size
+
 NAME = "play"
 HELP = "play a show full-screen (default: shows/default.toml); edits to the show file apply live"
 DEFAULT_SHOW = Path(__file__).resolve().parents[2] / "shows" / "default.toml"
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'1280x720' -> (1280, 720)."""
-    from installation.errors import UserError
-
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"bad size {text!r}: use WIDTHxHEIGHT, e.g. 1280x720") from None
-    if not (16 <= width <= 16384 and 16 <= height <= 16384):
-        raise UserError(f"bad size {text!r}: each side from 16 to 16384 pixels")
-    return width, height
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,14 +30,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fps",
         type=float,
-        default=60.0,
-        help="screen refreshes per second (default 60); without a GPU drawing costs CPU time",
+        default=None,
+        help="screen refreshes per second (default: the display's refresh rate, else 60); "
+        "without a GPU drawing costs CPU time",
     )
     parser.add_argument(
         "--record",
         metavar="FILE.mp4",
         default=None,
         help="also record the rendered frames to an mp4 (30 fps, at --size)",
+    )
+    parser.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="KIND:TARGET",
+        help="also send the frames to ndi:NAME, a stream URL (udp://HOST:PORT, tcp://...), vcam, "
+        "syphon:NAME or spout:NAME; options after commas: size=WxH, fps=N, fit=fill (repeatable)",
+    )
+    parser.add_argument(
+        "--headless", action="store_true", help="no window: the frames go only to the outputs"
     )
     parser.add_argument(
         "--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)"
@@ -73,12 +74,17 @@ def run(args: argparse.Namespace) -> int:
     from installation.instance import single_instance
     from installation.live import play
     from installation.show.loader import load_show
-
-    if args.fps <= 0:
-        raise UserError("--fps must be above 0")
-    show = load_show(args.show)
+    from installation.sinks.outputs import parse_output
     from installation.sync.session import SyncSession
 
+    if args.fps is not None and args.fps <= 0:
+        raise UserError("--fps must be above 0")
+    outputs = [parse_output(text) for text in args.output]
+    show = load_show(args.show)
+    if args.headless and not (outputs or show.outputs or args.record):
+        raise UserError(
+            "--headless shows nothing: give an --output (or [[outputs]] in the show, or --record)"
+        )
     sync = SyncSession(args.lead, args.follow)
     with single_instance(show):
         try:
@@ -92,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
                 fps=args.fps,
                 cuda_graphs=args.cuda_graphs,
                 record=args.record,
+                outputs=outputs,
+                headless=args.headless,
                 setup=sync.setup,
                 controls=not sync.follows,  # a follower's only control is its leader
             )

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.commands.play import parse_size
+    from installation.display.layout import parse_size
     from installation.engine.probe import pick_threads
     from installation.errors import UserError
     from installation.live import load_renderer

@@ -272,6 +272,14 @@ class OscApi:
                 lambda _v: [int(self._autopilot())],
             ),
             Node(
+                f"{p}/record",
+                "i",
+                "1 starts recording the show to recordings/DATE-TIME.mp4, 0 stops",
+                lambda a, _s: self._controls.action(
+                    "record:on" if number(a) >= 0.5 else "record:off", None, "osc"
+                ),
+            ),
+            Node(
                 f"{p}/status",
                 "",
                 "replies to the sender with status and every parameter's value",

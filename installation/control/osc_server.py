@@ -5,6 +5,7 @@ under a busy TouchDesigner network; one loop that parses and dispatches in place
 that and keeps message order. Replies and echoes leave from the same socket, so a client sees
 them come from the port it sends to (TouchOSC relies on that).
 
+Packets from senders outside the allow-list (when there is one) are dropped unread.
 Nothing a sender does can stop the loop: oversized or unparsable packets and failing handlers
 are counted and dropped. Messages in a bundle whose time tag is in the future are handed to
 `defer` to run at that time.
@@ -24,6 +25,7 @@ from pythonosc.osc_packet import OscPacket
 
 from installation.control.drops import Drops
 from installation.errors import UserError
+from installation.gallery.health import Network, allowed
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,10 @@ class OscServer:
         *,
         defer: Defer | None = None,
         max_packet: int = 16384,
+        allow: tuple[Network, ...] = (),
     ) -> None:
         self._handler = handler
+        self._allow = allow
         self._drops = drops
         self._defer = defer
         self._max_packet = max_packet
@@ -129,6 +133,9 @@ class OscServer:
 
     def receive(self, data: bytes, sender: Sender) -> None:
         """Parse one datagram and dispatch its messages (public so the benchmark can time it)."""
+        if self._allow and not allowed(sender[0], self._allow):
+            self._drops.drop("sender not allowed", sender[0])
+            return
         if len(data) > self._max_packet:
             self._drops.drop("oversized packet", f"{sender[0]}:{sender[1]}", f"{len(data)} bytes")
             return

@@ -74,11 +74,21 @@ class Bindings:
 
 
 class ControlSurfaces:
-    """`midi_api`: a fixed MIDI system instead of choosing one (tests)."""
+    """`midi_api`: a fixed MIDI system instead of choosing one (tests). `on_record` takes the
+    record actions (record:on/off/toggle, OSC /record): recording is an output of the running
+    show, not a parameter, so it is the one action handed back to it."""
 
-    def __init__(self, show: Show, bus: ParameterBus, *, midi_api: MidiApi | None = None) -> None:
+    def __init__(
+        self,
+        show: Show,
+        bus: ParameterBus,
+        *,
+        midi_api: MidiApi | None = None,
+        on_record: Callable[[str], None] | None = None,
+    ) -> None:
         self.drops = Drops(log)
         self.controls = Controls(bus, on_action=self._action)
+        self.on_record = on_record
         self.ticker = Ticker()
         self.ticker.every(self.controls.fader.tick)
         self.ticker.every(self._tick)
@@ -210,6 +220,7 @@ class ControlSurfaces:
             self.drops,
             defer=self.ticker.call_later,
             max_packet=settings.max_packet,
+            allow=settings.allow,
         )
         osc.start()
         return osc
@@ -314,6 +325,9 @@ class ControlSurfaces:
             return self.learn(argument)
         if kind == "autopilot":
             bindings.autopilot.command(argument)
+            return True
+        if kind == "record" and self.on_record is not None:  # the live show's (see live.py)
+            self.on_record(argument or "toggle")
             return True
         return False
 

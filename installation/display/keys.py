@@ -9,6 +9,7 @@ ACTIONS = {
     "h": "hud",
     "f": "fullscreen",
     "s": "screenshot",
+    "r": "record",
     "escape": "quit",
     "q": "quit",
 }

@@ -45,3 +45,16 @@ def compose(
         crop, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
     )
     return canvas
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720), or a one-line UserError."""
+    from installation.errors import UserError
+
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"bad size {text!r}: use WIDTHxHEIGHT, e.g. 1280x720") from None
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise UserError(f"bad size {text!r}: each side from 16 to 16384 pixels")
+    return width, height

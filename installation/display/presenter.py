@@ -62,13 +62,14 @@ class Presented:
 
 class Presenter:
     """`actions` adds or overrides what keys do by action name (see keys.py): 'pause',
-    'previous', 'next' come from the live show. Every key event also goes to each of
+    'previous', 'next', 'record' come from the live show. Every key event also goes to each of
     `key_handlers(event)`, for show-defined bindings. `screenshots`: the folder the `s` key
-    saves the screen into; None turns the key off (a gallery, where visitors reach the keys)."""
+    saves the screen into; None turns the key off (a gallery, where visitors reach the keys).
+    Without a `screen` (headless) it only paces the feed, whose frames the outputs tap."""
 
     def __init__(
         self,
-        screen: Screen,
+        screen: Screen | None,
         feed: Feed,
         *,
         fps: float = 60.0,
@@ -93,7 +94,7 @@ class Presenter:
             "quit": self._quit,
             **(actions or {}),
         }
-        self._hud = Hud(screen.renderer)
+        self._hud = Hud(screen.renderer) if screen is not None else None
         self._running = False
         self._pair: FramePair | None = None
         self._drawn: tuple | None = None
@@ -129,19 +130,8 @@ class Presenter:
         t = self.feed.clock.now()
         pair = self.feed.pair_at(t)
         self._pair = pair
-        overlay = self._hud.texture(self.feed.hud_lines(self.displayed_fps), now) if self.hud_on else None
-        state = (
-            pair and (pair.a.serial, pair.b and pair.b.serial, round(pair.alpha * 255)),
-            id(overlay),
-            self.screen.size,
-        )
-        if state != self._drawn or self._capture:  # a still picture (paused, held) is not redrawn
-            picture = self.screen.show(pair, overlay, capture=self._capture)
-            self._drawn = state
+        if self.screen is None or self._draw(pair, now):  # headless: every paced tick counts
             self._refreshes.append(now)
-            if picture is not None:
-                self._capture = False
-                self._save(picture)
         while self._refreshes and self._refreshes[0] <= now - FPS_WINDOW_S:
             self._refreshes.popleft()
         span = min(FPS_WINDOW_S, now - self._started)
@@ -149,7 +139,26 @@ class Presenter:
         last = self.presented
         self.presented = Presented(now, t, pair.newest.version if pair else -1, last.count + 1 if last else 1)
 
+    def _draw(self, pair: FramePair | None, now: float) -> bool:
+        """Draw `pair` unless the picture on screen is the same (paused, held); True if drawn."""
+        overlay = self._hud.texture(self.feed.hud_lines(self.displayed_fps), now) if self.hud_on else None
+        state = (
+            pair and (pair.a.serial, pair.b and pair.b.serial, round(pair.alpha * 255)),
+            id(overlay),
+            self.screen.size,
+        )
+        if state == self._drawn and not self._capture:
+            return False
+        picture = self.screen.show(pair, overlay, capture=self._capture)
+        self._drawn = state
+        if picture is not None:
+            self._capture = False
+            self._save(picture)
+        return True
+
     def _handle_events(self) -> None:
+        if self.screen is None:
+            return
         import pygame
 
         for event in pygame.event.get():

@@ -2,7 +2,8 @@
 
 Frames are uploaded once into streaming textures and drawn with a destination rectangle, so
 scaling (and the cross-fade between two frames) is done by the renderer (on the GPU where
-there is one), not by `smoothscale` on the CPU.
+there is one), not by `smoothscale` on the CPU; `scale = "sharp"` resamples a small frame
+once, as it arrives (see scaling.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from installation.display.displays import Display, choose_display
 from installation.display.errors import DisplayUnavailable
 from installation.display.layout import placement
+from installation.display.scaling import chosen_scale, drawn_size, sharp_resize
 from installation.engine.frames import Frame, FramePair
+from installation.errors import UserError
 
 KEPT_TEXTURES = 3  # the pair on screen and the next frame: each is uploaded once
 RENDER_COMMAND = "render it to a file instead: run.py render SHOW --seconds 60 --out walk.mp4"
@@ -53,15 +57,16 @@ def init_video() -> None:
             os.environ.pop("SDL_VIDEODRIVER", None)
 
 
-def _require_monitor(index: int) -> None:
-    import pygame
+def _require_monitor(screen: int | str) -> Display:
+    """The display `screen` names (its number or part of its name), or DisplayUnavailable
+    naming those there are."""
+    try:
+        return choose_display(screen)
+    except UserError as error:
+        raise DisplayUnavailable(str(error)) from None
 
-    displays = pygame.display.get_num_displays()
-    if not 0 <= index < displays:
-        raise DisplayUnavailable(f"display {index} asked for, but there are {displays} (counting from 0)")
 
-
-def check_display(index: int) -> None:
+def check_display(index: int | str) -> None:
     """Raise DisplayUnavailable unless monitor `index` could be opened now; SDL's video is shut
     down again either way (so that a display server that comes and goes is seen afresh)."""
     import pygame
@@ -74,42 +79,67 @@ def check_display(index: int) -> None:
 
 
 class Screen:
-    """One SDL window and renderer. `size` is the window size used when not full-screen."""
+    """One SDL window and renderer on the display `display` names (its index or part of its
+    name, see `run.py displays`). Full screen, the window is sized and placed from that
+    display's bounds, so it covers the display with or without a window manager (with none,
+    as in a kiosk started by xinit, nothing else would make it full-size). `size` is the
+    window size when not full-screen."""
 
     def __init__(
         self,
         *,
         fullscreen: bool = True,
-        display: int = 0,
+        display: int | str = 0,
         size: tuple[int, int] = (1280, 720),
         mode: str = "fit",
         background: tuple[int, int, int] = (0, 0, 0),
         title: str = "installation",
         vsync: bool = True,
+        scale: str = "auto",
+        sharpen: float = 0.0,
     ) -> None:
         import pygame
         from pygame._sdl2 import video
 
         init_video()
-        _require_monitor(display)
-        where = video.WINDOWPOS_CENTERED | display  # SDL: centred on that monitor
+        self.display = _require_monitor(display)
         try:
             self.window = video.Window(
-                title, size=size, position=(where, where), borderless=True, fullscreen_desktop=fullscreen
+                title, size=size, position=self._centred(size), borderless=True, fullscreen=False
             )
+            if fullscreen:
+                self._cover_display()
             self.renderer = video.Renderer(self.window, vsync=vsync)
         except pygame.error as error:
             raise DisplayUnavailable(f"cannot open a window ({error})", RENDER_COMMAND) from None
         pygame.mouse.set_visible(False)
         self.mode = mode
         self.background = background
+        self.scale, self.sharpen = scale, sharpen
         self._windowed_size = size
         self._fullscreen = fullscreen
-        self._textures: OrderedDict[int, object] = OrderedDict()
+        self._textures: OrderedDict[tuple, object] = OrderedDict()
+        self._filters: dict[tuple, str] = {}  # texture key -> SDL filter it was made with
+
+    def _centred(self, size: tuple[int, int]) -> tuple[int, int]:
+        d = self.display
+        return d.x + (d.width - size[0]) // 2, d.y + (d.height - size[1]) // 2
+
+    def _cover_display(self) -> None:
+        """Exactly the display's rectangle, then the window manager's full-screen state too."""
+        d = self.display
+        self.window.size = d.size
+        self.window.position = (d.x, d.y)
+        self.window.set_fullscreen(desktop=True)
 
     @property
     def size(self) -> tuple[int, int]:
         return tuple(self.window.size)
+
+    @property
+    def refresh_hz(self) -> float | None:
+        """The display's refresh rate as SDL reads it (None where it cannot be read)."""
+        return self.display.refresh_hz
 
     @property
     def fullscreen(self) -> bool:
@@ -117,30 +147,40 @@ class Screen:
 
     def set_fullscreen(self, on: bool) -> None:
         if on:
-            self.window.set_fullscreen(desktop=True)
+            self._cover_display()
         else:
             self.window.set_windowed()
             self.window.size = self._windowed_size
+            self.window.position = self._centred(self._windowed_size)
         self._fullscreen = on
 
     def _texture(self, frame: Frame):
-        """The frame's texture, uploading it only the first time it is shown."""
+        """The frame's texture as drawn now (scaled by `scale`), uploaded only the first time."""
         import pygame
         from pygame._sdl2 import video
 
-        texture = self._textures.get(frame.serial)
-        if texture is not None:
-            self._textures.move_to_end(frame.serial)
-            return texture
         h, w = frame.pixels.shape[:2]
+        src, dst = placement((w, h), self.size, self.mode)
+        drawn = drawn_size((w, h), dst, src)
+        scale = chosen_scale(self.scale, (w, h), drawn)
+        key = (frame.serial, scale, drawn if scale == "sharp" else None)
+        texture = self._textures.get(key)
+        if texture is not None:
+            self._textures.move_to_end(key)
+            return texture
+        pixels = sharp_resize(frame.pixels, drawn, self.sharpen) if scale == "sharp" else frame.pixels
+        h, w = pixels.shape[:2]
+        filtering = "nearest" if scale == "nearest" else "linear"
         if len(self._textures) >= KEPT_TEXTURES:
-            _, texture = self._textures.popitem(last=False)
-            if (texture.width, texture.height) != (w, h):
+            old_key, texture = self._textures.popitem(last=False)
+            if (texture.width, texture.height) != (w, h) or self._filters.pop(old_key) != filtering:
                 texture = None
-        texture = texture or video.Texture(self.renderer, (w, h), streaming=True)
-        pixels = np.ascontiguousarray(frame.pixels)  # ring frames already are: no copy
+        if texture is None:
+            os.environ["SDL_RENDER_SCALE_QUALITY"] = filtering  # SDL reads it as a texture is made
+            texture = video.Texture(self.renderer, (w, h), streaming=True)
+        pixels = np.ascontiguousarray(pixels)  # ring frames already are: no copy
         texture.update(pygame.image.frombuffer(pixels, (w, h), "RGB"))
-        self._textures[frame.serial] = texture
+        self._textures[key], self._filters[key] = texture, filtering
         return texture
 
     def _draw(self, frame: Frame, alpha: float) -> None:
@@ -174,4 +214,5 @@ class Screen:
 
     def close(self) -> None:
         self._textures.clear()
+        self._filters.clear()
         self.window.destroy()

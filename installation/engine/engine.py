@@ -247,6 +247,10 @@ class Engine:
         with self._lock:
             self._taps = [*self._taps, tap]
 
+    def remove_tap(self, tap: Callable[[Frame], None]) -> None:
+        with self._lock:
+            self._taps = [t for t in self._taps if t is not tap]
+
     def swap(
         self,
         *,

@@ -21,12 +21,14 @@ class Latents:
 
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
     per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s
-    (a mapping that may make each field only when it is read: see `for_level`)."""
+    (a mapping that may make each field only when it is read: see `for_level`). `transform`,
+    for StyleGAN3 only, is each frame's input transform [B, 3, 3] (rotation, shift)."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
     noise_mode: str = "const"
     noise: Mapping[str, torch.Tensor] | None = None
+    transform: torch.Tensor | None = None
 
     @property
     def has_noise_fields(self) -> bool:
@@ -62,7 +64,7 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
     others render their constant noise instead (said once per backend class)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
     if latents.noise is not None:
-        if _takes_noise(type(backend)):
+        if _takes(type(backend), "noise"):
             kw["noise"] = latents.noise
         elif type(backend) not in _warned:
             _warned.add(type(backend))
@@ -70,10 +72,18 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
                 "the %s backend takes no noise fields: looping noise is rendered as constant noise",
                 backend.name,
             )
+    if latents.transform is not None:
+        if _takes(type(backend), "transform"):
+            kw["transform"] = latents.transform
+        elif (type(backend), "transform") not in _warned:
+            _warned.add((type(backend), "transform"))
+            log.warning(
+                "the %s backend takes no input transform: rotate and translate are ignored", backend.name
+            )
     return backend.render(latents.ws, **kw)
 
 
-_warned: set[type] = set()
+_warned: set = set()  # backend classes (and (class, "transform")) already warned about
 
 
 def first_copies(latents: Latents, batch: int) -> Latents:
@@ -85,8 +95,9 @@ def first_copies(latents: Latents, batch: int) -> Latents:
         noise_gain=gain[:1].expand(batch) if isinstance(gain, torch.Tensor) else gain,
         noise_mode=latents.noise_mode,
         noise=None if noise is None else {k: v[:1].expand(batch, *v.shape[1:]) for k, v in noise.items()},
+        transform=None if latents.transform is None else latents.transform[:1].expand(batch, 3, 3),
     )
 
 
-def _takes_noise(backend_class: type) -> bool:
-    return "noise" in inspect.signature(backend_class.render).parameters
+def _takes(backend_class: type, argument: str) -> bool:
+    return argument in inspect.signature(backend_class.render).parameters

@@ -48,7 +48,7 @@ def unattended(show: Show, level: int, cuda: bool) -> tuple[Show, list[str]]:
     return show, notes
 
 
-def wait_for_display(index: int) -> None:
+def wait_for_display(index: int | str) -> None:
     """Return once monitor `index` can be opened. A display missing at start-up (a projector
     still off, a second monitor unplugged, X not up yet at boot) is waited for, not crashed on:
     no safer configuration could bring it. Meanwhile the supervisor hears "waiting" and why."""
@@ -168,6 +168,7 @@ class Renderer:
             "uptime_s": None if self.since is None else round(time.time() - self.since, 1),
             "closed": bool(self.follower and self.follower.closed),
             "inputs": live.port.inputs() or {},
+            "outputs": {status.name: status.as_dict() for status in live.output_statuses()},
             "problems": SHOWN.current(),
         }
 
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         from installation.show.loader import load_show
 
         written = load_show(args.show)
-        wait_for_display(written.display.display)  # before torch: waiting costs next to nothing
+        wait_for_display(written.display.screen)  # before torch: waiting costs next to nothing
         import torch
 
         from installation.live import play

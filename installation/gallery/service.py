@@ -200,6 +200,7 @@ class Gallery:
             "device": child.get("device"),
             "resolution": child.get("resolution"),
             "inputs": child.get("inputs", {}),
+            "outputs": child.get("outputs", {}),  # per output: state, fps, sent, dropped
             "schedule": {
                 "open": state.open,
                 "level": round(state.level, 3),

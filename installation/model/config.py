@@ -77,15 +77,7 @@ class GeneratorConfig:
         if architecture not in ARCHITECTURES:
             raise CheckpointError(f"unknown synthesis architecture {architecture!r}")
         resample_filter = checked_filter(resample_filter)
-        fc = sorted(int(m.group(1)) for k in state if (m := re.fullmatch(r"mapping\.fc(\d+)\.weight", k)))
-        if not fc or fc != list(range(len(fc))):
-            raise CheckpointError("no mapping network (mapping.fc0.weight ...) in the generator")
-        widths = [state["mapping.fc0.weight"].shape[1]]
-        widths += [state[f"mapping.fc{i}.weight"].shape[0] for i in fc]
-        embed = state.get("mapping.embed.weight")
-        c_dim = int(embed.shape[1]) if embed is not None else 0
-        embed_features = int(embed.shape[0]) if embed is not None else 0
-        z_dim = widths[0] - embed_features
+        mapping = mapping_sizes(state)
         blocks = sorted(
             int(m.group(1)) for k in state if (m := re.fullmatch(r"synthesis\.b(\d+)\.conv1\.weight", k))
         )
@@ -101,13 +93,9 @@ class GeneratorConfig:
         if rgb_key not in state:
             raise CheckpointError(f"missing {rgb_key}")
         return cls(
-            z_dim=int(z_dim),
-            w_dim=int(widths[-1]),
-            c_dim=c_dim,
+            **mapping,
             img_resolution=last,
             img_channels=int(state[rgb_key].shape[0]),
-            mapping_layers=len(fc),
-            mapping_features=tuple(int(x) for x in widths),
             channels=channels,
             init_size=(int(const.shape[1]), int(const.shape[2])),
             architecture=architecture,
@@ -116,10 +104,29 @@ class GeneratorConfig:
             use_noise="synthesis.b4.conv1.noise_strength" in state,
             mapping_lr_multiplier=float(mapping_lr_multiplier),
             mapping_activation=mapping_activation,
-            embed_features=embed_features,
             resample_filter=resample_filter,
             extra=dict(extra or {}),
         )
+
+
+def mapping_sizes(state: dict[str, torch.Tensor]) -> dict[str, int | tuple[int, ...]]:
+    """The mapping network's sizes read off its tensors (the same in StyleGAN2 and StyleGAN3):
+    z_dim, w_dim, c_dim, mapping_layers, mapping_features, embed_features."""
+    fc = sorted(int(m.group(1)) for k in state if (m := re.fullmatch(r"mapping\.fc(\d+)\.weight", k)))
+    if not fc or fc != list(range(len(fc))):
+        raise CheckpointError("no mapping network (mapping.fc0.weight ...) in the generator")
+    widths = [state["mapping.fc0.weight"].shape[1]]
+    widths += [state[f"mapping.fc{i}.weight"].shape[0] for i in fc]
+    embed = state.get("mapping.embed.weight")
+    embed_features = int(embed.shape[0]) if embed is not None else 0
+    return {
+        "z_dim": int(widths[0] - embed_features),
+        "w_dim": int(widths[-1]),
+        "c_dim": int(embed.shape[1]) if embed is not None else 0,
+        "mapping_layers": len(fc),
+        "mapping_features": tuple(int(x) for x in widths),
+        "embed_features": embed_features,
+    }
 
 
 def checked_filter(values: Any) -> Filter:

@@ -237,25 +237,8 @@ class Generator(nn.Module):
     def from_state_dict(cls, config: GeneratorConfig, state: dict[str, torch.Tensor]) -> "Generator":
         """Build and load strictly: every tensor of the model must be given, and nothing else
         (except the recomputable `resample_filter` buffers)."""
-        G = cls(config)
-        own = G.state_dict()
         given = {k: v for k, v in state.items() if not k.endswith("resample_filter")}
-        missing = sorted(set(own) - set(given))
-        unknown = sorted(set(given) - set(own))
-        if missing or unknown:
-            parts = [
-                f"{label} {_listed(names)}"
-                for label, names in (("missing", missing), ("unexpected", unknown))
-                if names
-            ]
-            raise CheckpointError(f"generator tensors do not match a StyleGAN2 generator: {'; '.join(parts)}")
-        for key, value in given.items():
-            if tuple(value.shape) != tuple(own[key].shape):
-                raise CheckpointError(
-                    f"tensor {key} has shape {list(value.shape)}, expected {list(own[key].shape)}"
-                )
-        G.load_state_dict({k: v.to(torch.float32) for k, v in given.items()}, strict=False)
-        return G.requires_grad_(False).eval()
+        return load_strict(cls(config), given, "a StyleGAN2 generator")
 
     def forward(
         self,
@@ -273,3 +256,25 @@ class Generator(nn.Module):
         for module in self.modules():
             if isinstance(module, CastCache):
                 module._cache.clear()
+
+
+def load_strict(G: nn.Module, state: dict[str, torch.Tensor], what: str) -> nn.Module:
+    """Load `state` into `G` when it holds exactly G's tensors in G's shapes; CheckpointError
+    (one line, naming `what` G is) otherwise. Returns G in eval mode without gradients."""
+    own = G.state_dict()
+    missing = sorted(set(own) - set(state))
+    unknown = sorted(set(state) - set(own))
+    if missing or unknown:
+        parts = [
+            f"{label} {_listed(names)}"
+            for label, names in (("missing", missing), ("unexpected", unknown))
+            if names
+        ]
+        raise CheckpointError(f"generator tensors do not match {what}: {'; '.join(parts)}")
+    for key, value in state.items():
+        if tuple(value.shape) != tuple(own[key].shape):
+            raise CheckpointError(
+                f"tensor {key} has shape {list(value.shape)}, expected {list(own[key].shape)}"
+            )
+    G.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
+    return G.requires_grad_(False).eval()

@@ -24,6 +24,7 @@ from installation.show.sections import DEFAULT_MODEL, Show
 log = logging.getLogger(__name__)
 
 _AFFINE = re.compile(r"synthesis\.b(\d+)\.conv([01])\.affine\.weight")
+_AFFINE_SG3 = re.compile(r"synthesis\.L(\d+)_\d+_\d+\.affine\.weight")  # layer i reads ws[i + 1]
 SIGMA_SAMPLES = 2000  # enough for a standard deviation to 2-3 %
 PROBE_SEEDS = 4  # ws stored in a cache to recognise the model it was computed for
 CACHE_SUFFIX = ".ganspace.npz"
@@ -59,9 +60,8 @@ def sefa_vectors(state: Mapping[str, object], layers: slice) -> tuple[np.ndarray
     convs reading ws in `layers` with each output row normalised. Returns (vectors [w_dim, w_dim]
     as rows, eigenvalues), strongest first."""
     picked = []
-    for key, weight in state.items():
-        match = _AFFINE.fullmatch(key)
-        if match and layers.start <= conv_ws_index(int(match.group(1)), int(match.group(2))) < layers.stop:
+    for index, weight in _style_affines(state):
+        if layers.start <= index < layers.stop:
             # Tensors (on any device, in any precision) or arrays.
             array = weight.detach().float().cpu().numpy() if hasattr(weight, "detach") else weight
             picked.append(np.asarray(array, dtype=np.float64))
@@ -72,6 +72,20 @@ def sefa_vectors(state: Mapping[str, object], layers: slice) -> tuple[np.ndarray
     values, vectors = np.linalg.eigh(a.T @ a)
     order = np.argsort(values)[::-1]
     return vectors[:, order].T.astype(np.float32), values[order]
+
+
+def _style_affines(state: Mapping[str, object]) -> list[tuple[int, object]]:
+    """(ws index, affine weight) of every conv's style affine, StyleGAN2 or StyleGAN3 (whose last
+    layer, its ToRGB, is left out as StyleGAN2's ToRGBs are)."""
+    sg2 = [
+        (conv_ws_index(int(m.group(1)), int(m.group(2))), weight)
+        for key, weight in state.items()
+        if (m := _AFFINE.fullmatch(key))
+    ]
+    sg3 = sorted(
+        (int(m.group(1)) + 1, weight) for key, weight in state.items() if (m := _AFFINE_SG3.fullmatch(key))
+    )
+    return sg2 + sg3[:-1]
 
 
 def _sigmas(vectors: np.ndarray, w: np.ndarray) -> np.ndarray:

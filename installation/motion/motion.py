@@ -25,10 +25,12 @@ from installation.show.sections import Show
 
 @dataclass(frozen=True)
 class MotionBatch:
-    """`ws` [B, num_ws, w_dim] float32, truncated, mixed and steered: ready for synthesis."""
+    """`ws` [B, num_ws, w_dim] float32, truncated, mixed and steered: ready for synthesis.
+    `pose` [B, 3]: (rotation in degrees, x and y shift in picture sizes) of a StyleGAN3 input."""
 
     ws: np.ndarray
     noise: NoiseSpec
+    pose: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ws)
@@ -80,7 +82,23 @@ class Motion:
             amounts = [float(snapshot[direction_name(i)]) for i in range(len(self.directions))]
             ws[:, self._direction_layers] += self.directions.offset(amounts, motion.direction_scale)
         noise_phase = np.mod(phases * motion.noise_cycles, 1.0)
-        return MotionBatch(ws, NoiseSpec(motion.noise, float(snapshot["noise_strength"]), noise_phase))
+        noise = NoiseSpec(motion.noise, float(snapshot["noise_strength"]), noise_phase)
+        return MotionBatch(ws, noise, self._pose(snapshot, phases))
+
+    def _pose(self, snapshot: Snapshot, phases: np.ndarray) -> np.ndarray | None:
+        """The parameters' rotation and shift plus the motion's spin, orbit and drift; None when all
+        are zero (so a StyleGAN2 show, or one that does not move its input, costs nothing)."""
+        motion = self.show.motion
+        angle = 2 * np.pi * motion.orbit_cycles * phases
+        pose = np.stack(
+            [
+                float(snapshot["rotate"]) + 360.0 * motion.spin * phases,
+                float(snapshot["translate_x"]) + motion.orbit * np.cos(angle) + motion.drift[0] * phases,
+                float(snapshot["translate_y"]) + motion.orbit * np.sin(angle) + motion.drift[1] * phases,
+            ],
+            axis=1,
+        )
+        return pose if pose.any() else None
 
     def _broadcast(self, w: np.ndarray) -> np.ndarray:
         """w [B, w_dim] -> ws [B, num_ws, w_dim] (a copy, so it can be edited in place)."""

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from installation.engine.latents import Latents
+from installation.model.stylegan3 import input_transforms, is_stylegan3
 from installation.motion.clock import MotionClock
 from installation.motion.directions import directions_for
 from installation.motion.motion import Motion
@@ -36,6 +37,7 @@ class ShowSource:
         self._bus = bus
         self._device = G.mapping.w_avg.device
         self._defaults = {spec.name: spec.default for spec in show.parameters}
+        self._moves_input = is_stylegan3(G)  # rotate / translate / spin / orbit / drift
 
     def version(self) -> int:
         """Writes to the bus so far (a z sent included): any may change the picture from now on."""
@@ -72,7 +74,10 @@ class ShowSource:
         snap = self.snapshot(times[0])
         batch = self.motion.evaluate(snap, self._clock.phases(snap, times), self._override(snap))
         ws = torch.from_numpy(batch.ws).to(self._device)
+        transform = None
+        if batch.pose is not None and self._moves_input:
+            transform = torch.from_numpy(input_transforms(batch.pose)).to(self._device, torch.float32)
         spec = batch.noise
         if spec.mode == "loop":
-            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase))
-        return Latents(ws, spec.strength, spec.mode)
+            return Latents(ws, spec.strength, "const", self._noise.at(spec.phase), transform)
+        return Latents(ws, spec.strength, spec.mode, transform=transform)

@@ -6,6 +6,8 @@ A show's `[parameters.NAME]` table with one of these names changes only the keys
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from installation.params.spec import ParamSpec
 
 MAX_DIRECTIONS = 64
@@ -86,6 +88,31 @@ def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
             help="writing it jumps to that keyframe (modulo their number)",
         ),
         ParamSpec(
+            "rotate",
+            min=-180.0,
+            max=180.0,
+            default=0.0,
+            unit="deg",
+            smoothing=0.5,
+            help="turn the picture (its input field) by this angle (StyleGAN3 models only)",
+        ),
+        ParamSpec(
+            "translate_x",
+            min=-1.0,
+            max=1.0,
+            default=0.0,
+            smoothing=0.5,
+            help="shift the picture sideways, in picture widths (StyleGAN3 models only)",
+        ),
+        ParamSpec(
+            "translate_y",
+            min=-1.0,
+            max=1.0,
+            default=0.0,
+            smoothing=0.5,
+            help="shift the picture up or down, in picture heights (StyleGAN3 models only)",
+        ),
+        ParamSpec(
             "seed",
             type="int",
             min=0,
@@ -106,3 +133,13 @@ def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
         for i in range(direction_count)
     )
     return fixed + directions
+
+
+# Parameters that move a StyleGAN3 model's input field; a StyleGAN2 model has none to move.
+INPUT_TRANSFORM = frozenset({"rotate", "translate_x", "translate_y"})
+
+
+def parameters_for_model(specs: Iterable[ParamSpec], moves_input: bool) -> tuple[ParamSpec, ...]:
+    """The show's parameters that do something on a model: controls, OSCQuery and the HUD offer
+    only these (rotate and translate need a StyleGAN3 model)."""
+    return tuple(s for s in specs if moves_input or s.name not in INPUT_TRANSFORM)

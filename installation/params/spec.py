@@ -37,6 +37,7 @@ class ParamSpec:
     )
     slew: str = setting("exponential", Choice(SLEWS), "how a float follows new values")
     help: str = setting("", Text(), "what the parameter does, for people mapping controls")
+    label: str = setting("", Text(), 'name shown on the control page (e.g. a direction\'s: "smile")')
 
     def __post_init__(self) -> None:
         if self.smoothing and self.type != "float":

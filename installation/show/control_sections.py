@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from installation.show.gallery_sections import Address
+from installation.show.gallery_sections import Address, Network
 from installation.show.schema import (
     AnyOf,
     Choice,
@@ -68,6 +68,7 @@ ACTIONS = {
     "scene": None,  # scene:NAME, scene:next, scene:previous; plain "scene" takes an index
     "learn": None,  # learn:PARAM arms MIDI learn for PARAM
     "autopilot": ("on", "off", "toggle"),
+    "record": ("on", "off", "toggle"),  # recording the show to recordings/ (also the R key)
 }
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCENE_NAME = re.compile(r"[A-Za-z0-9_\-]+")
@@ -264,6 +265,9 @@ class OscSettings:
     )
     echo_rate: float = setting(20.0, Number(1, 200), "most echoes per second of one parameter")
     max_packet: int = setting(16384, Integer(512, 65507), "larger packets are dropped (bytes)")
+    allow: tuple[Any, ...] = setting(
+        (), ListOf(Network()), "sender networks whose packets are taken; empty takes any"
+    )
 
 
 @dataclass(frozen=True)

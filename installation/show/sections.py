@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.display.scaling import SCALES
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
 from installation.show.control_sections import (
@@ -28,6 +29,7 @@ from installation.show.gallery_sections import (
     LoggingSettings,
     ScheduleSettings,
 )
+from installation.show.output_sections import OutputSettings
 from installation.show.schema import (
     AnyOf,
     Choice,
@@ -43,6 +45,7 @@ from installation.show.schema import (
     section,
     setting,
 )
+from installation.show.web_sections import WebSettings
 
 SEED_MAX = 2**32 - 1  # np.random.RandomState takes seeds below 2**32
 DEFAULT_MODEL = "default"
@@ -69,12 +72,23 @@ class ModelSettings:
 @dataclass(frozen=True)
 class DisplaySettings:
     fullscreen: bool = setting(True, Flag(), "take the whole screen")
-    display: int = setting(0, Integer(0, 16), "which monitor, counting from 0")
+    screen: int | str = setting(
+        0,
+        AnyOf((Integer(0, 16), Text())),
+        "which display: its number from 0, or (part of) its name, as `run.py displays` lists them",
+    )
     fit: str = setting(
         "fit",
         Choice(("fit", "fill", "stretch")),
         "fit shows the whole frame (bars), fill covers the screen (crops), stretch distorts",
     )
+    scale: str = setting(
+        "auto",
+        Choice(SCALES),
+        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic), or auto: "
+        "sharp when the frame is under half the screen's size, else linear",
+    )
+    sharpen: float = setting(0.0, Number(0, 2), "unsharp mask after sharp scaling (0 off; 0.5 is mild)")
     hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")
     allow_quit: bool = setting(True, Flag(), "Esc / q quit; a gallery show turns this off")
     background: tuple[int, int, int] = setting((0, 0, 0), Color(), "colour of the bars around the frame")
@@ -151,6 +165,22 @@ class MotionSettings:
     )
     direction_scale: float = setting(3.0, Number(0, 50), "standard deviations of W at direction amount 1")
     ganspace_samples: int = setting(10000, Integer(1000, 1_000_000), "W samples for GANSpace PCA")
+    spin: float = setting(
+        0.0,
+        Number(-1000, 1000),
+        "StyleGAN3: turns of the picture per motion loop (whole numbers loop seamlessly)",
+    )
+    orbit: float = setting(
+        0.0, Number(0, 1), "StyleGAN3: radius of a circle the picture's centre travels, in picture sizes"
+    )
+    orbit_cycles: int = setting(
+        1, Integer(-1000, 1000), "StyleGAN3: orbits per motion loop (negative: clockwise)"
+    )
+    drift: tuple[float, ...] = setting(
+        (0.0, 0.0),
+        ListOf(Number(-1000, 1000)),
+        "StyleGAN3: [x, y] picture sizes the picture travels per motion loop",
+    )
 
     @property
     def offered_directions(self) -> int:
@@ -159,6 +189,8 @@ class MotionSettings:
         return 0 if self.directions == "none" else self.direction_count
 
     def __post_init__(self) -> None:
+        if len(self.drift) != 2:
+            raise SchemaError(("drift",), f"expected [x, y], got {len(self.drift)} numbers")
         if self.path == "keyframes" and not self.keyframes:
             raise SchemaError(("keyframes",), "path = keyframes needs at least one keyframe")
         if self.keyframe_classes and len(self.keyframe_classes) != len(self.keyframes):
@@ -218,6 +250,16 @@ class Show:
     scenes: tuple[SceneSettings, ...] = section(
         "scenes", SceneSettings, "Named sets of parameter values, recalled with a crossfade.", named=True
     )
+    # Frames out to other software (installation/show/output_sections.py, sent by installation/sinks/).
+    outputs: tuple[OutputSettings, ...] = section(
+        "outputs",
+        OutputSettings,
+        "Frames sent to other software as they are shown: NDI, a network stream, a virtual camera, "
+        "Syphon, Spout (see docs/outputs.md).",
+        array=True,
+    )
+    # The web control page (installation/show/web_sections.py, served by installation/web/).
+    web: WebSettings = section("web", WebSettings, "The control page in a browser (see docs/control.md).")
 
     def parameter(self, name: str) -> ParamSpec:
         for spec in self.parameters:

@@ -497,3 +497,23 @@ def torch_save_bytes(obj: Any, legacy: bool = False) -> bytes:
     buf = io.BytesIO()
     torch.save(obj, buf, _use_new_zipfile_serialization=not legacy)
     return buf.getvalue()
+
+
+def rewrite_nvlabs_pickle(source: Path, target: Path, edit) -> None:
+    """Copy a genuine network pickle to `target` after `edit(top)` changed its records in place
+    (records as the safe loader reads them: `PersistentRecord`s with a `state` dict)."""
+    from installation.checkpoints.safe_pickle import PersistentRecord, safe_load
+
+    with source.open("rb") as f:
+        top = safe_load(f)
+    edit(top)
+
+    def persistent(value: Any) -> Any:
+        if isinstance(value, PersistentRecord):
+            return Persistent(value.class_name, persistent(value.state), value.module_src)
+        if isinstance(value, dict):
+            return type(value)((k, persistent(v)) for k, v in value.items())
+        return value
+
+    with _nvlabs_globals():
+        target.write_bytes(pickle.dumps(persistent(top), protocol=4))

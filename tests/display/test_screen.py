@@ -25,7 +25,7 @@ def frames():
 def screen(x_display):
     from installation.display.screen import Screen
 
-    screen = Screen(fullscreen=False, size=WINDOW, mode="fit", vsync=False)
+    screen = Screen(fullscreen=False, size=WINDOW, mode="fit", vsync=False, scale="linear")
     yield screen
     screen.close()
 
@@ -62,4 +62,39 @@ def test_a_frame_is_uploaded_once_however_often_it_is_shown(screen, frames):
     screen.show(FramePair(frames[0], frames[1], 0.5))
     textures = dict(screen._textures)
     screen.show(FramePair(frames[1]))
-    assert screen._textures[frames[1].serial] is textures[frames[1].serial]
+    assert len(textures) == 2 and all(screen._textures[key] is texture for key, texture in textures.items())
+
+
+def colours(pixels: np.ndarray) -> set:
+    return set(map(tuple, pixels.reshape(-1, 3).tolist()))
+
+
+def test_nearest_scaling_shows_crisp_pixels(screen, frames):
+    _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
+    screen.scale = "nearest"
+    crisp = screen.show(FramePair(frames[0]), capture=True)[y : y + h, x : x + w]
+    screen.scale = "linear"
+    smooth = screen.show(FramePair(frames[0]), capture=True)[y : y + h, x : x + w]
+    source = colours(frames[0].pixels)
+    assert colours(crisp) <= source  # every pixel on screen is one of the frame's, none mixed
+    assert len(colours(smooth) - source) > 1000  # bilinear mixes neighbours into new colours
+
+
+def test_sharp_scaling_is_the_bicubic_resample_drawn_one_to_one(screen, frames):
+    from installation.display.scaling import sharp_resize
+
+    screen.scale, screen.sharpen = "sharp", 0.5
+    shown = screen.show(FramePair(frames[0]), capture=True)
+    _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
+    expected = sharp_resize(frames[0].pixels, (w, h), 0.5)
+    assert np.array_equal(shown[y : y + h, x : x + w], expected)
+    linear = compose(frames[0].pixels, WINDOW, "fit")[y : y + h, x : x + w]
+    assert np.abs(expected.astype(int) - linear).mean() > 1  # and it is not the bilinear picture
+
+
+def test_auto_scaling_is_sharp_only_for_frames_under_half_the_drawn_size():
+    from installation.display.scaling import chosen_scale
+
+    assert chosen_scale("auto", (64, 64), (1080, 1080)) == "sharp"
+    assert chosen_scale("auto", (1024, 1024), (1080, 1080)) == "linear"
+    assert chosen_scale("nearest", (64, 64), (1080, 1080)) == "nearest"

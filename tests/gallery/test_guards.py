@@ -80,7 +80,7 @@ def test_a_second_copy_of_a_running_show_says_already_running(gallery) -> None:
 def test_a_missing_display_is_waited_for_not_stepped_down_from(tmp_path) -> None:
     small_model(tmp_path / "model.pkl")
     show = gallery_show(tmp_path, '[model]\npath = "model.pkl"')
-    show.write_text(show.read_text().replace("[display]\n", "[display]\ndisplay = 1\n"))
+    show.write_text(show.read_text().replace("[display]\n", "[display]\nscreen = 1\n"))
     x = XServer(screens=1)  # a one-monitor machine; the show wants the projector, display 1
     env = {k: v for k, v in child_env().items() if k != "SDL_VIDEODRIVER"}
     run = GalleryRun(show, env={**env, "DISPLAY": x.display})
@@ -88,7 +88,7 @@ def test_a_missing_display_is_waited_for_not_stepped_down_from(tmp_path) -> None
         waiting = wait_for(
             lambda: (h := run.health())["state"] == "waiting" and h, 120, "the renderer to wait for display 1"
         )
-        assert any("display 1 asked for, but there are 1" in p for p in waiting["problems"]), waiting
+        assert any("display.screen = 1, but there are 1 displays" in p for p in waiting["problems"]), waiting
         time.sleep(6)  # three looks at the display, and past hang_seconds
         still = run.health()
         assert still["state"] == "waiting" and still["restarts"] == 0 and still["fallback_level"] == 0

@@ -43,6 +43,21 @@ def test_generate_raw_matches_nvidia_reference(shared_fixtures, tmp_path):
     assert sorted(p.name for p in (tmp_path / "png").iterdir()) == [f"seed{s:04d}.png" for s in range(4)]
 
 
+def test_generate_stylegan3_rotated_and_translated_matches_nvidia(shared_fixtures, tmp_path):
+    pkl = shared_fixtures / "nv_sg3r_32_redacted.pkl"
+    raw = tmp_path / "raw.npz"
+    args = ("--psi", "0.7", "--outdir", str(tmp_path / "png"), "--raw", str(raw))
+    result = run_cli("generate", str(pkl), *args, "--rotate", "10", "--translate", "0.1,-0.05")
+    assert result.returncode == 0, result.stderr
+    ref = np.load(shared_fixtures / "nv_sg3r_32.ref.npz")
+    assert np.abs(np.load(raw)["img"] - ref["img_psi0.7_transform"]).max() < 1e-4
+    info = json.loads(run_cli("inspect", str(pkl), "--json").stdout)
+    assert info["architecture"] == "stylegan3 config R" and info["radial_filters"] is True
+    assert info["layers"]["L5_52_128"].startswith("52 px 128 ch 1x1 up 4 down 2")
+    sg2 = run_cli("generate", "--rotate", "5", "--outdir", str(tmp_path / "sg2"))
+    assert sg2.returncode != 0 and sg2.stderr.count("\n") == 1 and "need a StyleGAN3 model" in sg2.stderr
+
+
 def test_inspect_json_and_contact_sheet_of_default_model(tmp_path):
     import cv2
 
@@ -67,3 +82,10 @@ def test_user_mistakes_are_one_line_errors(tmp_path):
         assert result.returncode == 2
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "no such file" in missing.stderr and "not a model checkpoint" in not_model.stderr
+
+
+def test_bench_against_nvidia_needs_a_real_checkout(shared_fixtures, tmp_path):
+    pkl = shared_fixtures / "nv_sg3t_32_redacted.pkl"
+    result = run_cli("bench", str(pkl), "--nvidia-repo", str(tmp_path), "--json", str(tmp_path / "b.json"))
+    assert result.returncode != 0 and result.stderr.count("\n") == 1
+    assert "not a checkout of NVIDIA's stylegan2-ada-pytorch or stylegan3" in result.stderr

@@ -1,0 +1,156 @@
+"""`run.py bench MODEL --nvidia-repo PATH`: our generator and NVIDIA's, side by side, in one run.
+
+NVIDIA's generator class is imported from the user's own checkout of stylegan2-ada-pytorch or
+stylegan3 (this project ships none of its code). It is built from the constructor arguments
+the network pickle stored and loaded with the tensors our safe loader read, so the file's
+pickled code never runs. Both render the same ws, batch 1, fp32, constant noise, taking turns
+so that load from elsewhere slows both alike; their outputs are compared as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import sys
+from pathlib import Path
+
+import torch
+
+from installation.errors import UserError
+
+# Where each generator family lives in NVIDIA's repositories, in the order tried.
+_MODULES = {
+    "stylegan3": ("training.networks_stylegan3",),
+    "stylegan2": ("training.networks_stylegan2", "training.networks"),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nvidia-repo",
+        metavar="PATH",
+        default=None,
+        help="time NVIDIA's generator from this checkout (stylegan2-ada-pytorch or stylegan3) against ours",
+    )
+
+
+def nvidia_generator(G, repo: str | Path) -> torch.nn.Module:
+    """NVIDIA's generator class from `repo`, built with G's file's constructor arguments and G's tensors."""
+    repo = Path(repo).expanduser()
+    if not (repo / "training").is_dir() or not (repo / "torch_utils").is_dir():
+        raise UserError(
+            f"--nvidia-repo {repo}: not a checkout of NVIDIA's stylegan2-ada-pytorch or stylegan3"
+        )
+    init_kwargs = G.config.extra.get("init_kwargs")
+    if not init_kwargs:
+        raise UserError(
+            "--nvidia-repo needs an NVlabs network pickle (its constructor arguments are stored there)"
+        )
+    family = "stylegan3" if G.config.architecture == "stylegan3" else "stylegan2"
+    sys.path.insert(0, str(repo))
+    try:
+        Generator = _generator_class(family, repo)
+        theirs = Generator(**_options(init_kwargs))
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- their code and dependencies may raise anything: one line
+        raise UserError(
+            f"--nvidia-repo {repo}: building NVIDIA's generator failed: {type(e).__name__}: {e}"
+        ) from None
+    mine = G.state_dict()
+    missing, unexpected = theirs.load_state_dict(mine, strict=False)
+    # NVIDIA's StyleGAN2 resample filters are fixed buffers it rebuilds itself; all else must match.
+    missing = [k for k in missing if not k.endswith("resample_filter")]
+    if missing or unexpected:
+        raise UserError(
+            f"NVIDIA's generator in {repo} has other tensors than this model "
+            f"(missing {missing[:3]}, unexpected {unexpected[:3]}): a different repository version?"
+        )
+    return theirs.eval().requires_grad_(False).to(next(G.parameters()).device)
+
+
+def _generator_class(family: str, repo: Path):
+    for name in _MODULES[family]:
+        if (repo / (name.replace(".", "/") + ".py")).exists():
+            return importlib.import_module(name).Generator
+    raise UserError(f"--nvidia-repo {repo}: no {' or '.join(_MODULES[family])} in it for this {family} model")
+
+
+def _options(init_kwargs: dict) -> dict:
+    # The pickle stores option groups as EasyDicts; NVIDIA's constructors take plain keyword dicts.
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in init_kwargs.items()}
+
+
+def side_by_side(G, theirs, repeats: int, sync) -> dict:
+    """ms per frame of ours and NVIDIA's (batch 1, fp32, alternating) and how far their images differ."""
+    from installation.backends.auto import round_robin
+
+    device = next(G.parameters()).device
+    z = torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(0)).to(device)
+    c = torch.zeros(1, G.c_dim, device=device) if G.c_dim else None
+    with torch.inference_mode():
+        ws = G.mapping(z, c)
+        kwargs = {"force_fp32": True}
+        if G.config.architecture != "stylegan3":
+            kwargs["noise_mode"] = "const"
+
+        def ours():
+            return G.synthesis(ws, noise_mode="const")
+
+        def nvidia():
+            return theirs.synthesis(ws, **kwargs)
+
+        diff = float((ours() - nvidia()).abs().max())
+        samples = round_robin({"ours": ours, "nvidia": nvidia}, repeats, sync)
+    median = {k: statistics.median(v) for k, v in samples.items()}
+    return {
+        "ours_ms": median["ours"],
+        "nvidia_ms": median["nvidia"],
+        "speedup": median["nvidia"] / median["ours"],
+        "best_ms": {k: min(v) for k, v in samples.items()},
+        "max_abs_diff": diff,
+        "repeats": repeats,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from installation.bench.timing import print_table
+    from installation.model.loading import load_model, pick_device
+    from installation.timing import device_sync, machine_description
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    G = load_model(args.model, device)
+    theirs = nvidia_generator(G, args.nvidia_repo)
+    name = G.config.extra.get("description", args.model)
+    print(f"{name}: {G.img_resolution} px on {device}, {torch.get_num_threads()} threads, fp32, batch 1")
+    result = side_by_side(G, theirs, args.repeats, device_sync(device))
+    print_table(
+        ["generator", "median ms/frame", "best ms", "frames/s"],
+        [
+            [
+                "ours",
+                f"{result['ours_ms']:.1f}",
+                f"{result['best_ms']['ours']:.1f}",
+                f"{1000 / result['ours_ms']:.2f}",
+            ],
+            [
+                "NVIDIA",
+                f"{result['nvidia_ms']:.1f}",
+                f"{result['best_ms']['nvidia']:.1f}",
+                f"{1000 / result['nvidia_ms']:.2f}",
+            ],
+        ],
+    )
+    speedup, diff = result["speedup"], result["max_abs_diff"]
+    print(f"ours is {speedup:.1f}x NVIDIA's speed; the images differ by at most {diff:.1e}")
+    result.update(machine=machine_description(device), model={"name": name, "resolution": G.img_resolution})
+    result["nvidia_repo"] = str(args.nvidia_repo)
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"wrote {args.json}")
+    return 0

@@ -1,0 +1,71 @@
+"""`run.py bench --scaling`: what each `display.scale` costs per refresh on this screen.
+
+For frames of 64, 256 and 1024 px drawn full-window (fit) at --scaling-size, the median time of
+one refresh that shows a new frame (upload, resample for sharp, draw, present) and of one that
+shows the same frame again (what every refresh between two rendered frames costs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+FRAME_SIZES = (64, 256, 1024)
+REFRESHES = 40
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scaling", action="store_true", help="measure display.scale nearest / linear / sharp per refresh"
+    )
+    parser.add_argument("--scaling-size", default="1920x1080", help="window size for --scaling")
+
+
+def _median_ms(show, frames) -> float:
+    times = []
+    for frame in frames:
+        start = time.perf_counter()
+        show(frame)
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.median(times[3:]))
+
+
+def run(args: argparse.Namespace) -> int:
+    from installation.bench.timing import machine_description, print_table
+    from installation.display.layout import parse_size
+    from installation.display.screen import Screen
+    from installation.engine.frames import Frame, FramePair
+
+    size = parse_size(args.scaling_size)
+    screen = Screen(fullscreen=False, size=size, vsync=False)
+    rng = np.random.default_rng(0)
+    rows, results = [], []
+    serial = 0
+    try:
+        for px in FRAME_SIZES:
+            pictures = [rng.integers(0, 255, (px, px, 3), dtype=np.uint8) for _ in range(4)]
+            for scale in ("nearest", "linear", "sharp"):
+                screen.scale, screen.sharpen = scale, 0.5 if scale == "sharp" else 0.0
+                frames = []
+                for i in range(REFRESHES):
+                    serial += 1
+                    frames.append(Frame(i, pictures[i % 4], 0, serial))
+                new = _median_ms(lambda f: screen.show(FramePair(f)), frames)
+                held = FramePair(frames[-1])
+                same = _median_ms(lambda _f, held=held: screen.show(held), frames)
+                rows.append([px, scale, f"{new:.2f}", f"{same:.2f}"])
+                results.append({"frame_px": px, "scale": scale, "new_frame_ms": new, "same_frame_ms": same})
+    finally:
+        screen.close()
+    import torch
+
+    print(f"window {size[0]}x{size[1]}, SDL renderer; sharp with sharpen 0.5")
+    print_table(["frame px", "scale", "ms, new frame", "ms, same frame"], rows)
+    out = {"machine": machine_description(torch.device("cpu")), "window": size, "rows": results}
+    Path(args.json).write_text(json.dumps(out, indent=2))
+    print(f"\nwrote {args.json}")
+    return 0

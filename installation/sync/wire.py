@@ -18,9 +18,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from pythonosc.osc_bundle import OscBundle, ParseError
 from pythonosc.osc_bundle_builder import OscBundleBuilder
+from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
-from pythonosc.osc_packet import OscPacket, ParseError
 
 from installation.errors import UserError
 
@@ -88,19 +89,23 @@ def bundle(clock: ClockState, entries: list[tuple] = ()) -> bytes:
 
 def parse(data: bytes) -> tuple[ClockState | None, list[tuple]]:
     """(the clock, the entries) of a datagram; (None, []) for anything that is not ours."""
-    try:
-        messages = OscPacket(data).messages
+    try:  # OscBundle, not OscPacket: that one puts "now" for a time tag in the past
+        packet = OscBundle(data) if OscBundle.dgram_is_bundle(data) else None
     except ParseError:
         return None, []
+    if packet is None:
+        return None, []
     clock, entries = None, []
-    for timed in messages:
-        address, args = timed.message.address, timed.message.params
+    for message in packet:
+        if not isinstance(message, OscMessage):
+            continue
+        address, args = message.address, message.params
         try:
             if address == CLOCK:
                 show_time, speed, paused, seq, *motion = args
                 anchor = (float(motion[0]), float(motion[1])) if len(motion) == 2 else None
                 clock = ClockState(
-                    float(timed.time), float(show_time), float(speed), bool(paused), int(seq), anchor
+                    float(packet.timestamp), float(show_time), float(speed), bool(paused), int(seq), anchor
                 )
             elif address == ENTRY and args[0] == "param":
                 entries.append(("param", str(args[1]), *map(float, args[2:5]), *map(int, args[5:9])))

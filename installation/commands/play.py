@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             "--headless shows nothing: give an --output (or [[outputs]] in the show, or --record)"
         )
     sync = SyncSession(args.lead, args.follow)
-    with single_instance(show):
+    with single_instance(show, controls=not sync.follows):
         try:
             play(
                 show,

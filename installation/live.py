@@ -62,12 +62,20 @@ def pick_precision(setting: str, device) -> str:
 def renderer_key(
     show: Show, device_name: str | None = None, precision: str | None = None, backend: str = "auto"
 ) -> tuple:
-    """What the renderer for `show` is made of: (model path, device, precision, backend). A
-    reloaded show with the same key keeps the running model. Arguments override the show."""
+    """What the renderer for `show` is made of: (model path, device, precision, backend, canvas,
+    canvas fill). A reloaded show with the same key keeps the running model. Arguments override
+    the show."""
     from installation.model.loading import pick_device
 
     device = pick_device(device_name or show.render.device)
-    return (str(show.model.path), device, precision or pick_precision(show.render.precision, device), backend)
+    return (
+        str(show.model.path),
+        device,
+        precision or pick_precision(show.render.precision, device),
+        backend,
+        show.render.canvas,
+        show.render.canvas_fill,
+    )
 
 
 def load_renderer(
@@ -76,12 +84,15 @@ def load_renderer(
     """The show's model on its device, with the backend that runs it ('auto': the fastest here,
     calibrated by the backends package the first time a model is used)."""
     from installation.backends import create_backend
+    from installation.model.canvas import describe_canvas, with_canvas
     from installation.model.loading import load_model
 
     key = renderer_key(show, device_name, precision, backend)
-    path, device, precision, backend = key
-    G = load_model(path, device)
+    path, device, precision, backend, canvas, fill = key
+    G = with_canvas(load_model(path, device), canvas, fill)
     log.info("model %s on %s, precision %s", path, device, precision)
+    if canvas:
+        log.info("canvas %s: %s", canvas, describe_canvas(G) or "the model's own shape")
     return Renderer(G, create_backend(G, device, precision, backend), key)
 
 
@@ -89,7 +100,7 @@ def model_parameters(show: Show, G) -> tuple:
     """The show's parameters that act on model G (see parameters_for_model)."""
     from installation.model.stylegan3 import is_stylegan3
 
-    return parameters_for_model(show.parameters, is_stylegan3(G))
+    return parameters_for_model(show.parameters, is_stylegan3(G), mixes=bool(show.model.mix_with))
 
 
 def engine_settings(show: Show, display_fps: float = 60.0, cuda_graphs: bool = False) -> EngineSettings:

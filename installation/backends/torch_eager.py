@@ -11,10 +11,20 @@ class TorchEagerBackend(Backend):
     name = "torch"
 
     def render(
-        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, transform=None
+        self,
+        ws,
+        *,
+        stop_res=None,
+        noise_mode="const",
+        noise_gain=1.0,
+        noise=None,
+        transform=None,
+        bend=None,
     ) -> torch.Tensor:
+        """As `Backend.render`; `bend` is the synthesis network's network-bending hook (StyleGAN2)."""
         # `transform` [B, 3, 3] only for StyleGAN3 (its input's rotation and translation per frame).
         moved = {} if transform is None else {"transform": transform.to(self.device)}
+        bent = {} if bend is None else {"bend": bend}
         with torch.inference_mode():
             return self.G.synthesis(
                 ws.to(self.device),
@@ -24,4 +34,5 @@ class TorchEagerBackend(Backend):
                 noise_gain=noise_gain,
                 noise=noise,
                 **moved,
+                **bent,
             )

@@ -13,7 +13,8 @@ from installation.errors import CheckpointError
 SUPPORTED = (
     "supported: StyleGAN2 generators in NVlabs network pickles (stylegan2-ada-pytorch, the stylegan3 "
     "repo's StyleGAN2 configs, Autolume, TensorFlow StyleGAN2 / StyleGAN2-ADA), StyleGAN3 (configs T "
-    "and R) in NVlabs network pickles, and rosinality stylegan2-pytorch .pt files"
+    "and R) in NVlabs network pickles, rosinality stylegan2-pytorch .pt files, and mixes written "
+    "by `run.py mix`"
 )
 
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from installation.checkpoints import nvlabs_tf, nvlabs_torch, rosinality
+from installation.checkpoints import native, nvlabs_tf, nvlabs_torch, rosinality
 from installation.checkpoints.checkpoint import SUPPORTED, Checkpoint, unsupported
 from installation.checkpoints.safe_pickle import safe_load, torch_load
 from installation.checkpoints.sniff import PICKLE, sniff
@@ -50,6 +50,8 @@ def _convert(obj: Any, kind: str) -> Checkpoint:
             return nvlabs_tf.convert(obj)
         if isinstance(obj, dict) and "g_ema" in obj:
             return rosinality.convert(obj)
+        if native.is_native(obj):
+            return native.convert(obj)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as e:
         raise CheckpointError(f"malformed {kind}: {_one_line(e)}") from None
     if isinstance(obj, dict) and isinstance(obj.get("GAN"), dict):

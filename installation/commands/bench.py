@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.control import add_arguments as add_control_arguments
 
     add_control_arguments(parser)
+    # Network bending, the layer view and model morphs (installation/bench/bends.py): --bends.
+    from installation.bench.bends import add_arguments as add_bend_arguments
+
+    add_bend_arguments(parser)
     # Output sinks (installation/bench/outputs.py): --outputs.
     from installation.bench.outputs import add_arguments as add_output_arguments
 
@@ -51,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.audio import add_arguments as add_audio_arguments
 
     add_audio_arguments(parser)
+    # A native canvas against the square model (installation/bench/canvas.py): --canvas SPEC.
+    from installation.bench.canvas import add_arguments as add_canvas_arguments
+
+    add_canvas_arguments(parser)
     # The web control page's cost to the loop (installation/bench/web.py): --web.
     from installation.bench.web import add_arguments as add_web_arguments
 
@@ -82,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.control import run as run_control
 
         return run_control(args)
+    if args.bends:  # bends, layer view and morphs against the plain network (installation/bench/bends.py)
+        from installation.bench.bends import run as run_bends
+
+        return run_bends(args)
     if args.outputs:  # output sinks' cost (installation/bench/outputs.py)
         from installation.bench.outputs import run as run_outputs
 
@@ -94,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.audio import run as run_audio
 
         return run_audio(args)
+    if args.canvas:  # a canvas by each fill against the square model (installation/bench/canvas.py)
+        from installation.bench.canvas import run as run_canvas
+
+        return run_canvas(args)
     if args.web:  # the web page's cost to the loop (installation/bench/web.py)
         from installation.bench.web import run as run_web
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from installation.canvas import DEFAULT_FILL, FILLS
+
 NAME = "generate"
 HELP = "render images from seeds (z = RandomState(seed).randn, NVIDIA's convention)"
 
@@ -21,6 +23,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", default=None, help="also write raw float32 images and ws to this .npz")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--batch", type=int, default=4, help="seeds per forward pass")
+    parser.add_argument(
+        "--canvas",
+        default="",
+        help='paint this shape natively: an aspect "16:9" or a size in model pixels "1792x1024"',
+    )
+    parser.add_argument(
+        "--canvas-fill",
+        choices=FILLS,
+        default=DEFAULT_FILL,
+        help=f"how the constant grows (default {DEFAULT_FILL})",
+    )
     parser.add_argument(
         "--rotate",
         type=float,
@@ -66,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
+    from installation.canvas import check_canvas
+    from installation.model.canvas import describe_canvas, with_canvas
     from installation.model.imaging import parse_seeds, seed_latents, to_uint8, write_png
     from installation.model.loading import load_model, pick_device
     from installation.model.stylegan3 import input_transform_for
@@ -73,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
     translate = parse_translate(args.translate)
     device = pick_device(args.device)
-    G = load_model(args.model, device)
+    check_canvas(args.canvas)  # before the model loads
+    G = with_canvas(load_model(args.model, device), args.canvas, args.canvas_fill)
+    if args.canvas:
+        print(f"canvas {args.canvas}: {describe_canvas(G) or 'the shape the model already has'}")
     transform = input_transform_for(G, args.rotate, translate, device)
     labels = class_labels(G.c_dim, args.class_idx, len(seeds))
     z_all = seed_latents(seeds, G.z_dim)

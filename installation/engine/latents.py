@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -11,6 +12,10 @@ from typing import Protocol
 import torch
 
 from installation.backends.base import Backend
+from installation.backends.torch_eager import TorchEagerBackend
+from installation.model.bends import BendHook
+from installation.model.layer_view import LayerSeen, LayerView
+from installation.model.mixing import ModelMorph
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +27,19 @@ class Latents:
     `noise_gain` is a float or a [B] tensor (one gain per frame); `noise`, when given, holds
     per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s
     (a mapping that may make each field only when it is read: see `for_level`). `transform`,
-    for StyleGAN3 only, is each frame's input transform [B, 3, 3] (rotation, shift)."""
+    for StyleGAN3 only, is each frame's input transform [B, 3, 3] (rotation, shift). `bend`: the
+    network-bending hook of the batch (None: the unbent network); `view`: a layer to show
+    instead of the picture; `mix`: (a model morph, its amount) to render instead of the
+    backend's model."""
 
     ws: torch.Tensor
     noise_gain: torch.Tensor | float = 1.0
     noise_mode: str = "const"
     noise: Mapping[str, torch.Tensor] | None = None
     transform: torch.Tensor | None = None
+    bend: BendHook | None = None
+    view: LayerView | None = None
+    mix: tuple[ModelMorph, float] | None = None
 
     @property
     def has_noise_fields(self) -> bool:
@@ -61,8 +72,12 @@ class LatentSource(Protocol):
 
 def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> torch.Tensor:
     """`backend.render` of a batch. Noise fields go to backends whose `render` takes `noise`;
-    others render their constant noise instead (said once per backend class)."""
+    others render their constant noise instead (said once per backend class). A bent batch,
+    a layer view or a model morph renders in torch eager (graphs hold neither a bend hook nor
+    other weights; said once per backend)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
+    if latents.bend is not None or latents.view is not None or latents.mix is not None:
+        return _render_eager(backend, latents, kw)
     if latents.noise is not None:
         if _takes(type(backend), "noise"):
             kw["noise"] = latents.noise
@@ -84,6 +99,29 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
 
 
 _warned: set = set()  # backend classes (and (class, "transform")) already warned about
+_eager_twins: weakref.WeakKeyDictionary[Backend, TorchEagerBackend] = weakref.WeakKeyDictionary()
+
+
+def _render_eager(backend: Backend, latents: Latents, kw: dict) -> torch.Tensor:
+    eager = backend if isinstance(backend, TorchEagerBackend) else _eager_twins.get(backend)
+    if eager is None:
+        log.info(
+            "bends, the layer view and model morphs run in torch eager: the %s backend's graphs "
+            "take no hook and hold one model's weights",
+            backend.name,
+        )
+        eager = _eager_twins[backend] = TorchEagerBackend(backend.G, backend.device, backend.precision)
+    if latents.mix is not None:
+        morph, amount = latents.mix
+        eager = TorchEagerBackend(morph.at(amount), eager.device, eager.precision)
+    view = latents.view
+    hook = latents.bend if view is None else view.hook(latents.bend)
+    try:
+        return eager.render(latents.ws, noise=latents.noise, bend=hook, **kw)
+    except LayerSeen as seen:
+        res = kw["stop_res"] or backend.G.config.img_resolution
+        size = backend.G.synthesis.get_submodule(f"b{res}").size
+        return view.picture(seen.activations, size, backend.G.config.img_channels)
 
 
 def first_copies(latents: Latents, batch: int) -> Latents:

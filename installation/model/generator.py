@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -107,8 +108,12 @@ class SynthesisBlock(nn.Module):
         noise: dict[str, torch.Tensor] | None,
         noise_gain: torch.Tensor | float,
         fused: bool | None,
+        bend: Callable[[str, torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """ws [N, num_conv + 1, w_dim]: this block's slice (the last w also feeds the next block)."""
+        """ws [N, num_conv + 1, w_dim]: this block's slice (the last w also feeds the next block).
+        `bend(layer name, activations)`, when given, may replace each layer's output
+        (installation/model/bends.py)."""
+        bend = bend or _unbent
         n = ws.shape[0]
         assert_shape(ws, (n, self.num_conv + 1, self.w_dim), f"b{self.res} ws")
         if not self.is_first:
@@ -121,11 +126,13 @@ class SynthesisBlock(nn.Module):
         if self.is_first:
             x = self.const.to(dtype)[None].expand(ws.shape[0], -1, -1, -1)
             x = self.conv1(x, ws[:, 0], kernel, noise=noise.get(f"b{self.res}.conv1"), **layer_kw)
+            x = bend(f"b{self.res}.conv1", x)
         else:
             x = x.to(dtype)
             if self.architecture == "resnet":
                 y = self.skip(x, kernel, gain=math.sqrt(0.5))
                 x = self.conv0(x, ws[:, 0], kernel, noise=noise.get(f"b{self.res}.conv0"), **layer_kw)
+                x = bend(f"b{self.res}.conv0", x)
                 x = self.conv1(
                     x,
                     ws[:, 1],
@@ -134,10 +141,12 @@ class SynthesisBlock(nn.Module):
                     gain=math.sqrt(0.5),
                     **layer_kw,
                 )
-                x = y.add_(x)
+                x = bend(f"b{self.res}.conv1", y.add_(x))
             else:
                 x = self.conv0(x, ws[:, 0], kernel, noise=noise.get(f"b{self.res}.conv0"), **layer_kw)
+                x = bend(f"b{self.res}.conv0", x)
                 x = self.conv1(x, ws[:, 1], kernel, noise=noise.get(f"b{self.res}.conv1"), **layer_kw)
+                x = bend(f"b{self.res}.conv1", x)
         if img is not None:
             img = upsample2d(img, kernel)
         if self.has_rgb:
@@ -167,11 +176,13 @@ class SynthesisNetwork(nn.Module):
         noise_gain: torch.Tensor | float = 1.0,
         fused: bool | None = None,
         guard_nonfinite: bool = True,
+        bend: Callable[[str, torch.Tensor], torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Render. `precision`: 'fp32'; 'mixed' runs the model's fp16 blocks in fp16 on CUDA and
         bf16 on a CPU (NVIDIA's choice of blocks); 'bf16' / 'fp16' run every block in that type.
         A half-precision block that produces NaN/Inf is recomputed in fp32, so none reaches the
         screen. `noise`: per-layer unit noise (key 'b64.conv0' etc.) replacing const/random.
+        `bend`: a network-bending hook on every layer's output (installation/model/bends.py).
         """
         cfg = self.config
         if noise_mode not in NOISE_MODES:
@@ -192,7 +203,7 @@ class SynthesisNetwork(nn.Module):
             dtype = self._block_dtype(res, precision, ws.device)
             i = cfg.ws_index(res)
             args = (ws[:, i : i + block.num_conv + 1],)
-            kw = dict(noise_mode=noise_mode, noise=noise, noise_gain=noise_gain, fused=fused)
+            kw = dict(noise_mode=noise_mode, noise=noise, noise_gain=noise_gain, fused=fused, bend=bend)
             x_new, img_new = block(x, img, *args, dtype, **kw)
             if dtype != torch.float32 and guard_nonfinite and not _all_finite(x_new, img_new):
                 x_new, img_new = block(x, img, *args, torch.float32, **kw)
@@ -212,6 +223,10 @@ class SynthesisNetwork(nn.Module):
         if precision == "fp16":
             return torch.float16
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+
+
+def _unbent(name: str, x: torch.Tensor) -> torch.Tensor:
+    return x
 
 
 def _listed(names: list[str], most: int = 4) -> str:

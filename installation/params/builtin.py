@@ -120,6 +120,31 @@ def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
             default=0,
             help="seed of the loop's and the walk's random directions",
         ),
+        ParamSpec(
+            "model_mix",
+            min=0.0,
+            max=1.0,
+            default=0.0,
+            smoothing=0.5,
+            help="morph from the model (0) to model.mix_with (1), in model.mix_layers",
+        ),
+        ParamSpec(
+            "layer_view",
+            type="int",
+            min=0,
+            max=64,
+            default=0,
+            unit="layer",
+            help="0 shows the picture; N shows the activations of the generator's N-th layer instead",
+        ),
+        ParamSpec(
+            "layer_view_channel",
+            type="int",
+            min=0,
+            max=4095,
+            default=0,
+            help="the channel layer_view shows in [layer_view] mode = channel (and the first tile)",
+        ),
     )
     directions = tuple(
         ParamSpec(
@@ -137,9 +162,13 @@ def builtin_parameters(direction_count: int) -> tuple[ParamSpec, ...]:
 
 # Parameters that move a StyleGAN3 model's input field; a StyleGAN2 model has none to move.
 INPUT_TRANSFORM = frozenset({"rotate", "translate_x", "translate_y"})
+MODEL_MIX = "model_mix"  # only a show with a second model (model.mix_with) has anything to mix
 
 
-def parameters_for_model(specs: Iterable[ParamSpec], moves_input: bool) -> tuple[ParamSpec, ...]:
+def parameters_for_model(
+    specs: Iterable[ParamSpec], moves_input: bool, mixes: bool = False
+) -> tuple[ParamSpec, ...]:
     """The show's parameters that do something on a model: controls, OSCQuery and the HUD offer
-    only these (rotate and translate need a StyleGAN3 model)."""
-    return tuple(s for s in specs if moves_input or s.name not in INPUT_TRANSFORM)
+    only these (rotate and translate need a StyleGAN3 model, model_mix a second model)."""
+    dropped = (set() if moves_input else INPUT_TRANSFORM) | (set() if mixes else {MODEL_MIX})
+    return tuple(s for s in specs if s.name not in dropped)

@@ -19,6 +19,7 @@ from typing import Any
 from installation.errors import UserError
 from installation.params.builtin import builtin_parameters
 from installation.params.spec import ParamSpec
+from installation.show.bend_sections import BendSettings, bend_parameters
 from installation.show.crosscheck import check_show
 from installation.show.schema import SchemaError, Section, check_table
 from installation.show.sections import MotionSettings, Show
@@ -116,8 +117,15 @@ def read_section(sec: Section, raw: Any, base: Path) -> Any:
     return _settings(sec.settings, (sec.name,), {} if raw is None else raw, base)
 
 
-def _parameters(declared: Any, base: Path, motion: MotionSettings) -> tuple[ParamSpec, ...]:
+def _parameters(
+    declared: Any, base: Path, motion: MotionSettings, bends: tuple[BendSettings, ...]
+) -> tuple[ParamSpec, ...]:
     specs = {p.name: p for p in builtin_parameters(motion.offered_directions)}
+    for index, bend in enumerate(bends):
+        for spec in bend_parameters((bend,)):
+            if spec.name in specs:
+                raise _Located((f"bends[{index}]", "name"), f"parameter {spec.name} already exists")
+            specs[spec.name] = spec
     for name, table in _table(("parameters",), declared).items():
         key = ("parameters", name)
         if not _NAME.fullmatch(name):
@@ -162,7 +170,7 @@ def _sections(data: dict[str, Any], base: Path) -> dict[str, Any]:
         if sec.name != "parameters"  # merged with the built-ins, below
     }
     _check_keyframe_files(values["motion"])
-    values["parameters"] = _parameters(data.get("parameters", {}), base, values["motion"])
+    values["parameters"] = _parameters(data.get("parameters", {}), base, values["motion"], values["bends"])
     return values
 
 

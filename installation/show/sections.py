@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.canvas import DEFAULT_FILL, FILLS, check_canvas
 from installation.display.scaling import SCALES
+from installation.errors import UserError
+from installation.model.mixing import LAYERS_HELP, parse_layers
 from installation.params.builtin import MAX_DIRECTIONS
 from installation.params.spec import ParamSpec
+from installation.show.bend_sections import BendSettings, LayerViewSettings
 from installation.show.control_sections import (
     AudioSettings,
     AutopilotSettings,
@@ -67,6 +71,19 @@ class ModelSettings:
     class_label: int | None = setting(
         None, Integer(0), "class of a conditional model, used where keyframes give none"
     )
+    mix_with: str | Path | None = setting(
+        None,
+        FilePath(),
+        "a second checkpoint of the same architecture (a fine-tune); the model_mix parameter "
+        "morphs towards it",
+    )
+    mix_layers: str = setting("all", Text(), f"the layers model_mix blends: {LAYERS_HELP}")
+
+    def __post_init__(self) -> None:
+        try:
+            parse_layers(self.mix_layers)
+        except UserError as error:
+            raise SchemaError(("mix_layers",), str(error).split(": ", 1)[1]) from None
 
 
 @dataclass(frozen=True)
@@ -108,11 +125,29 @@ class RenderSettings:
     )
     frame_budget_ms: float = setting(40.0, Number(1, 1000), "time the engine may spend per frame")
     blend: bool = setting(True, Flag(), "cross-fade in-between frames when rendering lags the display")
+    canvas: str = setting(
+        "",
+        Text(),
+        'shape a StyleGAN2 model paints natively: an aspect "16:9", "9:16", "48:9" or a size in the model\'s '
+        'pixels "1792x1024"; the model\'s short side stays, the long one gets the nearest whole '
+        'cell (a quarter of the model\'s resolution): 16:9 paints 1792x1024 on a 1024 model; "" '
+        "keeps the model's own shape",
+    )
+    canvas_fill: str = setting(
+        DEFAULT_FILL,
+        Choice(FILLS),
+        "how the model's constant input grows to the canvas: mirror (reflected at its edges; looked "
+        "better on a trained model) or tile (repeated: copies of the subject recur)",
+    )
 
     def __post_init__(self) -> None:
         res = self.max_resolution
         if res and (res < 4 or res & (res - 1)):
             raise SchemaError(("max_resolution",), f"expected 0 or a power of two from 4, got {res}")
+        try:
+            check_canvas(self.canvas)
+        except UserError as error:
+            raise SchemaError(("canvas",), str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -216,6 +251,16 @@ class Show:
         ParamSpec,
         "Named, controllable values. A built-in name (see below) changes only the keys given.",
         named=True,
+    )
+    bends: tuple[BendSettings, ...] = section(
+        "bends",
+        BendSettings,
+        "Network bending: a transform of one layer's activations, its amount and arguments live "
+        "parameters (docs/bending.md).",
+        array=True,
+    )
+    layer_view: LayerViewSettings = section(
+        "layer_view", LayerViewSettings, "How the layer_view parameter shows a layer's activations."
     )
     # Unattended runs (installation/show/gallery_sections.py, read by `run.py gallery`).
     gallery: GallerySettings = section(

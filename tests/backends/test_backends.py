@@ -11,6 +11,7 @@ import json
 import logging
 import os
 
+import numpy as np
 import pytest
 import torch
 
@@ -20,7 +21,9 @@ from installation.backends.cache import weights_hash
 from installation.backends.graph_backend import GraphBackend
 from installation.errors import UserError
 from installation.model import Generator
+from installation.model.canvas import with_canvas
 from installation.model.config import checked_filter
+from installation.motion.noise import NoiseLoop
 from tests.model.helpers import tiny_generator
 
 RES = 16
@@ -85,6 +88,20 @@ def test_onnxruntime_backend_takes_noise_fields(G, cache_dir):
     assert_matches_eager(G, backend, ws, stop_res=8, noise=fields, noise_mode="none")
     del fields["b8.conv1"]  # an incomplete set renders eagerly, with what there is
     assert_matches_eager(G, backend, ws, stop_res=8, noise=fields)
+
+
+@pytest.mark.parametrize("name", ["onnxruntime-cpu", "torch-compiled"])
+def test_a_canvas_model_gets_graphs_of_its_own_shape(G, cache_dir, name):
+    wide = with_canvas(G, "16:9", "mirror")
+    before = set(cache_dir.iterdir())
+    backend = create_backend(wide, "cpu", "fp32", name, cache_dir=cache_dir, background=False)
+    ws = latents(G, 2)
+    assert_matches_eager(wide, backend, ws)
+    assert backend.render(ws).shape == (2, 3, RES, RES * 7 // 4)
+    assert set(cache_dir.iterdir()) - before  # not the square model's graph file
+    if name == "onnxruntime-cpu":
+        fields = NoiseLoop.for_generator(wide).at(np.array([0.2, 0.7]))
+        assert_matches_eager(wide, backend, ws, noise=fields, noise_gain=torch.tensor([0.5, 2.0]))
 
 
 def test_random_noise_renders_eagerly_without_a_build(G, cache_dir, monkeypatch):

@@ -16,6 +16,9 @@ STATS = EngineStats(
     frames=100,
     busy_s=4.0,
     generator_s=3.5,
+    latents_s=0.2,
+    noise_s=0.05,
+    convert_s=0.02,
 )
 
 

@@ -5,7 +5,10 @@ import time
 import numpy as np
 import pytest
 
+from installation.backends import TorchEagerBackend
 from installation.engine import Engine, EngineSettings, ShowClock
+from installation.engine.frames import Frame, FramePair, blend
+from installation.model.canvas import with_canvas
 from installation.model.imaging import to_uint8
 from tests.engine.live_helpers import HandClock, SlerpSource, flat_costs, tiny_backend
 from tests.polling import wait_for
@@ -130,6 +133,27 @@ def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(mo
     finally:
         engine.stop()
     assert engine.error is None and engine.stats.threads == 1
+
+
+@pytest.mark.parametrize("max_resolution", [None, 32])
+def test_a_canvas_model_fills_the_ring_with_frames_of_its_shape_at_each_level(max_resolution):
+    wide = with_canvas(tiny_backend(64).G, "9:16")
+    backend = TorchEagerBackend(wide, "cpu", "fp32")
+    source = SlerpSource(wide)
+    settings = EngineSettings(min_resolution=32, max_resolution=max_resolution, batch=2, threads=1)
+    engine = Engine(backend, source, ShowClock(HandClock()), settings, costs=flat_costs(LEVELS)).start()
+    try:
+        pair = wait_for(lambda: engine.pair_at(0.0))
+        level = max_resolution or 64
+        assert pair.a.pixels.shape == (level * 7 // 4, level, 3)
+        assert_same_picture(pair.a.pixels, expected(backend, source, pair.a.t, level))
+    finally:
+        engine.stop()
+    assert engine.error is None
+    # a cross-fade over a resolution switch keeps the canvas's shape
+    small, large = (np.zeros((lv * 7 // 4, lv, 3), np.uint8) for lv in LEVELS)
+    mixed = blend(FramePair(Frame(0.0, small, 0, 0), Frame(0.1, large, 0, 1), 0.5))
+    assert mixed.shape == large.shape
 
 
 def test_levels_timed_on_torch_eager_while_built_are_timed_again_on_the_built_graph(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from installation.live import LiveShow
-from installation.params.builtin import INPUT_TRANSFORM
+from installation.params.builtin import INPUT_TRANSFORM, MODEL_MIX
 from installation.show.loader import parse_show
 from tests.gallery.helpers import small_model
 
@@ -28,6 +28,7 @@ def test_a_stylegan2_show_offers_no_input_transform(tmp_path: Path) -> None:
     small_model(tmp_path / "model.pkl")
     names = loaded_bus_names(tmp_path / "model.pkl", tmp_path)
     assert "psi" in names and not names & INPUT_TRANSFORM
+    assert MODEL_MIX not in names  # no second model named: nothing to mix
 
 
 @pytest.mark.parametrize("config", ["t", "r"])

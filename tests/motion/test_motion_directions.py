@@ -7,12 +7,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from installation.errors import UserError
 from installation.motion import LatentSpace, Motion, directions_for
 from installation.motion.directions import cache_path, conv_ws_index, ganspace, sefa, sefa_vectors
 from installation.motion.latents import layer_slice, seed_z
-from installation.motion.sheet import direction_sheet
+from installation.motion.sheet import LAYERS_WIDTH, direction_sheet
 from tests.motion.conftest import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,9 +131,22 @@ def test_sheet(G, space, tmp_path):
         psi=0.7,
         cell=32,
     )
-    assert sheet.shape == (24 + 3 * 32, 48 + 5 * 32, 3) and sheet.dtype == np.uint8
-    row = sheet[24:56, 48:]
+    assert sheet.shape == (24 + 3 * 32, 48 + 5 * 32 + LAYERS_WIDTH, 3) and sheet.dtype == np.uint8
+    row = sheet[24:56, 48 : 48 + 5 * 32]
     assert np.abs(row[:, :32].astype(int) - row[:, -32:]).mean() > 1  # amounts change the picture
+    assert sheet[24:, -LAYERS_WIDTH:].any()  # the layers each direction changes most are named
+
+
+def test_layer_changes_start_at_the_first_layer_a_w_reaches(G):
+    from installation.model.layer_effects import layer_changes, most_changed
+
+    ws = G.mapping(torch.randn(1, G.z_dim)).clone()
+    moved = ws.clone()
+    moved[:, G.config.ws_index(16)] += 2.0  # the w of b16.conv0 alone
+    changes = layer_changes(G, ws, moved)
+    assert [changes[n] for n in ("b4.conv1", "b8.conv0", "b8.conv1")] == [0.0, 0.0, 0.0]
+    assert changes["b16.conv0"] > 0.01
+    assert not {"b4.conv1", "b8.conv0", "b8.conv1"} & set(most_changed(changes, top=3))
 
 
 def test_directions_command(tmp_path):
@@ -169,5 +183,5 @@ def test_directions_command(tmp_path):
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    assert cv2.imread(str(out)).shape == (24 + 2 * 16, 48 + 3 * 16, 3)
+    assert cv2.imread(str(out)).shape == (24 + 2 * 16, 48 + 3 * 16 + LAYERS_WIDTH, 3)
     assert Path(str(model) + ".ganspace.npz").is_file()

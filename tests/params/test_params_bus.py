@@ -172,6 +172,7 @@ def test_spec_validation():
 def test_builtins_cover_what_motion_reads():
     names = {p.name for p in builtin_parameters(3)}
     expected = {"speed", "bpm", "psi", "cutoff", "radius", "mix_amount", "noise_strength", "keyframe", "seed"}
+    expected |= {"model_mix", "layer_view", "layer_view_channel"}  # the source reads them
     expected |= {"rotate", "translate_x", "translate_y"}  # StyleGAN3 input pose
     assert expected | {"direction_0", "direction_1", "direction_2"} == names
 

@@ -105,6 +105,9 @@ def test_cross_field_checks(tmp_path):
         tmp_path, "[render]\nmax_resolution = 100\n"
     )
     assert "needs at least one keyframe" in error_of(tmp_path, "[motion]\nkeyframes = []\n")
+    assert "render.canvas: canvas '16/9': expected an aspect" in error_of(
+        tmp_path, '[render]\ncanvas = "16/9"\n'
+    )
 
 
 def test_parameters(tmp_path):

@@ -119,6 +119,23 @@ def test_run_py_render_reports_a_bad_show_in_one_line(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "period_seconds" in done.stderr
 
 
+def test_run_py_render_paints_the_show_s_canvas_natively(tmp_path):
+    show = write_show(tmp_path, period=1.0)
+    show.write_text(
+        show.read_text().replace("[render]\n", '[render]\ncanvas = "16:9"\ncanvas_fill = "tile"\n')
+    )
+    out = tmp_path / "wide.mp4"
+    command = [sys.executable, str(ROOT / "run.py"), "render", str(show), "--backend", "torch"]
+    done = subprocess.run(
+        [*command, "--fps", "3", "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "canvas 16:9: 56x32 px (4x7 cells, tile" in done.stderr
+    video = cv2.VideoCapture(str(out))
+    ok, frame = video.read()
+    assert ok and frame.shape == (RESOLUTION, RESOLUTION * 7 // 4, 3)
+
+
 def test_frames_at_a_lower_block_have_its_size(show):
     (image,) = render(show, [0.5], stop_res=RESOLUTION // 2)
     assert image.shape == (RESOLUTION // 2, RESOLUTION // 2, 3)

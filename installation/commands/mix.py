@@ -1,0 +1,44 @@
+"""`run.py mix A B --layers coarse --out mixed.pkl`: two models of one architecture blended by layer."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "mix"
+HELP = "blend two models of one architecture layer by layer into a file the engine loads"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from installation.model.mixing import LAYERS_HELP
+
+    parser.add_argument("a", help="model A (the rest of the layers come from it)")
+    parser.add_argument("b", help="model B (same architecture, e.g. a fine-tune of A)")
+    parser.add_argument("--layers", default="all", help=f"which layers take B: {LAYERS_HELP} (default all)")
+    parser.add_argument(
+        "--amount", type=float, default=1.0, help="how far those layers go towards B (default 1)"
+    )
+    parser.add_argument(
+        "--out", required=True, help="file to write (any suffix; run.py play and render load it)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from installation.checkpoints.native import save_generator
+    from installation.errors import UserError
+    from installation.model.loading import load_model
+    from installation.model.mixing import check_same_architecture, mixed_state, parse_layers
+
+    if not 0 <= args.amount <= 1:
+        raise UserError(f"--amount must be from 0 to 1, not {args.amount:g}")
+    span = parse_layers(args.layers)
+    A, B = load_model(args.a), load_model(args.b)
+    check_same_architecture(A, B, Path(args.a).name, Path(args.b).name)
+    A.load_state_dict(mixed_state(A, B, args.amount, span))
+    description = (
+        f"{Path(args.a).name} with {args.layers} layers {args.amount:g} of the way to {Path(args.b).name}"
+    )
+    save_generator(A, args.out, description)
+    print(f"wrote {args.out}: {description}")
+    return 0

@@ -1,0 +1,86 @@
+"""A native canvas of another shape: the generator's constant input (and every noise buffer)
+widened or heightened, so the network paints a 16:9 or triple-wide picture itself.
+
+How many cells of the constant a canvas takes is `installation.canvas`'s rule. The original
+constant sits in the middle; the cells around it are filled by one of `FILLS`:
+- "tile": the constant repeated (its opposite edges meet at the seams);
+- "mirror": the constant reflected at its edges (continuous there, but mirror-symmetric).
+docs/ARCHITECTURE.md says which looked better on a trained model, and why it is the default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import torch
+
+from installation.canvas import DEFAULT_FILL, FILLS, canvas_cells
+from installation.errors import UserError
+from installation.model.generator import Generator
+
+_NOISE_BUFFER = re.compile(r"synthesis\.b(\d+)\.conv[01]\.noise_const")
+
+
+def canvas_pixels(G: Generator, resolution: int | None = None) -> tuple[int, int]:
+    """(width, height) of G's frames at `resolution` (default: its top one)."""
+    res = resolution or G.img_resolution
+    rows, cols = G.config.init_size
+    return cols * res // 4, rows * res // 4
+
+
+def extend_field(field: torch.Tensor, rows: int, cols: int, fill: str, cell: int = 1) -> torch.Tensor:
+    """`field` [..., h, w] grown (or cut) to [..., rows, cols] by `fill`, placed in the middle
+    on whole cells of `cell` pixels (so every layer's noise lines up with the constant)."""
+    h, w = field.shape[-2:]
+    top, left = ((rows - h) // cell // 2 * cell, (cols - w) // cell // 2 * cell)
+    return field[..., _indices(rows, h, top, fill)[:, None], _indices(cols, w, left, fill)[None, :]]
+
+
+def _indices(size: int, native: int, offset: int, fill: str) -> torch.Tensor:
+    """Source index of each of `size` positions whose native run starts at `offset`."""
+    steps = torch.arange(size) - offset
+    if fill == "tile":
+        return steps % native
+    period = 2 * native  # mirror: 0 1 2 3 3 2 1 0 0 1 ...
+    folded = steps % period
+    return torch.where(folded < native, folded, period - 1 - folded)
+
+
+def with_canvas(G: Generator, spec: str, fill: str = DEFAULT_FILL) -> Generator:
+    """G painting canvas `spec` natively (G itself when that is its own shape): the same weights,
+    with the constant and each layer's constant noise extended by `fill`."""
+    if fill not in FILLS:
+        raise UserError(f"canvas fill {fill!r}: expected one of {', '.join(FILLS)}")
+    if not spec.strip():
+        return G
+    if not isinstance(G, Generator):
+        raise UserError(
+            f"canvas {spec!r}: only StyleGAN2 models paint another shape so far, and this one is StyleGAN3"
+        )
+    native = G.config.init_size
+    rows, cols = canvas_cells(spec, native, G.img_resolution)
+    if (rows, cols) == native:
+        return G
+    device = next(G.parameters()).device
+    state = {}
+    for key, tensor in G.state_dict().items():
+        if key == "synthesis.b4.const":
+            tensor = extend_field(tensor, rows, cols, fill)
+        elif match := _NOISE_BUFFER.fullmatch(key):
+            scale = int(match.group(1)) // 4  # this layer's pixels per cell of the constant
+            tensor = extend_field(tensor, rows * scale, cols * scale, fill, cell=scale)
+        state[key] = tensor
+    extra = {**G.config.extra, "canvas": spec, "canvas_fill": fill, "native_cells": native}
+    config = dataclasses.replace(G.config, init_size=(rows, cols), extra=extra)
+    return Generator.from_state_dict(config, state).to(device)
+
+
+def describe_canvas(G: Generator) -> str:
+    """'1792x1024 px (4x7 cells, tile)' for a canvas model, '' for a model of its own shape."""
+    if "canvas" not in G.config.extra:
+        return ""
+    width, height = canvas_pixels(G)
+    rows, cols = G.config.init_size
+    ratio = width / height
+    return f"{width}x{height} px ({rows}x{cols} cells, {G.config.extra['canvas_fill']}, aspect {ratio:.3f})"

@@ -29,11 +29,12 @@ def lock_directory() -> Path:
     return Path(tempfile.gettempdir()) / f"installation-{os.getuid()}"
 
 
-def claims(show: Show, *, gallery: bool = False) -> list[tuple[str, str]]:
+def claims(show: Show, *, gallery: bool = False, controls: bool = True) -> list[tuple[str, str]]:
     """(lock key, what it stands for) for everything `show` holds while it runs: the show file
-    and each fixed port it listens on (the health page only under `run.py gallery`)."""
+    and each fixed port it listens on (the health page only under `run.py gallery`; the OSC
+    ports only with its `controls`, which a sync follower runs without)."""
     found = [(f"show {Path(show.path).resolve()}", "")]
-    if show.osc.enabled and show.osc.port:
+    if controls and show.osc.enabled and show.osc.port:
         found.append((f"udp {show.osc.port}", f"OSC port {show.osc.port}"))
         if show.osc.query_port > 0:
             found.append((f"tcp {show.osc.query_port}", f"OSCQuery port {show.osc.query_port}"))
@@ -58,13 +59,13 @@ def _claim(directory: Path, key: str, what: str) -> int:
 
 
 @contextlib.contextmanager
-def single_instance(show: Show, *, gallery: bool = False) -> Iterator[None]:
+def single_instance(show: Show, *, gallery: bool = False, controls: bool = True) -> Iterator[None]:
     """Hold `claims(show)` for the duration, or raise UserError naming the process holding one."""
     directory = lock_directory()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     held: list[int] = []
     try:
-        for key, what in claims(show, gallery=gallery):
+        for key, what in claims(show, gallery=gallery, controls=controls):
             held.append(_claim(directory, key, what))
         yield
     finally:

@@ -54,6 +54,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)"
     )
+    sync = parser.add_argument_group("several machines in sync (docs/deploy.md)")
+    sync.add_argument(
+        "--lead",
+        metavar="HOST:PORT,...",
+        default=None,
+        help="lead: send the show clock and every parameter write to these followers (or a multicast group)",
+    )
+    sync.add_argument(
+        "--follow",
+        metavar="[HOST:]PORT",
+        default=None,
+        help="follow a leader: listen on this UDP port (or multicast group); play its show time and writes",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from installation.live import play
     from installation.show.loader import load_show
     from installation.sinks.outputs import parse_output
+    from installation.sync.session import SyncSession
 
     if args.fps is not None and args.fps <= 0:
         raise UserError("--fps must be above 0")
@@ -71,18 +85,24 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "--headless shows nothing: give an --output (or [[outputs]] in the show, or --record)"
         )
-    with single_instance(show):
-        play(
-            show,
-            windowed=args.windowed,
-            size=parse_size(args.size),
-            device=args.device,
-            backend=args.backend,
-            seconds=args.seconds,
-            fps=args.fps,
-            cuda_graphs=args.cuda_graphs,
-            record=args.record,
-            outputs=outputs,
-            headless=args.headless,
-        )
+    sync = SyncSession(args.lead, args.follow)
+    with single_instance(show, controls=not sync.follows):
+        try:
+            play(
+                show,
+                windowed=args.windowed,
+                size=parse_size(args.size),
+                device=args.device,
+                backend=args.backend,
+                seconds=args.seconds,
+                fps=args.fps,
+                cuda_graphs=args.cuda_graphs,
+                record=args.record,
+                outputs=outputs,
+                headless=args.headless,
+                setup=sync.setup,
+                controls=not sync.follows,  # a follower's only control is its leader
+            )
+        finally:
+            sync.stop()
     return 0

@@ -46,3 +46,10 @@ class ShowClock:
         else:
             self.pause()
         return self.paused
+
+    def seek(self, t: float, paused: bool = False) -> None:
+        """Jump to show time `t`, paused there or running on from it (a follower taking its
+        leader's clock)."""
+        with self._lock:
+            self._offset = self._time_fn() - t
+            self._paused_at = t if paused else None

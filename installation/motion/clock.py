@@ -38,10 +38,24 @@ class MotionClock:
         self._time: float | None = None
         self._phase = 0.0
         self._seen_keyframe: tuple[int, Step] | None = None  # (write count, steps) last followed
+        self._adopted = False  # the phase came from another clock, keyframe writes included
 
     @property
     def phase(self) -> float:
         return self._phase
+
+    @property
+    def anchor(self) -> tuple[float, float] | None:
+        """(phase, show time) the clock has reached, None before its first batch: with the
+        speed and tempo, all there is to its motion from there on."""
+        phase, time = self._phase, self._time
+        return None if time is None else (phase, time)
+
+    def adopt(self, anchor: tuple[float, float]) -> None:
+        """Take another clock's `anchor` (a follower taking its leader's motion). The keyframe
+        writes on the bus so far are in it: the next batch does not jump to them again."""
+        self._phase, self._time = anchor
+        self._adopted = True
 
     def keyframe_index(self) -> int:
         """The keyframe the motion is at or after (0 without keyframes)."""
@@ -68,7 +82,7 @@ class MotionClock:
         or from an absolute write that came before them."""
         count, step = snapshot.count("keyframe"), snapshot.step("keyframe")
         seen, self._seen_keyframe = self._seen_keyframe, (count, step)
-        if seen is not None and seen[0] == count:
+        if (seen is not None and seen[0] == count) or (seen is None and self._adopted):
             return
         if seen is None or seen[1].base != step.base:
             index, offset, randoms = int(snapshot["keyframe"]), step.offset, step.randoms

@@ -58,6 +58,11 @@ class ShowSource:
         """Writes to the bus so far (a z sent included): any may change the picture from now on."""
         return sum(self._bus.snapshot().counts.values())
 
+    @property
+    def motion_clock(self) -> MotionClock:
+        """Where the motion is (see installation/sync: a leader shares it with its followers)."""
+        return self._clock
+
     def _override(self, snap: Snapshot) -> np.ndarray | None:
         """The w of the z sent from outside (OSC's /latent), mapped once per new z (the mapping
         network is not free); None while none is set."""

@@ -26,6 +26,7 @@ from installation.params.spec import ParamSpec, Value
 # Writers that act on their own (not a person in the room): they do not count as input.
 INTERNAL_SOURCES = frozenset({"autopilot", "scene", "schedule", "show"})
 EMPTY: Mapping = MappingProxyType({})
+RESTORED_TYPES = {"float": float, "bool": bool}  # what `restore` makes of an entry's numbers
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class ParameterBus:
         self._states: dict[str, _State] = {}
         self._vectors: dict[str, _Vector] = {}
         self._last_input: tuple[float, str] | None = None
+        self._watchers: list[Callable[[str], None]] = []
         self.reconfigure(specs)
 
     @property
@@ -167,6 +169,7 @@ class ParameterBus:
                 return False
             vector.value, vector.count = z, vector.count + 1
             self._note_input(self._clock() if t is None else t, source)
+            self._written(name)
             return True
 
     def step(self, name: str, by: int | Literal["random"], source: str = "", t: float | None = None) -> bool:
@@ -187,6 +190,7 @@ class ParameterBus:
                 state.step = Step(old.base, old.offset + by, old.randoms)
             state.count += 1
             self._note_input(self._clock() if t is None else t, source)
+            self._written(name)
             return True
 
     def set(self, name: str, value: float, source: str = "", t: float | None = None) -> bool:
@@ -234,11 +238,68 @@ class ParameterBus:
         if spec.type == "int":
             state.step = Step(state.step.base + 1)
         self._note_input(t, source)
+        self._written(name)
         return True
 
     def _note_input(self, t: float, source: str) -> None:
         if source not in self._internal:
             self._last_input = (t, source)
+
+    def _written(self, name: str) -> None:
+        for watcher in self._watchers:
+            watcher(name)
+
+    # -- mirroring (installation/sync: a leader's bus copied onto its followers') --------------
+    def watch(self, watcher: Callable[[str], None]) -> None:
+        """Call `watcher(name)` after each write taken, under the bus's lock: it must only note
+        the name (a queue put) and read the entry later with `entries`."""
+        with self._lock:
+            self._watchers = [*self._watchers, watcher]
+
+    def entries(self, names: Iterable[str] | None = None) -> list[tuple]:
+        """The exact state of the named entries (default all), for `restore` on another bus:
+        ("param", name, start, target, since, count, base, offset, randoms) or
+        ("vector", name, count, values or None)."""
+        with self._lock:
+            wanted = set(self._states) | set(self._vectors) if names is None else set(names)
+            out = []
+            for name in sorted(wanted):
+                if (state := self._states.get(name)) is not None:
+                    slew, step = state.slew, state.step
+                    out.append(
+                        ("param", name, slew.start, slew.target, slew.since, state.count)
+                        + (step.base, step.offset, step.randoms)
+                    )
+                elif (vector := self._vectors.get(name)) is not None:
+                    values = None if vector.value is None else vector.value.tolist()
+                    out.append(("vector", name, vector.count, values))
+            return out
+
+    def restore(self, entries: Iterable[tuple], source: str = "") -> int:
+        """Take entries from another bus's `entries` as they are; names this bus lacks, and
+        vectors of another length, are left out. Returns how many were taken."""
+        taken = 0
+        with self._lock:
+            for entry in entries:
+                kind, name = entry[0], entry[1]
+                if kind == "param" and name in self._states:
+                    start, target, since, count, base, offset, randoms = entry[2:9]
+                    typed = RESTORED_TYPES.get(self._specs[name].type, int)  # a trigger counts
+                    slew = Slew(typed(start), typed(target), since)
+                    self._states[name] = _State(slew, count, Step(base, offset, randoms))
+                    self._note_input(since, source)
+                elif kind == "vector" and name in self._vectors:
+                    vector, (count, values) = self._vectors[name], entry[2:4]
+                    z = None if values is None else np.array(values, dtype=np.float32)
+                    if z is not None and z.shape != (vector.length,):
+                        continue
+                    if z is not None:
+                        z.setflags(write=False)
+                    vector.value, vector.count = z, count
+                else:
+                    continue
+                taken += 1
+        return taken
 
     def snapshot(self, t: float | None = None) -> Snapshot:
         """All values as they are at time `t` (default: now), smoothing applied."""

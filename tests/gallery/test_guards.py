@@ -119,5 +119,7 @@ def test_two_shows_on_one_fixed_port_cannot_both_run(tmp_path, monkeypatch) -> N
                 pass
         with single_instance(load_show(third)):  # another port: no conflict
             pass
+        with single_instance(load_show(second), controls=False):  # a sync follower opens no OSC
+            pass
     with single_instance(load_show(second)):  # released with the first
         pass

@@ -1,0 +1,109 @@
+"""A follower: takes its leader's show clock and bus, so it renders the same motion."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+
+from installation.engine import ShowClock
+from installation.params.bus import ParameterBus
+from installation.sync.wire import ClockState, is_multicast, parse
+
+log = logging.getLogger(__name__)
+
+SEEK_OVER_S = 0.004  # further off the leader than this (a quarter frame at 60 Hz): jump to it
+LOST_AFTER_S = 2.0  # no packet for this long: the leader is gone, hold the last picture
+SOURCE = "leader"
+
+
+class Follower:
+    """Listens on (host, port) (a multicast group is joined). Its `clock` seeks to the leader's
+    show time, and its `bus` restores the leader's entries (source 'leader'). With no leader for
+    LOST_AFTER_S the clock pauses, so the picture holds, and `problem` says so. `motion(anchor)`
+    takes the leader's motion clock anchor, and says whether it could (not before the model is
+    loaded). It is in sync from the first snapshot whose anchor was taken."""
+
+    def __init__(
+        self,
+        clock: ShowClock,
+        bus: ParameterBus,
+        listen: tuple[str, int],
+        motion: Callable[[tuple[float, float]], bool] = lambda anchor: True,
+    ) -> None:
+        self._clock, self._bus, self._adopt_motion = clock, bus, motion
+        host, port = listen
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if is_multicast(host):
+            self._socket.bind(("", port))
+            group = struct.pack("4s4s", socket.inet_aton(host), socket.inet_aton("0.0.0.0"))
+            self._socket.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, group)
+        else:
+            self._socket.bind((host, port))
+        self._socket.settimeout(0.1)
+        self.address = self._socket.getsockname()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_seq = -1
+        self._heard_at: float | None = None  # monotonic time of the last packet
+        self.synced_at: float | None = None  # monotonic time of the first snapshot taken whole
+        self.seeks = 0
+
+    def start(self) -> "Follower":
+        self._thread = threading.Thread(target=self._run, name="sync-follower", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+        self._socket.close()
+
+    @property
+    def problem(self) -> str:
+        """'' while the leader is heard; else what the screen is doing about it."""
+        if self._heard_at is None:
+            return f"waiting for the leader on udp {self.address[0]}:{self.address[1]}"
+        silent = time.monotonic() - self._heard_at
+        if silent > LOST_AFTER_S:
+            return f"no leader for {silent:.0f} s: holding the last picture"
+        return ""
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                data = self._socket.recv(65536)
+            except TimeoutError:
+                data = None
+            except OSError:
+                return  # closed by stop()
+            if data:
+                self._take(*parse(data))
+            elif self.problem and self._heard_at is not None and not self._clock.paused:
+                self._clock.pause()
+                log.warning("sync: %s", self.problem)
+
+    def _take(self, clock: ClockState | None, entries: list[tuple]) -> None:
+        if clock is None:
+            return
+        self._heard_at = time.monotonic()
+        if clock.seq < self._last_seq and clock.seq > 1:
+            return  # an older packet overtaken by a newer one: it says nothing new
+        if clock.seq <= 1:
+            self._last_seq = -1  # the leader restarted
+        self._last_seq = clock.seq
+        if entries:
+            self._bus.restore(entries, SOURCE)
+        moved = clock.motion is not None and self._adopt_motion(clock.motion)
+        target = clock.show_time_at(time.time())
+        if clock.paused != self._clock.paused or abs(self._clock.now() - target) > SEEK_OVER_S:
+            self._clock.seek(target, clock.paused)
+            self.seeks += 1
+        if self.synced_at is None and moved and len(entries) >= len(self._bus.specs):
+            self.synced_at = time.monotonic()
+            log.info("sync: following the leader at show time %.2f s", target)

@@ -416,13 +416,15 @@ def play(
     controls: bool = True,
     outputs: Sequence = (),
     headless: bool = False,
+    screenshots: bool = True,
 ) -> None:
     """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
     before the first frame: the place for heartbeats and the like. With `controls`, the show's
     control surfaces (OSC, MIDI, webcam, keys, autopilot) start once the model is loaded.
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
     on screen. The show's `[[outputs]]` and `outputs` (OutputSpecs) get the frames too; with
-    `headless` there is no window: the frames go only to them."""
+    `headless` there is no window: the frames go only to them. `screenshots`: whether the `s`
+    key saves what the screen shows (off where visitors may reach a keyboard)."""
     from installation.display import Presenter
     from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
@@ -444,7 +446,7 @@ def play(
         fps=fps,
         hud=display.hud,
         allow_quit=display.allow_quit,
-        screenshots=screenshot_directory(),
+        screenshots=screenshot_directory() if screenshots else None,
         actions=live.actions(),
     )
 

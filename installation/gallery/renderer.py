@@ -112,7 +112,6 @@ class Renderer:
         global _attached
         _attached = self
         self._live, self._presenter = live, presenter
-        presenter.screenshots = None  # visitors may reach a keyboard: `s` must not fill the disk
         self.feed = GalleryFeed(live)
         presenter.feed = self.feed
         self.follower = ScheduleFollower(
@@ -202,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         for note in notes:
             SHOWN.report(note)
         renderer = Renderer(args.level, cuda, args.restarts, args.since)
-        play(show, device=show.render.device, setup=renderer.attach, watch=False)
+        # Visitors may reach a keyboard: `s` must not fill the disk.
+        play(show, device=show.render.device, setup=renderer.attach, watch=False, screenshots=False)
     except CheckpointError as error:  # the supervisor reads this line and steps down at once
         print(f"error: {error}", file=sys.stderr)
         return REFUSED

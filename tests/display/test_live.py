@@ -75,7 +75,7 @@ def test_screenshots_off_write_nothing_and_say_so_once(running, caplog):
     import pygame
 
     live, presenter, folder = running
-    presenter.screenshots = None  # as the gallery's renderer sets it
+    presenter.screenshots = None  # as play(screenshots=False) makes it for the gallery
     presenter.run(seconds=0.2)
     for _ in range(3):
         pygame.event.post(key("s"))

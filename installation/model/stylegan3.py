@@ -125,17 +125,38 @@ class SynthesisLayer3(CastCache):
         weight = self.cached("w", torch.float32, self._normalised_weight)
         if geo.is_torgb:
             styles = styles / math.sqrt(geo.in_channels * geo.kernel**2)
-            w_mod = weight[None] * styles[:, None, :, None, None]
+            demod = None
         else:
             styles = styles * styles.square().mean(dim=1, keepdim=True).rsqrt()
-            w_mod = weight[None] * styles[:, None, :, None, None]
-            w_mod = w_mod * (w_mod.square().sum(dim=[2, 3, 4], keepdim=True) + 1e-8).rsqrt()
-        w_mod = (w_mod * self.magnitude_ema.rsqrt()).to(dtype)
-        x = _per_sample_conv(x, w_mod)
-        return self._resampler(x)(x, self.bias, gain=self.gain, slope=self.slope, clamp=geo.conv_clamp)
+            squares = self.cached("w_squares", torch.float32, lambda: weight.square().sum(dim=[2, 3]))
+            demod = (styles.square() @ squares.T + 1e-8).rsqrt()  # [N, O]: each output's 1 / norm
+        styles = styles * self.magnitude_ema.rsqrt()
+        bias = self.cached("b", dtype, lambda: self.bias)
+        padding = geo.kernel - 1  # a full convolution: the filters below crop what they don't need
+        x = x.contiguous(memory_format=torch.channels_last)
+        if x.shape[0] == 1:  # one frame: modulate the weight (smaller than the activation)
+            w_mod = weight * styles[0, None, :, None, None]
+            if demod is not None:
+                w_mod = w_mod * demod[0, :, None, None, None]
+            y = F.conv2d(x, w_mod.to(dtype), bias, padding=padding)
+        else:  # a batch: scale the activation, one convolution with the shared weight for all frames
+            shared = self.cached("w", dtype, lambda: weight)
+            y = F.conv2d(
+                x * styles.to(dtype)[:, :, None, None],
+                shared,
+                None if demod is not None else bias,
+                padding=padding,
+            )
+            if demod is not None:
+                y = torch.addcmul(bias[None, :, None, None], y, demod.to(dtype)[:, :, None, None])
+        return self._resampler(y)(y, slope=self.slope, clamp=geo.conv_clamp)
 
     def _resampler(self, x: torch.Tensor) -> Resampler:
-        key = ("resampler", x.dtype)  # in the folded-weight cache, so a move or cast drops it too
+        key = (
+            "resampler",
+            x.dtype,
+            tuple(x.shape[2:]),
+        )  # in the folded-weight cache, so a move or cast drops it too
         found = self._cache.get(key)
         if found is None:
             geo = self.geometry
@@ -146,6 +167,7 @@ class SynthesisLayer3(CastCache):
                 up=geo.up,
                 down=geo.down,
                 padding=geo.padding,
+                gain=self.gain,
                 dtype=x.dtype,
                 device=x.device,
             )
@@ -156,16 +178,6 @@ class SynthesisLayer3(CastCache):
         if self.geometry.is_torgb:
             return self.weight
         return self.weight * self.weight.square().mean(dim=[1, 2, 3], keepdim=True).rsqrt()
-
-
-def _per_sample_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Convolve sample i of x [N, I, H, W] with weight[i] [O, I, k, k], padding k - 1 (a full conv)."""
-    n, _, h, w = x.shape
-    k = weight.shape[-1]
-    if k == 1:  # a 1x1 convolution per sample is a batched matrix product
-        return torch.bmm(weight[:, :, :, 0, 0], x.reshape(n, x.shape[1], h * w)).reshape(n, -1, h, w)
-    out = F.conv2d(x.reshape(1, -1, h, w), weight.reshape(-1, *weight.shape[2:]), padding=k - 1, groups=n)
-    return out.reshape(n, -1, *out.shape[2:])
 
 
 class SynthesisNetwork3(nn.Module):
@@ -213,7 +225,7 @@ class SynthesisNetwork3(nn.Module):
             if dtype != torch.float32 and guard_nonfinite and not _all_finite(y):
                 y = layer(x.to(torch.float32), ws[:, i + 1])
             x = y
-        return x.to(torch.float32) * cfg.output_scale
+        return (x.to(torch.float32) * cfg.output_scale).contiguous()
 
     def _layer_dtype(self, layer: LayerGeometry, precision: str, device: torch.device) -> torch.dtype:
         half = torch.float16 if device.type == "cuda" else torch.bfloat16

@@ -20,16 +20,23 @@ CRASH_HOOK = "INSTALLATION_FARM_CRASH"  # "CHUNK:MARKER": the tests' fault, see 
 
 
 class ChunkWorker:
-    """One Ray actor: the job's model, loaded when the actor starts."""
+    """One Ray actor: the job's model, loaded by the first call and kept for every chunk. The
+    job comes with each call, not to the constructor: Ray keeps a call's arguments until it is
+    done, so a worker started again after a crash finds the job to render its chunk from."""
 
-    def __init__(self, job: RenderJob) -> None:
-        self._renderer = JobRenderer(job)
+    def __init__(self) -> None:
+        self._renderer: JobRenderer | None = None
 
-    def settings(self) -> Settings:
-        return self._renderer.settings
+    def settings(self, job: RenderJob) -> Settings:
+        return self._loaded(job).settings
 
-    def encode(self, index: int, frames: range) -> tuple[int, bytes]:
-        return index, self._renderer.encode(frames, _planned_crash(index))
+    def encode(self, job: RenderJob, index: int, frames: range) -> tuple[int, bytes]:
+        return index, self._loaded(job).encode(frames, _planned_crash(index))
+
+    def _loaded(self, job: RenderJob) -> JobRenderer:
+        if self._renderer is None:
+            self._renderer = JobRenderer(job)
+        return self._renderer
 
 
 class _Crash:
@@ -99,14 +106,17 @@ def _render(
     actor = ray.remote(ChunkWorker).options(
         num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1, max_restarts=RESTARTS, max_task_retries=RESTARTS
     )
-    actors = [actor.remote(job) for _ in range(count)]
-    settings = ray.get([a.settings.remote() for a in actors])
+    job_ref = ray.put(job)  # once into the object store, not once per call
+    actors = [actor.remote() for _ in range(count)]
+    settings = ray.get([a.settings.remote(job_ref) for a in actors])
     if len(set(settings)) > 1:
         seen = "; ".join(sorted({str(s) for s in settings}))
         raise UserError(f"--ray: the workers would render differently ({seen}): give --backend and --device")
     plan = chunk_ranges(len(job.times), chunk_seconds, job.fps, settings[0].batch)
     pool = ActorPool(actors)
-    for index, data in pool.map_unordered(lambda a, item: a.encode.remote(*item), list(enumerate(plan))):
+    for index, data in pool.map_unordered(
+        lambda a, item: a.encode.remote(job_ref, *item), list(enumerate(plan))
+    ):
         chunk_path(folder, index).write_bytes(data)
         progress.advance(len(plan[index]))
     return settings[0], [chunk_path(folder, index) for index in range(len(plan))], count

@@ -63,6 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.web import add_arguments as add_web_arguments
 
     add_web_arguments(parser)
+    # A render here against the same render on a local Ray cluster (installation/bench/farm.py).
+    from installation.bench.farm import add_arguments as add_farm_arguments
+
+    add_farm_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -114,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.web import run as run_web
 
         return run_web(args)
+    if args.farm:  # a render here and on Ray, side by side (installation/bench/farm.py)
+        from installation.bench.farm import run as run_farm
+
+        return run_farm(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

@@ -1,15 +1,27 @@
 """`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps.
-With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in."""
+With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in.
+With `--ray`, the video's chunks render on a Ray cluster (installation/farm/), to the same bytes."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from installation.farm.job import RenderJob
+    from installation.sinks.progress import Progress
 
 NAME = "render"
 HELP = (
     "render a show to an mp4 (--out) or PNG frames (--frames), deterministically; default: one seamless loop"
 )
+
+
+LOCAL_CLUSTER = "local"
+CHUNK_SECONDS = 10.0  # a few MB each at 1024 px, and many more chunks than workers in a long render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,10 +91,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"the video is encoded in chunks this long, each from a key frame (default {CHUNK_SECONDS:g}); "
         "the same chunks give the same file with or without --ray",
     )
-
-
-LOCAL_CLUSTER = "local"
-CHUNK_SECONDS = 10.0  # a few MB each at 1024 px, and many more chunks than workers in a long render
 
 
 def loop_seconds(show) -> float:
@@ -168,7 +176,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render_here(job, chunks_in, frames_folder, chunk_seconds: float, progress):
+def _render_here(
+    job: RenderJob,
+    chunks_in: Path | None,
+    frames_folder: str | None,
+    chunk_seconds: float,
+    progress: Progress,
+) -> tuple[tuple[int, int], list[Path]]:
     """Every frame of the job on this machine: into chunk files in `chunks_in` (when given)
     and PNG files in `frames_folder` (when given). (The size, the chunk files.)"""
     from installation.farm.chunks import ChunkFiles, chunk_ranges

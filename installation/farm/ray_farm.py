@@ -78,7 +78,7 @@ def render_on_ray(
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reports home from a render
     try:
         ray.init(
-            address=address,
+            address=address or "local",  # a new cluster, even where `ray start` left one running
             num_cpus=workers if address is None else None,
             include_dashboard=False,
             log_to_driver=False,
@@ -102,7 +102,11 @@ def _render(
 
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0)) if (job.device or job.show.render.device) != "cpu" else 0
-    count = workers or gpus or int(resources.get("CPU", 1))
+    available = gpus or int(resources.get("CPU", 1))
+    count = workers or available
+    if count > available:  # the extra workers would wait for a free slot for ever
+        has = f"{available} GPUs" if gpus else f"{available} CPUs"
+        raise UserError(f"--workers {count}: the Ray cluster has {has}")
     actor = ray.remote(ChunkWorker).options(
         num_gpus=1 if gpus else 0, num_cpus=0 if gpus else 1, max_restarts=RESTARTS, max_task_retries=RESTARTS
     )

@@ -291,8 +291,9 @@ class LiveShow:
             self.add_tap(output.offer)
 
     def _frame_size(self) -> tuple[int, int]:
-        resolution = self._renderer.G.img_resolution
-        return resolution, resolution
+        from installation.model.canvas import canvas_pixels
+
+        return canvas_pixels(self._renderer.G)
 
     def output_statuses(self) -> list:
         """OutputStatus of every output, and of the recording while there is one."""

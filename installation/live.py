@@ -178,6 +178,7 @@ class LiveShow:
         self.outputs: list = []  # LiveOutputs, see start_outputs
         self.recording = None  # the Recorder while recording
         self.recordings = Path("recordings")
+        self.screen_scale: Callable | None = None  # Screen.scaling, for the engine (Engine.scale_for)
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> "LiveShow":
@@ -194,6 +195,7 @@ class LiveShow:
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
             self._renderer, self._source = renderer, source
             engine = Engine(renderer.backend, source, self.clock, settings)
+            engine.scale_for(self.screen_scale)
             with self._lock:
                 for tap in self._taps:
                     engine.add_tap(tap)
@@ -439,7 +441,9 @@ def play(
     starter = ControlsStarter() if controls else None
     live = LiveShow(
         show, port=starter, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs
-    ).start()
+    )
+    live.screen_scale = screen.scaling if screen is not None else None
+    live.start()
     live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(
         screen,

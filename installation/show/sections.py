@@ -102,8 +102,9 @@ class DisplaySettings:
     scale: str = setting(
         "auto",
         Choice(SCALES),
-        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic), or auto: "
-        "sharp when the frame is under half the screen's size, else linear",
+        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic; on the GPU "
+        "before the frame leaves it when the model renders on CUDA), or auto: sharp when the "
+        "frame is under half the screen's size, else linear",
     )
     sharpen: float = setting(0.0, Number(0, 2), "unsharp mask after sharp scaling (0 off; 0.5 is mild)")
     hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")

@@ -2,7 +2,8 @@
 
 The arithmetic is `to_uint8`'s (x * 127.5 + 128, clamped, truncated), done on the render
 device into preallocated work buffers; on CUDA the pixels then travel to pinned host buffers
-by asynchronous copies, waited for once per batch.
+by asynchronous copies, waited for once per batch. (The screen's `sharp` picture, when the
+engine makes it, is resampled through torch's own allocator: on CUDA a cached block.)
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ class JobRenderer:
         import torch
 
         from installation.live import load_renderer
+        from installation.model.canvas import canvas_pixels
 
         self.job = job
         renderer = load_renderer(job.show, job.device, job.precision, job.backend)
@@ -66,9 +67,7 @@ class JobRenderer:
         self.backend.prepare(stop_res, self.batch)  # a compiled backend builds first: full speed from frame 0
         if not cuda:
             torch.set_num_threads(job.threads)
-        h0, w0 = self.G.config.init_size
-        res = stop_res or self.G.img_resolution
-        self.size = job.size or (res * w0 // 4, res * h0 // 4)
+        self.size = job.size or canvas_pixels(self.G, stop_res)
         self._source = None
         self._next = 0  # the frame the source is at
 

@@ -40,7 +40,8 @@ def test_a_ray_render_that_loses_a_worker_is_the_render_made_here(tmp_path, capf
     song = tmp_path / "song.wav"
     soundfile.write(song, click_track(120.0, 2.0)[0], RATE)
     render = ["render", str(show), "--audio", str(song), "--fps", str(FPS), "--backend", "torch"]
-    render += ["--size", "48x32", "--chunk-seconds", "0.5", "--threads", "1"]  # 4 chunks of 3 frames
+    # 4 chunks of 3 frames; 128 px, since x264 itself is not repeatable on frames much smaller
+    render += ["--size", "128x128", "--chunk-seconds", "0.5", "--threads", "1"]
     here, farmed, crashed = tmp_path / "here.mp4", tmp_path / "farmed.mp4", tmp_path / "crashed"
     assert main([*render, "--out", str(here)]) == 0, capfd.readouterr().err
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "INSTALLATION_FARM_CRASH": f"2:{crashed}"}

@@ -133,6 +133,20 @@ def test_followers_render_the_leaders_pictures_and_writes(machines, tmp_path):
     assert state["values"] == expected
     assert_same_pictures(followers[1].frames(tmp_path / "again.npy", times), mine)
 
+    # The speed changed mid-run on the leader (a fader): while it glides to 2.5 and after, the
+    # followers' pictures are the leader's (each integrates the glide from its own anchor).
+    assert leader.ask("set", "speed", 2.5) == {"taken": True}
+    now = leader.ask("state")["now"]
+    gliding = leader.ask("state", now + 0.5)["values"]["speed"]
+    assert 1.0 < gliding < 2.5
+    for follower in followers:
+        state = follower.wait_for(lambda s: s["values"]["speed"] == gliding, 5.0, now + 0.5)
+        assert state["values"]["speed"] == gliding
+    times = [now + dt for dt in (0.25, 0.75, 3.0)]
+    mine = leader.frames(tmp_path / "fast.npy", times)
+    for n, follower in enumerate(followers):
+        assert_same_pictures(follower.frames(tmp_path / f"fast{n}.npy", times), mine)
+
     # The leader gone: the followers hold their picture (the clock stops) and say so.
     leader.kill()
     for follower in followers:

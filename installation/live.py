@@ -167,6 +167,7 @@ class LiveShow:
         self.engine: Engine | None = None
         self.on_reload: list[Callable[[Show], None]] = []
         self.note = ""  # the last problem the show went on after, shown on the HUD
+        self.hud_extras: list[Callable[[], str]] = []  # more HUD lines (a sync role's state)
         self._device, self._backend = device, backend
         self._display_fps, self._cuda_graphs = display_fps, cuda_graphs
         self._renderer: Renderer | None = None
@@ -264,6 +265,7 @@ class LiveShow:
             note=note,
             inputs=inputs,
         )
+        lines += [line() for line in self.hud_extras]
         return lines + [status.line() for status in self.output_statuses()]
 
     def actions(self) -> dict[str, Callable[[], None]]:
@@ -293,6 +295,18 @@ class LiveShow:
     def _frame_size(self) -> tuple[int, int]:
         resolution = self._renderer.G.img_resolution
         return resolution, resolution
+
+    def frame_status(self, displayed_fps: float) -> dict[str, Any]:
+        """For /health: frame rates, the level rendered, the model and its device."""
+        engine = self.engine
+        stats = engine.stats if engine is not None and engine.ready.is_set() else None
+        return {
+            "fps": round(displayed_fps, 1),
+            "rendered_fps": round(stats.rendered_fps, 1) if stats else None,
+            "resolution": stats.level if stats else None,
+            "model": str(self.show.model.path),
+            "device": self.show.render.device,
+        }
 
     def output_statuses(self) -> list:
         """OutputStatus of every output, and of the recording while there is one."""

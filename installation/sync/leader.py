@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from installation.engine import ShowClock
 from installation.params.bus import ParameterBus
@@ -55,6 +56,19 @@ class Leader:
         if self._thread is not None:
             self._thread.join(2.0)
         self._socket.close()
+
+    def status(self) -> dict[str, Any]:
+        """For /health: who it sends to, and how much."""
+        return {
+            "role": "leader",
+            "followers": [f"{host}:{port}" for host, port in self._targets],
+            "datagrams_sent": self.datagrams_sent,
+            "bytes_sent": self.bytes_sent,
+        }
+
+    def line(self) -> str:
+        """The HUD's sync line."""
+        return f"sync: leading {len(self._targets)} followers   {self.datagrams_sent} datagrams sent"
 
     def _clock_now(self) -> ClockState:
         self._seq += 1

@@ -1,6 +1,7 @@
 """One machine of a synced show, as its own process for the tests: `python -m tests.sync.node
-SHOW --lead HOST:PORT,... | --follow PORT`. It plays the show in the engine without a window
-and answers one JSON line per command line on stdin:
+SHOW --lead HOST:PORT,... | --follow PORT [--health PORT]`. It plays the show in the engine
+without a window (serving /health as `run.py play --health` does) and answers one JSON line per
+command line on stdin:
 
 - `state [T]`: show time, paused, when synced, the bus's values (at show time T: default now),
   the HUD's note;
@@ -36,15 +37,20 @@ def main() -> None:
     parser.add_argument("show")
     parser.add_argument("--lead", default=None)
     parser.add_argument("--follow", default=None)
+    parser.add_argument("--health", default=None)
     args = parser.parse_args()
 
     from installation.live import LiveShow
+    from installation.play_health import PlayHealth
     from installation.show.loader import load_show
     from installation.sync.session import SyncSession
 
     live = LiveShow(load_show(args.show), backend="torch").start()
     sync = SyncSession(args.lead, args.follow)
     sync.setup(live)
+    health = PlayHealth(args.health, sync) if args.health else None
+    if health is not None:
+        health.attach(live, lambda: 0.0)  # no screen here: nothing displayed
     live.wait_until_loaded()
     loaded_at = time.monotonic()
     print(json.dumps({"loaded": live.error is None}), flush=True)
@@ -69,6 +75,8 @@ def main() -> None:
             break
         print(json.dumps(answer), flush=True)
     sync.stop()
+    if health is not None:
+        health.close()
     live.stop()
 
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 REJOIN_S = 5.0  # the bound for a restarted follower
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def health(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+        return json.loads(answer.read())
 
 
 class Node:
@@ -78,10 +84,14 @@ class Node:
 @pytest.fixture
 def machines(tmp_path):
     show = write_show(tmp_path, period=3.0)
-    ports = [free_udp_port(), free_udp_port()]
-    followers = [Node(show, "--follow", f"127.0.0.1:{port}") for port in ports]
+    ports = [free_port(), free_port()]
+    pages = [free_port(socket.SOCK_STREAM) for _ in ports]
+    followers = [
+        Node(show, "--follow", f"127.0.0.1:{port}", "--health", str(page))
+        for port, page in zip(ports, pages, strict=True)
+    ]
     leader = Node(show, "--lead", ",".join(f"127.0.0.1:{port}" for port in ports))
-    nodes = {"leader": leader, "followers": followers, "show": show, "ports": ports}
+    nodes = {"leader": leader, "followers": followers, "show": show, "ports": ports, "pages": pages}
     yield nodes
     for node in [nodes["leader"], *nodes["followers"]]:
         node.quit()
@@ -104,6 +114,13 @@ def test_followers_render_the_leaders_pictures_and_writes(machines, tmp_path):
     leader, followers = machines["leader"], machines["followers"]
     for follower in followers:
         assert synced(follower.wait_for(synced, 10.0))
+    # Each follower's /health says it follows, whom, and how far off it was.
+    for port, page in zip(machines["ports"], machines["pages"], strict=True):
+        page = health(page)
+        sync = page["sync"]
+        assert page["state"] == "playing" and sync["state"] == "following" and sync["problem"] == ""
+        assert sync["listen"] == f"127.0.0.1:{port}" and sync["leader"].startswith("127.0.0.1:")
+        assert sync["last_packet_age_s"] >= 0 and isinstance(sync["show_time_offset_ms"], float)
     assert leader.ask("set", "psi", 0.3) == {"taken": True}
     leader_state = leader.ask("state")
     later = leader_state["now"] + 1.0  # the bus's values there, psi's glide included
@@ -127,7 +144,8 @@ def test_followers_render_the_leaders_pictures_and_writes(machines, tmp_path):
 
     # A follower killed and restarted rejoins from the next snapshot, write included.
     followers[1].kill()
-    followers[1] = Node(machines["show"], "--follow", f"127.0.0.1:{machines['ports'][1]}")
+    again = ("--follow", f"127.0.0.1:{machines['ports'][1]}", "--health", str(machines["pages"][1]))
+    followers[1] = Node(machines["show"], *again)
     state = followers[1].wait_for(synced, REJOIN_S + 5.0, later)
     assert synced(state) and state["synced_after_s"] <= REJOIN_S
     assert state["values"] == expected
@@ -147,9 +165,13 @@ def test_followers_render_the_leaders_pictures_and_writes(machines, tmp_path):
     for n, follower in enumerate(followers):
         assert_same_pictures(follower.frames(tmp_path / f"fast{n}.npy", times), mine)
 
-    # The leader gone: the followers hold their picture (the clock stops) and say so.
+    # The leader gone: the followers hold their picture (the clock stops) and say so, on the HUD
+    # and on /health.
     leader.kill()
-    for follower in followers:
+    for follower, page in zip(followers, machines["pages"], strict=True):
         state = follower.wait_for(lambda s: s["paused"] and s["note"], 10.0)
         assert state["paused"] and "no leader" in state["note"]
         assert follower.ask("state")["now"] == state["now"]
+        page = health(page)
+        assert page["state"] == "holding" and page["sync"]["state"] == "holding"
+        assert page["sync"]["last_packet_age_s"] > 2.0 and "no leader" in page["sync"]["problem"]

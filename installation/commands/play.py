@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from installation.display.layout import parse_size
+from installation.tiles import add_tile_arguments, tile_choice
 
 NAME = "play"
 HELP = "play a show full-screen (default: shows/default.toml); edits to the show file apply live"
@@ -73,6 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="follow a leader: listen on this UDP port (or multicast group); play its show time and writes",
     )
+    add_tile_arguments(sync)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "--headless shows nothing: give an --output (or [[outputs]] in the show, or --record)"
         )
+    tile = tile_choice(args)
     sync = SyncSession(args.lead, args.follow)
     health = PlayHealth(args.health, sync) if args.health else None
 
@@ -116,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 headless=args.headless,
                 setup=setup,
                 controls=not sync.follows,  # a follower's only control is its leader
+                tile=tile,
             )
         finally:
             sync.stop()

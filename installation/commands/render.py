@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from installation.tiles import add_tile_arguments, tile_choice
+
 NAME = "render"
 HELP = (
     "render a show to an mp4 (--out) or PNG frames (--frames), deterministically; default: one seamless loop"
@@ -44,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
     )
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
+    add_tile_arguments(parser)
     parser.add_argument(
         "--precision",
         default=None,
@@ -81,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from installation.display.layout import parse_size
     from installation.errors import UserError
     from installation.live import load_renderer
+    from installation.model.canvas import canvas_pixels
     from installation.motion.source import ShowSource
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
@@ -99,13 +103,14 @@ def run(args: argparse.Namespace) -> int:
         check_video_out(out, args.overwrite)
         if asked is not None:
             check_video_size(asked)
+    tile = tile_choice(args)
     show = load_show(args.show)
     song = _analyse(show, args) if args.audio else None
     seconds = song.seconds if song else args.seconds if args.seconds is not None else loop_seconds(show)
     times = frame_times(seconds, args.fps, cover=song is not None)
     if not times:
         raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
-    renderer = load_renderer(show, args.device, args.precision, args.backend)
+    renderer = load_renderer(show, args.device, args.precision, args.backend, tile)
     G, backend = renderer.G, renderer.backend
     if song is not None:
         from installation.audio.song_source import SongSource
@@ -124,8 +129,7 @@ def run(args: argparse.Namespace) -> int:
     backend.prepare(stop_res, batch)  # a compiled backend builds its graph first: full speed from frame 0
     if backend.device.type == "cpu":
         torch.set_num_threads(threads)
-    h0, w0 = G.config.init_size
-    rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
+    rendered = canvas_pixels(G, stop_res)
     size = asked or rendered
     if out is not None and asked is None:
         check_video_size(size)

@@ -39,6 +39,7 @@ from installation.engine.planner import Costs, Planner
 from installation.engine.probe import level_ms, measure_costs, pick_threads, timing_twin
 from installation.engine.ring import FrameRing
 from installation.engine.schedule import next_times
+from installation.model.canvas import canvas_pixels
 
 log = logging.getLogger(__name__)
 
@@ -453,8 +454,8 @@ class Engine:
         self._rethread_at = time.monotonic() + self._rethread_wait
 
     def _frame_shape(self, level: int) -> tuple[int, int, int]:
-        h0, w0 = self._backend.G.config.init_size
-        return (h0 * level // 4, w0 * level // 4, 3)
+        width, height = canvas_pixels(self._backend.G, level)
+        return (height, width, 3)
 
     def _count_published(self, n: int) -> None:
         now = time.monotonic()

@@ -23,8 +23,12 @@ _NOISE_BUFFER = re.compile(r"synthesis\.b(\d+)\.conv[01]\.noise_const")
 
 
 def canvas_pixels(G: Generator, resolution: int | None = None) -> tuple[int, int]:
-    """(width, height) of G's frames at `resolution` (default: its top one)."""
+    """(width, height) of G's frames at `resolution` (default: its top one): a tile's own."""
     res = resolution or G.img_resolution
+    tile = getattr(G.config, "tile", None)  # a StyleGAN3 config has none
+    if tile is not None:
+        height, width = tile.visible_at(res)[2:]
+        return width, height
     rows, cols = G.config.init_size
     return cols * res // 4, rows * res // 4
 

@@ -3,6 +3,7 @@ synced screens is watched machine by machine: its sync state is in it)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,7 @@ class PlayHealth:
             "show_time": round(live.clock.now(), 4),
             **live.frame_status(self._displayed_fps()),
             "note": live.note,
+            "tile": None if live.tile is None else dataclasses.asdict(live.tile),
             "sync": sync,
         }
 

@@ -1,6 +1,10 @@
 """Tiles of one native canvas: each computed from windows of the whole canvas's layers, and
 stitched they are the whole canvas rendered at once, seams included."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +16,7 @@ from installation.motion.noise import NoiseLoop
 from installation.tiles import parse_tile
 from tests.model.helpers import tiny_generator
 
+ROOT = Path(__file__).resolve().parents[2]
 SEAM_TOLERANCE = 1e-5  # float32 rounding: a window's convolutions may sum in another order
 
 
@@ -101,3 +106,16 @@ def test_bad_tile_flags_are_one_line(tile, tiles, overlap, message):
 def test_more_tiles_than_pixels_is_refused(canvas):
     with pytest.raises(UserError, match="more tiles than"):
         layout_for(canvas, parse_tile("0,0", "200,1"))
+
+
+def test_run_py_says_what_is_wrong_with_tile_flags_in_one_line():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "generate", "default", "--tile", "2,0", "--tiles", "2,1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: --tile '2,0': columns count 0 to 1 and rows 0 to 0 (from the top left)"
+    ]

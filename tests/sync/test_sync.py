@@ -131,6 +131,7 @@ def test_followers_render_the_leaders_pictures_and_writes(machines, tmp_path):
         assert page["state"] == "playing" and sync["state"] == "following" and sync["problem"] == ""
         assert sync["listen"] == f"127.0.0.1:{port}" and sync["leader"].startswith("127.0.0.1:")
         assert sync["last_packet_age_s"] >= 0 and isinstance(sync["show_time_offset_ms"], float)
+    assert health(machines["pages"][1])["tile"] == {"position": [1, 0], "grid": [2, 1], "overlap": 0}
     assert leader.ask("set", "psi", 0.3) == {"taken": True}
     leader_state = leader.ask("state")
     later = leader_state["now"] + 1.0  # the bus's values there, psi's glide included

@@ -1,6 +1,7 @@
 """`run.py bench MODEL --wall COLS,ROWS [--wall-canvas 16:9]`: a wall's tiles against the whole
 canvas rendered on one machine: the seam error of the stitched tiles, the cost of a tile, and
-the margin each tile computes beyond its own pixels, layer by layer.
+the margin each tile computes beyond its own pixels, layer by layer; in fp32 and in mixed
+precision (what `render.precision = "auto"` picks).
 
 - `max |diff|`: the largest difference of the stitched tiles from the whole canvas, in the
   generator's output units (the picture spans -1 to 1) and in 8-bit levels after conversion;
@@ -19,6 +20,7 @@ import torch
 from installation.errors import UserError
 
 SEAM_PX = 8
+PRECISIONS = ("fp32", "mixed")  # mixed: fp16 blocks on CUDA, bf16 on a CPU (render.precision "auto")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,11 +52,54 @@ def seam_mask(height: int, width: int, grid: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-def run(args: argparse.Namespace) -> int:
+def _db(psnr: float | None) -> str:
+    return "exact" if psnr is None else f"{psnr:.1f} dB"
+
+
+def _compare(G, tiles: dict, grid: tuple[int, int], ws, precision: str, device, repeats: int) -> dict:
+    """The stitched tiles against the whole canvas at `precision`, and a tile's cost beside the
+    whole's (timed in turns)."""
     from installation.bench.canvas import _interleaved_ms
+    from installation.model.imaging import to_uint8
+
+    cols, rows = grid
+    whole = G.synthesis(ws, precision=precision).float()
+    stitched = torch.cat(
+        [
+            torch.cat(
+                [tiles[col, row].synthesis(ws, precision=precision).float() for col in range(cols)], dim=3
+            )
+            for row in range(rows)
+        ],
+        dim=2,
+    )
+    first = tiles[0, 0]
+    whole_ms, tile_ms = _interleaved_ms(
+        [
+            lambda: G.synthesis(ws[:1], precision=precision),
+            lambda: first.synthesis(ws[:1], precision=precision),
+        ],
+        device,
+        repeats,
+    )
+    mine, theirs = to_uint8(whole), to_uint8(stitched)
+    mask = seam_mask(*mine.shape[1:3], grid)
+    seam_psnr, whole_psnr = _psnr(mine[:, mask], theirs[:, mask]), _psnr(mine, theirs)
+    return {
+        "precision": precision,
+        "max_abs_diff": float((stitched - whole).abs().max()),
+        "max_8bit_levels": int(np.abs(mine.astype(np.int16) - theirs.astype(np.int16)).max()),
+        "seam_psnr_db": None if seam_psnr == float("inf") else seam_psnr,
+        "whole_psnr_db": None if whole_psnr == float("inf") else whole_psnr,
+        "whole_ms": whole_ms,
+        "tile_ms": tile_ms,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
     from installation.bench.timing import print_table
     from installation.model.canvas import canvas_pixels, with_canvas
-    from installation.model.imaging import seed_latents, to_uint8
+    from installation.model.imaging import seed_latents
     from installation.model.loading import load_model, pick_device
     from installation.model.tiles import tiled
     from installation.tiles import parse_tile
@@ -75,26 +120,10 @@ def run(args: argparse.Namespace) -> int:
     labels = torch.eye(G.c_dim)[torch.arange(n) % G.c_dim].to(device) if G.c_dim else None
     with torch.inference_mode():
         ws = G.mapping(seed_latents(list(range(n)), G.z_dim).to(device), labels, truncation_psi=0.7)
-        whole = G.synthesis(ws).float()
-        stitched = torch.cat(
-            [
-                torch.cat([tiles[col, row].synthesis(ws).float() for col in range(cols)], dim=3)
-                for row in range(rows)
-            ],
-            dim=2,
-        )
-        first = tiles[0, 0]
-        whole_ms, tile_ms = _interleaved_ms(
-            [lambda: G.synthesis(ws[:1]), lambda: first.synthesis(ws[:1])], device, args.repeats
-        )
-    diff = float((stitched - whole).abs().max())
-    mine, theirs = to_uint8(whole), to_uint8(stitched)
-    levels = int(np.abs(mine.astype(np.int16) - theirs.astype(np.int16)).max())
-    mask = seam_mask(*mine.shape[1:3], grid)
-    seam_psnr, whole_psnr = _psnr(mine[:, mask], theirs[:, mask]), _psnr(mine, theirs)
+        rows_out = [_compare(G, tiles, grid, ws, precision, device, args.repeats) for precision in PRECISIONS]
     width, height = canvas_pixels(G)
-    tile_w, tile_h = canvas_pixels(first)
-    layout = first.config.tile
+    tile_w, tile_h = canvas_pixels(tiles[0, 0])
+    layout = tiles[0, 0].config.tile
     margins = []
     for res in G.config.block_resolutions:
         shown, computed = layout.visible_at(res), layout.computed_at(res)
@@ -106,17 +135,28 @@ def run(args: argparse.Namespace) -> int:
         f"{name}: {width}x{height} canvas as {cols}x{rows} tiles of {tile_w}x{tile_h}, {n} seeds, on {device}"
     )
     print_table(
-        ["max |diff|", "max 8-bit", "seam PSNR", "whole PSNR", "whole ms", "tile ms", "tile/whole"],
+        [
+            "precision",
+            "max |diff|",
+            "max 8-bit",
+            "seam PSNR",
+            "whole PSNR",
+            "whole ms",
+            "tile ms",
+            "tile/whole",
+        ],
         [
             [
-                f"{diff:.2e}",
-                levels,
-                "exact" if seam_psnr == float("inf") else f"{seam_psnr:.1f} dB",
-                "exact" if whole_psnr == float("inf") else f"{whole_psnr:.1f} dB",
-                f"{whole_ms:.1f}",
-                f"{tile_ms:.1f}",
-                f"{tile_ms / whole_ms:.2f}",
+                r["precision"],
+                f"{r['max_abs_diff']:.2e}",
+                r["max_8bit_levels"],
+                _db(r["seam_psnr_db"]),
+                _db(r["whole_psnr_db"]),
+                f"{r['whole_ms']:.1f}",
+                f"{r['tile_ms']:.1f}",
+                f"{r['tile_ms'] / r['whole_ms']:.2f}",
             ]
+            for r in rows_out
         ],
     )
     print("\ntile 0,0: what it shows and what it computes, per block (the margin is its receptive field)")
@@ -126,12 +166,7 @@ def run(args: argparse.Namespace) -> int:
         "canvas": args.wall_canvas,
         "wall": [cols, rows],
         "seeds": n,
-        "max_abs_diff": diff,
-        "max_8bit_levels": levels,
-        "seam_psnr_db": None if seam_psnr == float("inf") else seam_psnr,
-        "whole_psnr_db": None if whole_psnr == float("inf") else whole_psnr,
-        "whole_ms": whole_ms,
-        "tile_ms": tile_ms,
+        "rows": rows_out,
         "margins": margins,
         "machine": machine_description(device),
     }

@@ -76,6 +76,7 @@ def class_labels(c_dim: int, class_idx: int | None, n: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    tile = tile_choice(args)  # before torch loads: a wrong flag is said at once
     from pathlib import Path
 
     import numpy as np
@@ -92,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
     translate = parse_translate(args.translate)
     device = pick_device(args.device)
     check_canvas(args.canvas)  # before the model loads
-    tile = tile_choice(args)
     G = with_canvas(load_model(args.model, device), args.canvas, args.canvas_fill)
     if args.canvas:
         print(f"canvas {args.canvas}: {describe_canvas(G) or 'the shape the model already has'}")

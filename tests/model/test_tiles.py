@@ -1,14 +1,12 @@
 """Tiles of one native canvas: each computed from windows of the whole canvas's layers, and
 stitched they are the whole canvas rendered at once, seams included."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
+from installation.cli import main
+from installation.commands.play import DEFAULT_SHOW
 from installation.errors import UserError
 from installation.model.canvas import canvas_pixels, with_canvas
 from installation.model.tiles import layout_for, tiled
@@ -16,7 +14,6 @@ from installation.motion.noise import NoiseLoop
 from installation.tiles import parse_tile
 from tests.model.helpers import tiny_generator
 
-ROOT = Path(__file__).resolve().parents[2]
 SEAM_TOLERANCE = 1e-5  # float32 rounding: a window's convolutions may sum in another order
 
 
@@ -108,14 +105,10 @@ def test_more_tiles_than_pixels_is_refused(canvas):
         layout_for(canvas, parse_tile("0,0", "200,1"))
 
 
-def test_run_py_says_what_is_wrong_with_tile_flags_in_one_line():
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "generate", "default", "--tile", "2,0", "--tiles", "2,1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        "error: --tile '2,0': columns count 0 to 1 and rows 0 to 0 (from the top left)"
-    ]
+@pytest.mark.parametrize("command", ["generate", "render", "play"])
+def test_each_command_says_what_is_wrong_with_its_tile_flags_in_one_line(command, capsys):
+    flags = {"generate": ["default"], "render": [str(DEFAULT_SHOW)], "play": [str(DEFAULT_SHOW)]}
+    code = main([command, *flags[command], "--tile", "2,0", "--tiles", "2,1"])
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == ["error: --tile '2,0': columns count 0 to 1 and rows 0 to 0 (from the top left)"]

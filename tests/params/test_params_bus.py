@@ -98,13 +98,13 @@ def test_linear_slew():
 def test_a_glide_integrates_in_closed_form(name):
     b = bus()
     b.set(name, 0.75, t=1.0)
-    times = np.linspace(0.0, 6.0, 60001)  # before the write, during the glide, after it
+    times = np.linspace(0.0, 6.0, 6001)  # before the write, during the glide, after it
     values = np.array([b.snapshot(t)[name] for t in times])
     trapezoids = np.concatenate([[0.0], np.cumsum((values[1:] + values[:-1]) / 2 * np.diff(times))])
     integral = b.snapshot(0.0).integral(name, 0.0, times)
     np.testing.assert_allclose(integral, trapezoids, atol=1e-6)
     # From any start: the distance from 2 to 5 is the distance to 5 less the distance to 2.
-    assert b.snapshot(0.0).integral(name, 2.0, [5.0])[0] == pytest.approx(integral[50000] - integral[20000])
+    assert b.snapshot(0.0).integral(name, 2.0, [5.0])[0] == pytest.approx(integral[5000] - integral[2000])
 
 
 def test_deterministic_given_write_times():

@@ -29,7 +29,7 @@ path = "tiny.pkl"
 [render]
 device = "cpu"
 precision = "fp32"
-canvas = "{canvas}"
+{f'canvas = "{canvas}"' if canvas else ""}
 
 [motion]
 path = "keyframes"

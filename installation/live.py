@@ -302,7 +302,7 @@ class LiveShow:
     # -- outputs and recording ----------------------------------------------------------------
     def start_outputs(self, specs) -> None:
         """Feed a LiveOutput per OutputSpec from the rendered frames; one without a size sends
-        the model's resolution."""
+        the frames' own (the model's resolution, on its canvas or tile)."""
         from installation.sinks.outputs import start_output
 
         for spec in specs:
@@ -311,8 +311,10 @@ class LiveShow:
             self.add_tap(output.offer)
 
     def _frame_size(self) -> tuple[int, int]:
-        resolution = self._renderer.G.img_resolution
-        return resolution, resolution
+        """(width, height) of the frames at full resolution: a canvas's or a tile's shape."""
+        from installation.model.canvas import canvas_pixels
+
+        return canvas_pixels(self._renderer.G)
 
     def frame_status(self, displayed_fps: float) -> dict[str, Any]:
         """For /health: frame rates, the level rendered, the model and its device."""

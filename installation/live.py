@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
 from installation.errors import UserError, describe_failure
@@ -32,6 +32,9 @@ from installation.params.builtin import LATENT, parameters_for_model
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
 from installation.tiles import TileChoice
+
+if TYPE_CHECKING:
+    from installation.display.scaling import ScreenScale
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +167,8 @@ class NoControls:
 class LiveShow:
     """A show running in the engine. `start()` loads the model in a thread and starts the
     engine; until then (and if loading fails: see `error`) there are no frames. It is the
-    presenter's `Feed`. `port`: its control surfaces."""
+    presenter's `Feed`. `port`: its control surfaces. `screen_scale`: the window's
+    `Screen.scaling`, so that the engine can do `sharp` scaling on a CUDA device."""
 
     def __init__(
         self,
@@ -176,6 +180,7 @@ class LiveShow:
         display_fps: float = 60.0,
         cuda_graphs: bool = False,
         tile: TileChoice | None = None,
+        screen_scale: Callable[[], ScreenScale] | None = None,
     ) -> None:
         self.show = show
         self.tile = tile
@@ -197,6 +202,7 @@ class LiveShow:
         self.outputs: list = []  # LiveOutputs, see start_outputs
         self.recording = None  # the Recorder while recording
         self.recordings = Path("recordings")
+        self._screen_scale = screen_scale
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> "LiveShow":
@@ -213,6 +219,7 @@ class LiveShow:
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
             self._renderer, self._source = renderer, source
             engine = Engine(renderer.backend, source, self.clock, settings)
+            engine.scale_for(self._screen_scale)
             with self._lock:
                 for tap in self._taps:
                     engine.add_tap(tap)
@@ -480,6 +487,7 @@ def play(
         display_fps=fps,
         cuda_graphs=cuda_graphs,
         tile=tile,
+        screen_scale=screen.scaling if screen is not None else None,
     ).start()
     live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(

@@ -1,5 +1,6 @@
 """The sync wire format: what a leader sends parses back to the same clock and bus entries, and
-anything else is left alone or refused with a clear message."""
+anything else is left alone or refused with a clear message; what a follower and a leader say
+of themselves."""
 
 import time
 

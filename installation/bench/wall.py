@@ -12,11 +12,11 @@ precision (what `render.precision = "auto"` picks).
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
 import torch
 
+from installation.bench.timing import write_json
 from installation.errors import UserError
 
 SEAM_PX = 8
@@ -170,7 +170,5 @@ def run(args: argparse.Namespace) -> int:
         "margins": margins,
         "machine": machine_description(device),
     }
-    with open(args.json, "w") as f:
-        json.dump(report, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(report, args.json)
     return 0

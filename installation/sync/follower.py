@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from installation.engine import ShowClock
 from installation.params.bus import ParameterBus
+from installation.sync.endpoint import Endpoint
 from installation.sync.wire import ClockState, is_multicast, parse
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ LOST_AFTER_S = 2.0  # no packet for this long: the leader is gone, hold the last
 SOURCE = "leader"
 
 
-class Follower:
+class Follower(Endpoint):
     """Listens on (host, port) (a multicast group is joined). Its `clock` seeks to the leader's
     show time, and its `bus` restores the leader's entries (source 'leader'). With no leader for
     LOST_AFTER_S the clock pauses, so the picture holds, and `problem` says so. `motion(anchor)`
@@ -37,7 +37,7 @@ class Follower:
     ) -> None:
         self._clock, self._bus, self._adopt_motion = clock, bus, motion
         host, port = listen
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        super().__init__("sync-follower")
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if is_multicast(host):
             self._socket.bind(("", port))
@@ -47,25 +47,12 @@ class Follower:
             self._socket.bind((host, port))
         self._socket.settimeout(0.1)
         self.address = self._socket.getsockname()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last_seq = -1
         self._heard_at: float | None = None  # monotonic time of the last packet
         self._leader: tuple[str, int] | None = None  # where the last packet came from
         self.synced_at: float | None = None  # monotonic time of the first snapshot taken whole
         self.seeks = 0
         self.offset_s: float | None = None  # this show time less the leader's, at the last packet
-
-    def start(self) -> "Follower":
-        self._thread = threading.Thread(target=self._run, name="sync-follower", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(2.0)
-        self._socket.close()
 
     @property
     def problem(self) -> str:

@@ -8,12 +8,13 @@ picture on screen that was rendered from it. Needs a display (Xvfb will do).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import asdict
+
+from installation.bench.timing import write_json
 
 LATENCY_WRITES = 8  # parameter writes timed per run
 ALONE_RENDERS = 10  # renders timed for the generator-alone figure
@@ -175,9 +176,7 @@ def run(args: argparse.Namespace) -> int:
         "machine": machine_description(backend.device),
     }
     _print(result, print_table)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

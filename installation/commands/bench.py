@@ -59,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.canvas import add_arguments as add_canvas_arguments
 
     add_canvas_arguments(parser)
+    # A wall's tiles against the whole canvas (installation/bench/wall.py): --wall COLS,ROWS.
+    from installation.bench.wall import add_arguments as add_wall_arguments
+
+    add_wall_arguments(parser)
     # The web control page's cost to the loop (installation/bench/web.py): --web.
     from installation.bench.web import add_arguments as add_web_arguments
 
@@ -114,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.canvas import run as run_canvas
 
         return run_canvas(args)
+    if args.wall:  # tiles against the whole canvas: seam error, cost (installation/bench/wall.py)
+        from installation.bench.wall import run as run_wall
+
+        return run_wall(args)
     if args.web:  # the web page's cost to the loop (installation/bench/web.py)
         from installation.bench.web import run as run_web
 

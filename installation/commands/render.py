@@ -8,6 +8,8 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
+from installation.tiles import add_tile_arguments, tile_choice
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -56,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
     )
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
+    add_tile_arguments(parser)
     parser.add_argument(
         "--precision",
         default=None,
@@ -139,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         check_video_out(out, args.overwrite)
         if asked is not None:
             check_video_size(asked)
+    tile = tile_choice(args)
     show = load_show(args.show)
     song = _analyse(show, args) if args.audio else None
     seconds = song.seconds if song else args.seconds if args.seconds is not None else loop_seconds(show)
@@ -146,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if not times:
         raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
     job = RenderJob(
-        show, tuple(times), args.fps, asked, args.device, args.precision, args.backend, threads, song
+        show, tuple(times), args.fps, asked, args.device, args.precision, args.backend, threads, song, tile
     )
     progress = Progress(len(times))
     farm = ""

@@ -13,13 +13,15 @@ from installation.farm.chunks import ChunkFiles
 from installation.show.sections import Show
 from installation.sinks.base import Sink
 from installation.sinks.progress import Progress
+from installation.tiles import TileChoice
 
 
 @dataclass(frozen=True)
 class RenderJob:
     """Frame k is the show at times[k]. `size`: the video's (width, height), None for the size
     rendered. `threads`: the CPU thread count, fixed because it changes the arithmetic's last
-    bits. `song`: the music video's song, which drives the show's audio mappings."""
+    bits. `song`: the music video's song, which drives the show's audio mappings. `tile`: one
+    tile of the show's canvas (installation/tiles.py) instead of all of it."""
 
     show: Show
     times: tuple[float, ...]
@@ -30,6 +32,7 @@ class RenderJob:
     backend: str = "auto"
     threads: int = 1
     song: Song | None = None
+    tile: TileChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class JobRenderer:
         from installation.model.canvas import canvas_pixels
 
         self.job = job
-        renderer = load_renderer(job.show, job.device, job.precision, job.backend)
+        renderer = load_renderer(job.show, job.device, job.precision, job.backend, job.tile)
         self.G, self.backend = renderer.G, renderer.backend
         stop_res = job.show.render.max_resolution or None
         if stop_res is not None and stop_res not in self.backend.resolutions:

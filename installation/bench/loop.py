@@ -8,12 +8,13 @@ picture on screen that was rendered from it. Needs a display (Xvfb will do).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import asdict
+
+from installation.bench.timing import write_json
 
 LATENCY_WRITES = 8  # parameter writes timed per run
 ALONE_RENDERS = 10  # renders timed for the generator-alone figure
@@ -115,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
         fullscreen=False, size=(1280, 720), mode=show.display.fit, background=show.display.background
     )
     device = None if args.device == "auto" else args.device
-    live = LiveShow(show, device=device, backend=args.loop_backend, display_fps=args.loop_fps).start()
+    live = LiveShow(
+        show, device=device, backend=args.loop_backend, display_fps=args.loop_fps, screen_scale=screen.scaling
+    ).start()
     presenter = Presenter(screen, live, fps=args.loop_fps, allow_quit=True)
     levels: Counter[int] = Counter()
     batches: Counter[int] = Counter()
@@ -173,9 +176,7 @@ def run(args: argparse.Namespace) -> int:
         "machine": machine_description(backend.device),
     }
     _print(result, print_table)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

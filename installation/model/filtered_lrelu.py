@@ -112,7 +112,7 @@ class Band:
                 torch.matmul(self.matrix[:, c0:c1], source[starts[b] + c0 : starts[b] + c1], out=out[b])
             else:
                 out[b].zero_()
-        return out.view(-1, *rest)[: self.out_len]
+        return out.view(blocks * rows, *rest)[: self.out_len]
 
 
 @dataclass

@@ -38,7 +38,13 @@ class CompiledBackend(GraphBackend):
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
         program = export_program(
-            G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields, device=device
+            G,
+            shape.stop_res,
+            shape.batch,
+            precision,
+            noise_fields=shape.noise_fields,
+            bends=shape.bends,
+            device=device,
         )
         torch._inductor.aoti_compile_and_package(program, package_path=str(path))
 

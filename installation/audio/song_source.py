@@ -44,6 +44,10 @@ class SongSource:
     def version(self) -> int:
         return self.inner.version()
 
+    @property
+    def bend_layouts(self) -> tuple:
+        return self.inner.bend_layouts
+
     def latents(self, times: Sequence[float]) -> Latents:
         frames = []
         for t in times:

@@ -145,9 +145,9 @@ class Calibrating(Backend):
         chosen = self._chosen
         return chosen is not None and chosen.ready(stop_res, batch, noise_fields)
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
         self._done.wait()
-        return self._chosen.prepare(stop_res, batch)
+        return self._chosen.prepare(stop_res, batch, bends)
 
 
 def round_robin(

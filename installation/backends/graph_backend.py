@@ -174,8 +174,9 @@ class GraphBackend(Backend):
         self._runner(shape, wait=False)
         return False
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
-        return self._runner(Shape(stop_res or self.G.config.img_resolution, batch), wait=True) is not None
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
+        shape = Shape(stop_res or self.G.config.img_resolution, batch, bends=bends)
+        return self._runner(shape, wait=True) is not None
 
     def _touch(self, key: Shape) -> None:
         """Mark `key` as just used and unload the least recently used graphs over the limit.

@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         int(show.render.batch) if show.render.batch != "auto" else (8 if backend.device.type == "cuda" else 1)
     )
     backend.prepare(stop_res, batch)  # a compiled backend builds its graph first: full speed from frame 0
+    if source.bend_layouts:  # and the one its bent frames take
+        backend.prepare(stop_res, batch, source.bend_layouts)
     if backend.device.type == "cpu":
         torch.set_num_threads(threads)
     h0, w0 = G.config.init_size

@@ -216,6 +216,10 @@ class BendPlan:
     def __bool__(self) -> bool:
         return bool(self.settings)
 
+    @property
+    def layouts(self) -> tuple[BendLayout, ...]:
+        return self.transforms.layouts
+
     def hook(self, values: Mapping[str, float]) -> Bending | None:
         """The bending for these parameter values; None when no bend has a non-zero amount."""
         rows = []

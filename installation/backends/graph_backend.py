@@ -25,7 +25,7 @@ import torch
 from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
 from installation.backends.cache import ModelCache, used
-from installation.backends.graph import noise_layers
+from installation.backends.graph import export_program, noise_layers
 from installation.backends.torch_eager import TorchEagerBackend
 from installation.model.bends import Bending, BendLayout, layouts_key
 
@@ -48,6 +48,19 @@ class Shape(NamedTuple):
         noise = " with noise fields" if self.noise_fields else ""
         bends = f" with {len(self.bends)} bend{'s' * (len(self.bends) > 1)}" if self.bends else ""
         return f"{self.stop_res} px x {self.batch}{noise}{bends}"
+
+
+def shape_program(G, shape: Shape, precision: str, device: str) -> torch.export.ExportedProgram:
+    """The exported synthesis network for one shape, where both backends' builds start."""
+    return export_program(
+        G,
+        shape.stop_res,
+        shape.batch,
+        precision,
+        noise_fields=shape.noise_fields,
+        bends=shape.bends,
+        device=device,
+    )
 
 
 class GraphBackend(Backend):

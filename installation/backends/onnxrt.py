@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from installation.backends.cache import ModelCache
-from installation.backends.graph import export_onnx, export_program, input_names, noise_layers
-from installation.backends.graph_backend import GraphBackend, Runner, Shape
+from installation.backends.graph import export_onnx, input_names, noise_layers
+from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
 
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -72,15 +72,7 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = export_program(
-            G,
-            shape.stop_res,
-            shape.batch,
-            precision,
-            noise_fields=shape.noise_fields,
-            bends=shape.bends,
-            device=device,
-        )
+        program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
         export_onnx(program, path, layers, bool(shape.bends))
 

@@ -231,7 +231,7 @@ def test_failed_export_falls_back_to_eager_once(G, tmp_path, monkeypatch, caplog
     def broken_exporter(*args, **kwargs):
         raise RuntimeError("exporter unavailable")
 
-    monkeypatch.setattr(onnxrt, "export_program", broken_exporter)
+    monkeypatch.setattr(onnxrt, "shape_program", broken_exporter)
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=False)
     ws = latents(G, 1)
     with caplog.at_level(logging.WARNING, logger="installation.backends"):

@@ -62,7 +62,7 @@ def test_a_bend_graph_that_cannot_be_built_bends_in_torch_eager_said_once(G, tmp
     def broken_exporter(*args, **kwargs):
         raise RuntimeError("grid_sample is not exportable here")
 
-    monkeypatch.setattr(onnxrt, "export_program", broken_exporter)
+    monkeypatch.setattr(onnxrt, "shape_program", broken_exporter)
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=False)
     eager = TorchEagerBackend(G, "cpu", "fp32")
     ws = G.mapping(torch.randn(1, G.z_dim))

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from installation.engine import Engine, EngineSettings, FramePair, ShowClock
 from installation.errors import UserError, describe_failure
@@ -31,6 +31,9 @@ from installation.motion.source import ShowSource
 from installation.params.builtin import LATENT, parameters_for_model
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
+
+if TYPE_CHECKING:
+    from installation.display.scaling import ScreenScale
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +151,8 @@ class NoControls:
 class LiveShow:
     """A show running in the engine. `start()` loads the model in a thread and starts the
     engine; until then (and if loading fails: see `error`) there are no frames. It is the
-    presenter's `Feed`. `port`: its control surfaces."""
+    presenter's `Feed`. `port`: its control surfaces. `screen_scale`: the window's
+    `Screen.scaling`, so that the engine can do `sharp` scaling on a CUDA device."""
 
     def __init__(
         self,
@@ -159,6 +163,7 @@ class LiveShow:
         backend: str = "auto",
         display_fps: float = 60.0,
         cuda_graphs: bool = False,
+        screen_scale: Callable[[], ScreenScale] | None = None,
     ) -> None:
         self.show = show
         self.port: ControlPort = port or NoControls()
@@ -178,6 +183,7 @@ class LiveShow:
         self.outputs: list = []  # LiveOutputs, see start_outputs
         self.recording = None  # the Recorder while recording
         self.recordings = Path("recordings")
+        self._screen_scale = screen_scale
 
     # -- running ------------------------------------------------------------------------------
     def start(self) -> "LiveShow":
@@ -194,6 +200,7 @@ class LiveShow:
             settings = engine_settings(self.show, self._display_fps, self._cuda_graphs)
             self._renderer, self._source = renderer, source
             engine = Engine(renderer.backend, source, self.clock, settings)
+            engine.scale_for(self._screen_scale)
             with self._lock:
                 for tap in self._taps:
                     engine.add_tap(tap)
@@ -291,8 +298,9 @@ class LiveShow:
             self.add_tap(output.offer)
 
     def _frame_size(self) -> tuple[int, int]:
-        resolution = self._renderer.G.img_resolution
-        return resolution, resolution
+        from installation.model.canvas import canvas_pixels
+
+        return canvas_pixels(self._renderer.G)
 
     def output_statuses(self) -> list:
         """OutputStatus of every output, and of the recording while there is one."""
@@ -437,7 +445,13 @@ def play(
         log.info("presenting at %g fps", fps)
     starter = ControlsStarter() if controls else None
     live = LiveShow(
-        show, port=starter, device=device, backend=backend, display_fps=fps, cuda_graphs=cuda_graphs
+        show,
+        port=starter,
+        device=device,
+        backend=backend,
+        display_fps=fps,
+        cuda_graphs=cuda_graphs,
+        screen_scale=screen.scaling if screen is not None else None,
     ).start()
     live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))
     presenter = Presenter(

@@ -1,5 +1,6 @@
 """`run.py bench MODEL --canvas 16:9`: the square model and its canvas by each fill, side by side:
-cost per frame, and what each fill does to the picture.
+cost per frame, and what each fill does to the picture (a StyleGAN3 model has one canvas, its
+Fourier field sampled further: row `field`).
 
 Picture measures, over the same latents for every row:
 - `seam`: mean horizontal gradient across the edges of the original cells over the median
@@ -82,9 +83,10 @@ def _interleaved_ms(calls: list, device: torch.device, repeats: int) -> list[flo
 
 def run(args: argparse.Namespace) -> int:
     from installation.bench.timing import print_table
-    from installation.model.canvas import canvas_pixels, with_canvas
+    from installation.model.canvas import canvas_geometry, canvas_pixels, with_canvas
     from installation.model.imaging import seed_latents
     from installation.model.loading import load_model, pick_device
+    from installation.model.stylegan3 import is_stylegan3
     from installation.timing import machine_description
 
     if args.canvas_seeds < 1:
@@ -96,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
     with torch.inference_mode():
         ws = G.mapping(seed_latents(list(range(n)), G.z_dim).to(device), labels, truncation_psi=0.7)
         square = G.synthesis(ws).float().cpu().numpy()
-        models = [("square", G)] + [(fill, with_canvas(G, args.canvas, fill)) for fill in FILLS]
+        if is_stylegan3(G):  # its Fourier input is sampled further: there is nothing to fill
+            canvases = [("field", with_canvas(G, args.canvas))]
+        else:
+            canvases = [(fill, with_canvas(G, args.canvas, fill)) for fill in FILLS]
+        models = [("square", G), *canvases]
+        native = canvas_geometry(G.config, args.canvas)[0]
         times = _interleaved_ms(
             [lambda m=model: m.synthesis(ws[:1]) for _, model in models], device, args.repeats
         )
@@ -106,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             width, height = canvas_pixels(model)
             row = {"model": name, "size": f"{width}x{height}", "ms_per_frame": ms}
             if model is not G:
-                row.update(picture_measures(images, square, G.config.init_size))
+                row.update(picture_measures(images, square, native))
             results.append(row)
     print(f"{G.config.extra.get('description', args.model)}: canvas {args.canvas}, {n} seeds, on {device}")
     print_table(

@@ -115,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
         fullscreen=False, size=(1280, 720), mode=show.display.fit, background=show.display.background
     )
     device = None if args.device == "auto" else args.device
-    live = LiveShow(show, device=device, backend=args.loop_backend, display_fps=args.loop_fps).start()
+    live = LiveShow(
+        show, device=device, backend=args.loop_backend, display_fps=args.loop_fps, screen_scale=screen.scaling
+    ).start()
     presenter = Presenter(screen, live, fps=args.loop_fps, allow_quit=True)
     levels: Counter[int] = Counter()
     batches: Counter[int] = Counter()

@@ -2,7 +2,10 @@
 
 For frames of 64, 256 and 1024 px drawn full-window (fit) at --scaling-size, the median time of
 one refresh that shows a new frame (upload, resample for sharp, draw, present) and of one that
-shows the same frame again (what every refresh between two rendered frames costs).
+shows the same frame again (what every refresh between two rendered frames costs). For `sharp`,
+also the torch path the engine takes on CUDA (`--device`, default the render device): the
+resample on the device from a frame already there, its copy to the host, then the refresh that
+uploads it as it is.
 """
 
 from __future__ import annotations
@@ -34,13 +37,34 @@ def _median_ms(show, frames) -> float:
     return float(np.median(times[3:]))
 
 
+def _torch_path_ms(screen, frames, device) -> float:
+    """Median ms of a new frame by the engine's CUDA path: resampled on `device`, copied to the
+    host, shown as it came."""
+    import torch
+
+    from installation.engine.frames import Frame, FramePair
+    from installation.engine.resample import sharp_resize_torch
+
+    on_device = {id(f.pixels): torch.from_numpy(f.pixels).to(device)[None] for f in frames}
+    size = screen.scaling().sharp_size(frames[0].pixels.shape[1::-1])
+
+    def show(frame) -> None:
+        shown = sharp_resize_torch(on_device[id(frame.pixels)], size, screen.sharpen)[0].cpu().numpy()
+        screen.show(FramePair(Frame(frame.t, frame.pixels, 0, frame.serial + 10**6, shown=shown)))
+
+    return _median_ms(show, frames)
+
+
 def run(args: argparse.Namespace) -> int:
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.display.layout import parse_size
     from installation.display.screen import Screen
     from installation.engine.frames import Frame, FramePair
+    from installation.model.loading import pick_device
+    from installation.timing import machine_description
 
     size = parse_size(args.scaling_size)
+    device = pick_device(args.device)
     screen = Screen(fullscreen=False, size=size, vsync=False)
     rng = np.random.default_rng(0)
     rows, results = [], []
@@ -57,15 +81,25 @@ def run(args: argparse.Namespace) -> int:
                 new = _median_ms(lambda f: screen.show(FramePair(f)), frames)
                 held = FramePair(frames[-1])
                 same = _median_ms(lambda _f, held=held: screen.show(held), frames)
-                rows.append([px, scale, f"{new:.2f}", f"{same:.2f}"])
-                results.append({"frame_px": px, "scale": scale, "new_frame_ms": new, "same_frame_ms": same})
+                row = {"frame_px": px, "scale": scale, "new_frame_ms": new, "same_frame_ms": same}
+                if scale == "sharp":
+                    row["torch_new_frame_ms"] = _torch_path_ms(screen, frames, device)
+                torch_ms = row.get("torch_new_frame_ms")
+                torch_cell = "" if torch_ms is None else f"{torch_ms:.2f}"
+                rows.append([px, scale, f"{new:.2f}", f"{same:.2f}", torch_cell])
+                results.append(row)
     finally:
         screen.close()
-    import torch
-
-    print(f"window {size[0]}x{size[1]}, SDL renderer; sharp with sharpen 0.5")
-    print_table(["frame px", "scale", "ms, new frame", "ms, same frame"], rows)
-    out = {"machine": machine_description(torch.device("cpu")), "window": size, "rows": results}
+    print(f"window {size[0]}x{size[1]}, SDL renderer; sharp with sharpen 0.5; torch path on {device}")
+    print_table(
+        ["frame px", "scale", "ms, new frame", "ms, same frame", f"ms, new frame, torch on {device}"], rows
+    )
+    out = {
+        "machine": machine_description(device),
+        "window": size,
+        "torch_device": str(device),
+        "rows": results,
+    }
     Path(args.json).write_text(json.dumps(out, indent=2))
     print(f"\nwrote {args.json}")
     return 0

@@ -24,6 +24,24 @@ def model_config(show):
     return load_model(str(show.model.path), "cpu").config
 
 
+def canvas_line(show, config) -> str:
+    """What render.canvas paints on this model ('' without one), or the show's error for it."""
+    from installation.errors import UserError
+    from installation.model.canvas import canvas_geometry
+    from installation.show.loader import show_error
+
+    if not show.render.canvas:
+        return ""
+    try:
+        native, (rows, cols), cell = canvas_geometry(config, show.render.canvas)
+    except UserError as error:
+        raise show_error(show, ("render", "canvas"), str(error)) from None
+    if (rows, cols) == native:
+        return f"{show.render.canvas}: the model's own shape"
+    width, height = round(cols * cell), round(rows * cell)
+    return f"{show.render.canvas}: {width}x{height} px ({rows}x{cols} cells, model {native[0]}x{native[1]})"
+
+
 def run(args: argparse.Namespace) -> int:
     from installation.errors import CheckpointError
     from installation.motion.keyframes import check_keyframes
@@ -36,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except CheckpointError as error:
         raise show_error(show, ("model", "path"), str(error)) from None
     check_keyframes(show, config)
+    canvas = canvas_line(show, config)
     motion = show.motion
     builtin = {p.name for p in builtin_parameters(motion.offered_directions)}
     declared = [p.name for p in show.parameters if p.name not in builtin]
@@ -51,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         f"  model:      {show.model.path} ({config.img_resolution} px, z {config.z_dim}, w {config.w_dim}"
         + (f", {config.c_dim} classes)" if config.c_dim else ")")
     )
+    if canvas:
+        print(f"  canvas:     {canvas}")
     print(f"  motion:     {path}, {period} per period")
     print(f"  parameters: {len(show.parameters)} ({', '.join(declared) or 'built-ins only'})")
     return 0

@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from installation.display.layout import parse_size
     from installation.errors import UserError
     from installation.live import load_renderer
+    from installation.model.canvas import canvas_pixels
     from installation.motion.source import ShowSource
     from installation.params.bus import ParameterBus
     from installation.show.loader import load_show
@@ -126,8 +127,7 @@ def run(args: argparse.Namespace) -> int:
         backend.prepare(stop_res, batch, source.bend_layouts)
     if backend.device.type == "cpu":
         torch.set_num_threads(threads)
-    h0, w0 = G.config.init_size
-    rendered = ((stop_res or G.img_resolution) * w0 // 4, (stop_res or G.img_resolution) * h0 // 4)
+    rendered = canvas_pixels(G, stop_res)
     size = asked or rendered
     if out is not None and asked is None:
         check_video_size(size)

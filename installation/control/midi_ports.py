@@ -56,7 +56,7 @@ class MidiPorts:
         self._input_patterns = [compile_pattern(p) for p in inputs]
         self._output_patterns = [compile_pattern(p) for p in outputs]
         self._on_message = on_message
-        self._poll = poll
+        self.poll = poll
         self._lock = threading.Lock()
         self._inputs: dict[str, rtmidi.MidiIn] = {}
         self._outputs: dict[str, rtmidi.MidiOut] = {}
@@ -64,6 +64,7 @@ class MidiPorts:
         self._thread = threading.Thread(target=self._run, name="midi-ports", daemon=True)
         self._lister: PortLister | None = None
         self.connects = 0  # ports opened so far, replugs included
+        self.refreshes = 0  # port listings compared so far: a replug is found at the next one
 
     @property
     def open_inputs(self) -> list[str]:
@@ -106,11 +107,12 @@ class MidiPorts:
         """Open what appeared, close what vanished (the poll thread calls this)."""
         if self._lister is None:
             return
+        self.refreshes += 1
         self._sync(self._inputs, matching(self._lister.inputs(), self._input_patterns), self._open_input)
         self._sync(self._outputs, matching(self._lister.outputs(), self._output_patterns), self._open_output)
 
     def _run(self) -> None:
-        while not self._stop.wait(self._poll):
+        while not self._stop.wait(self.poll):
             try:
                 self.refresh()
             except Exception:  # keep polling whatever one listing did

@@ -6,14 +6,24 @@ unsharp mask, then SDL draws it 1:1. A 64 px frame stretched bilinearly over 108
 bicubic keeps its edges. `auto` is sharp when the frame is under half the drawn size. (OpenCV's
 Lanczos-4 was measured 10-20x slower than its bicubic here: 55-150 ms a frame, too slow for a
 display loop on the CPU.)
+
+Where the model renders on CUDA, the engine does `sharp` there instead (`sharp_resize_torch`
+in installation/engine/resample.py, the same arithmetic in torch) before the frame leaves the
+device, and hands the screen the result with the frame (`Frame.shown`); the screen then only
+uploads it. On a CPU the screen resamples with OpenCV as above (`scales_on_device` is that
+choice).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from installation.display.layout import placement
+from installation.engine.resample import SHARPEN_SIGMA
+
 SCALES = ("auto", "nearest", "linear", "sharp")
-SHARPEN_SIGMA = 1.0  # px of the blur the unsharp mask subtracts, at the screen's resolution
 
 
 def chosen_scale(scale: str, frame: tuple[int, int], drawn: tuple[int, int]) -> str:
@@ -42,3 +52,21 @@ def drawn_size(frame: tuple[int, int], placed: tuple[int, int, int, int], src: t
     _, _, sw, sh = src
     _, _, dw, dh = placed
     return max(1, round(frame[0] * dw / sw)), max(1, round(frame[1] * dh / sh))
+
+
+@dataclass(frozen=True)
+class ScreenScale:
+    """What the screen does with a frame now, for the engine's thread: its filter, sharpen,
+    fit mode and window size (a snapshot: the screen makes a new one when any changes)."""
+
+    scale: str
+    sharpen: float
+    mode: str
+    window: tuple[int, int]
+
+    def sharp_size(self, frame: tuple[int, int]) -> tuple[int, int] | None:
+        """The size a frame of `frame` (w, h) is resampled to for `sharp`, or None when this
+        screen draws it with another filter."""
+        src, dst = placement(frame, self.window, self.mode)
+        drawn = drawn_size(frame, dst, src)
+        return drawn if chosen_scale(self.scale, frame, drawn) == "sharp" else None

@@ -16,7 +16,7 @@ import numpy as np
 from installation.display.displays import Display, choose_display
 from installation.display.errors import DisplayUnavailable
 from installation.display.layout import placement
-from installation.display.scaling import chosen_scale, drawn_size, sharp_resize
+from installation.display.scaling import ScreenScale, chosen_scale, drawn_size, sharp_resize
 from installation.engine.frames import Frame, FramePair
 from installation.errors import UserError
 
@@ -117,6 +117,7 @@ class Screen:
         self.background = background
         self.scale, self.sharpen = scale, sharpen
         self._windowed_size = size
+        self._shown_size = self.size
         self._fullscreen = fullscreen
         self._textures: OrderedDict[tuple, object] = OrderedDict()
         self._filters: dict[tuple, str] = {}  # texture key -> SDL filter it was made with
@@ -135,6 +136,11 @@ class Screen:
     @property
     def size(self) -> tuple[int, int]:
         return tuple(self.window.size)
+
+    def scaling(self) -> ScreenScale:
+        """How frames are scaled here now, safe to call from the engine's thread: it reads the
+        window size the last `show` saw, not SDL's (SDL is for the main thread only)."""
+        return ScreenScale(self.scale, self.sharpen, self.mode, self._shown_size)
 
     @property
     def refresh_hz(self) -> float | None:
@@ -168,7 +174,10 @@ class Screen:
         if texture is not None:
             self._textures.move_to_end(key)
             return texture
-        pixels = sharp_resize(frame.pixels, drawn, self.sharpen) if scale == "sharp" else frame.pixels
+        pixels = frame.pixels
+        if scale == "sharp":
+            done = frame.shown is not None and frame.shown.shape[1::-1] == drawn
+            pixels = frame.shown if done else sharp_resize(frame.pixels, drawn, self.sharpen)
         h, w = pixels.shape[:2]
         filtering = "nearest" if scale == "nearest" else "linear"
         if len(self._textures) >= KEPT_TEXTURES:
@@ -195,6 +204,7 @@ class Screen:
     def show(self, pair: FramePair | None, overlay=None, capture: bool = False) -> np.ndarray | None:
         """Draw `pair` (`b` cross-faded over `a`) and an optional overlay texture, and present.
         With `capture`, also return what was drawn, [H, W, 3] uint8 (slow: for checks)."""
+        self._shown_size = self.size
         self.renderer.draw_color = (*self.background, 255)
         self.renderer.clear()
         if pair is not None:

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -37,8 +39,13 @@ from installation.engine.frames import Frame, FramePair
 from installation.engine.latents import Latents, LatentSource, render_latents
 from installation.engine.planner import Costs, Planner
 from installation.engine.probe import level_ms, measure_costs, pick_threads, timing_twin
+from installation.engine.resample import scales_on_device
 from installation.engine.ring import FrameRing
 from installation.engine.schedule import next_times
+from installation.model.canvas import canvas_pixels
+
+if TYPE_CHECKING:
+    from installation.display.scaling import ScreenScale
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +197,8 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()  # set once probing is done and rendering begins
+        self._screen: Callable[[], ScreenScale] | None = None
+        self._scale_here: bool | None = None
 
     # -- the display's side -------------------------------------------------------------------
     def pair_at(self, t: float) -> FramePair | None:
@@ -246,6 +255,22 @@ class Engine:
         copy the pixels and hand them to another thread, as `sinks.Recorder` does)."""
         with self._lock:
             self._taps = [*self._taps, tap]
+
+    def scale_for(self, screen: Callable[[], ScreenScale] | None, on_device: bool | None = None) -> None:
+        """Resample frames for `screen()` (Screen.scaling) as `display.scale = "sharp"` does,
+        on the render device before they leave it, where `on_device` (default: whether the
+        device is CUDA, `scales_on_device`); the screen draws `Frame.shown` then. None stops."""
+        self._screen, self._scale_here = screen, on_device
+
+    def _shown_size(self, frame: tuple[int, int, int]) -> tuple[tuple[int, int], float] | None:
+        """(size, sharpen) to resample frames of `frame` (h, w, 3) to here, or None."""
+        screen = self._screen
+        here = scales_on_device(self._backend.device) if self._scale_here is None else self._scale_here
+        if screen is None or not here:
+            return None
+        scaling = screen()
+        size = scaling.sharp_size((frame[1], frame[0]))
+        return None if size is None else (size, scaling.sharpen)
 
     def remove_tap(self, tap: Callable[[Frame], None]) -> None:
         with self._lock:
@@ -372,9 +397,12 @@ class Engine:
         return True
 
     def _render(self, times: list[float], version: int, level: int) -> None:
-        buffers = self._ring.acquire(len(times), self._frame_shape(level))
+        shape = self._frame_shape(level)
+        shown = self._shown_size(shape)
+        buffers = self._ring.acquire(len(times), _slot_shape(shape, shown and shown[0]))
         if buffers is None:  # stopping
             return
+        pixels, screen_pixels = _split_slots(buffers, shape, shown and shown[0])
         start = time.perf_counter()
         with torch.inference_mode():
             sample = self._source.latents(times)
@@ -383,14 +411,15 @@ class Engine:
             begin = time.perf_counter()
             images = render_latents(self._renderer, latents, level)
             rendered = time.perf_counter()
-            self._converter.convert(images, buffers)
+            self._converter.convert(images, pixels, screen_pixels, shown[1] if shown else 0.0)
         done = time.perf_counter()
         self._last = _BatchTime((done - start) * 1000, (rendered - begin) * 1000)
         self._planner.record(level, len(times), self._last.batch_ms, time.monotonic())
         frames = []
-        for t, buffer in zip(times, buffers, strict=True):
+        for i, t in enumerate(times):
             self._serial += 1
-            frames.append(Frame(t, buffer.numpy(), version, self._serial))
+            on_screen = screen_pixels[i].numpy() if screen_pixels else None
+            frames.append(Frame(t, pixels[i].numpy(), version, self._serial, shown=on_screen))
         self._ring.publish(frames, buffers)
         self._count_published(len(frames))
         for frame in frames:
@@ -453,8 +482,8 @@ class Engine:
         self._rethread_at = time.monotonic() + self._rethread_wait
 
     def _frame_shape(self, level: int) -> tuple[int, int, int]:
-        h0, w0 = self._backend.G.config.init_size
-        return (h0 * level // 4, w0 * level // 4, 3)
+        width, height = canvas_pixels(self._backend.G, level)
+        return (height, width, 3)
 
     def _count_published(self, n: int) -> None:
         now = time.monotonic()
@@ -475,6 +504,22 @@ def _within(settings: EngineSettings, capacity: int) -> EngineSettings:
     return settings
 
 
-def _host_buffer(shape: tuple[int, int, int]) -> torch.Tensor:
+def _slot_shape(frame: tuple[int, int, int], shown: tuple[int, int] | None) -> tuple[int, ...]:
+    """A ring slot for a frame of `frame` (h, w, 3), and beside it its screen-sized picture of
+    `shown` (w, h) when there is one: then one flat buffer holds both."""
+    return frame if shown is None else (math.prod(frame) + shown[0] * shown[1] * 3,)
+
+
+def _split_slots(
+    buffers: list[torch.Tensor], frame: tuple[int, int, int], shown: tuple[int, int] | None
+) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+    """The frames' pixels [h, w, 3] and their screen pictures (or None) in slots of `_slot_shape`."""
+    if shown is None:
+        return buffers, None
+    n = math.prod(frame)
+    return [b[:n].view(frame) for b in buffers], [b[n:].view(shown[1], shown[0], 3) for b in buffers]
+
+
+def _host_buffer(shape: tuple[int, ...]) -> torch.Tensor:
     """Frame buffers in host memory, pinned where CUDA can use that for asynchronous copies."""
     return torch.empty(shape, dtype=torch.uint8, pin_memory=torch.cuda.is_available())

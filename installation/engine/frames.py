@@ -13,12 +13,15 @@ import numpy as np
 class Frame:
     """A rendered frame for show time `t`. `pixels` [H, W, 3] uint8 lives in a ring slot: it is
     valid until the consumer's next call to the ring, so keep a copy to hold on to it.
-    `version` is the engine's input version it was rendered from; `serial` is unique per frame."""
+    `version` is the engine's input version it was rendered from; `serial` is unique per frame.
+    `shown`: the same picture already resampled for the screen by `sharp` on the render device
+    (see display/scaling.py), in the same ring slot; None where the screen resamples it."""
 
     t: float
     pixels: np.ndarray
     version: int
     serial: int
+    shown: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ constant sits in the middle; the cells around it are filled by one of `FILLS`:
 - "tile": the constant repeated (its opposite edges meet at the seams);
 - "mirror": the constant reflected at its edges (continuous there, but mirror-symmetric).
 docs/ARCHITECTURE.md says which looked better on a trained model, and why it is the default.
+A StyleGAN3 model has no constant: its Fourier input is sampled on a wider grid instead
+(`installation.model.stylegan3_canvas`), and the fill does not apply.
 """
 
 from __future__ import annotations
@@ -18,15 +20,29 @@ import torch
 from installation.canvas import DEFAULT_FILL, FILLS, canvas_cells
 from installation.errors import UserError
 from installation.model.generator import Generator
+from installation.model.stylegan3 import StyleGAN3Generator
+from installation.model.stylegan3_canvas import cell_pixels, field_cells, with_field_canvas
 
 _NOISE_BUFFER = re.compile(r"synthesis\.b(\d+)\.conv[01]\.noise_const")
 
 
-def canvas_pixels(G: Generator, resolution: int | None = None) -> tuple[int, int]:
-    """(width, height) of G's frames at `resolution` (default: its top one)."""
+def canvas_pixels(G: Generator | StyleGAN3Generator, resolution: int | None = None) -> tuple[int, int]:
+    """(width, height) of G's frames at `resolution` (default: its top one, StyleGAN3's only)."""
+    if isinstance(G, StyleGAN3Generator):
+        return G.config.image_size
     res = resolution or G.img_resolution
     rows, cols = G.config.init_size
     return cols * res // 4, rows * res // 4
+
+
+def canvas_geometry(config, spec: str) -> tuple[tuple[int, int], tuple[int, int], float]:
+    """(native cells, canvas cells, pixels per cell) of canvas `spec` on a model of `config`
+    (StyleGAN2's or StyleGAN3's), cells as (rows, columns); UserError for a canvas that cannot be."""
+    if config.architecture == "stylegan3":
+        native, cell = field_cells(config), cell_pixels(config)
+    else:
+        native, cell = config.init_size, config.img_resolution / 4  # each block doubles the constant
+    return native, canvas_cells(spec, native, cell), cell
 
 
 def extend_field(field: torch.Tensor, rows: int, cols: int, fill: str, cell: int = 1) -> torch.Tensor:
@@ -47,21 +63,19 @@ def _indices(size: int, native: int, offset: int, fill: str) -> torch.Tensor:
     return torch.where(folded < native, folded, period - 1 - folded)
 
 
-def with_canvas(G: Generator, spec: str, fill: str = DEFAULT_FILL) -> Generator:
+def with_canvas(G: Generator | StyleGAN3Generator, spec: str, fill: str = DEFAULT_FILL):
     """G painting canvas `spec` natively (G itself when that is its own shape): the same weights,
-    with the constant and each layer's constant noise extended by `fill`."""
+    with StyleGAN2's constant and each layer's constant noise extended by `fill`, or
+    StyleGAN3's input field sampled further."""
     if fill not in FILLS:
         raise UserError(f"canvas fill {fill!r}: expected one of {', '.join(FILLS)}")
     if not spec.strip():
         return G
-    if not isinstance(G, Generator):
-        raise UserError(
-            f"canvas {spec!r}: only StyleGAN2 models paint another shape so far, and this one is StyleGAN3"
-        )
-    native = G.config.init_size
-    rows, cols = canvas_cells(spec, native, G.img_resolution)
+    native, (rows, cols), _ = canvas_geometry(G.config, spec)
     if (rows, cols) == native:
         return G
+    if isinstance(G, StyleGAN3Generator):
+        return with_field_canvas(G, spec, rows, cols)
     device = next(G.parameters()).device
     state = {}
     for key, tensor in G.state_dict().items():
@@ -76,11 +90,11 @@ def with_canvas(G: Generator, spec: str, fill: str = DEFAULT_FILL) -> Generator:
     return Generator.from_state_dict(config, state).to(device)
 
 
-def describe_canvas(G: Generator) -> str:
+def describe_canvas(G: Generator | StyleGAN3Generator) -> str:
     """'1792x1024 px (4x7 cells, tile)' for a canvas model, '' for a model of its own shape."""
     if "canvas" not in G.config.extra:
         return ""
     width, height = canvas_pixels(G)
-    rows, cols = G.config.init_size
+    rows, cols = field_cells(G.config) if isinstance(G, StyleGAN3Generator) else G.config.init_size
     ratio = width / height
     return f"{width}x{height} px ({rows}x{cols} cells, {G.config.extra['canvas_fill']}, aspect {ratio:.3f})"

@@ -88,8 +88,9 @@ class SynthesisInput(nn.Module):
         band = geo.sampling_rate / 2 - geo.bandwidth
         amplitudes = (1 - (freqs.norm(dim=2) - geo.bandwidth) / band).clamp(0, 1)
         width, height = geo.size
-        gx = (torch.arange(width, device=w.device, dtype=w.dtype) + 0.5 - width / 2) / geo.sampling_rate
-        gy = (torch.arange(height, device=w.device, dtype=w.dtype) + 0.5 - height / 2) / geo.sampling_rate
+        cx, cy = geo.origin or (width / 2, height / 2)
+        gx = (torch.arange(width, device=w.device, dtype=w.dtype) + 0.5 - cx) / geo.sampling_rate
+        gy = (torch.arange(height, device=w.device, dtype=w.dtype) + 0.5 - cy) / geo.sampling_rate
         # sin(2 pi (fx x + fy y + phase)) as [N, C, H, W], built from its two 1-D parts.
         arg = (
             freqs[:, :, 0, None, None] * gx[None, None, None, :]

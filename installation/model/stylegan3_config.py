@@ -23,12 +23,15 @@ _LAYER_NAME = re.compile(r"L(\d+)_(\d+)_(\d+)")
 
 @dataclass(frozen=True)
 class InputGeometry:
-    """The Fourier-feature input: `channels` sinusoids sampled on a `size` (w, h) canvas."""
+    """The Fourier-feature input: `channels` sinusoids sampled on a `size` (w, h) canvas.
+    `origin`: where the field's (0, 0) lies, in samples from the canvas's left and top edges
+    (None: its middle; a native canvas wider on one side than the other moves it)."""
 
     channels: int
     size: tuple[int, int]
     sampling_rate: float
     bandwidth: float
+    origin: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ class StyleGAN3Config:
     @property
     def num_ws(self) -> int:
         return len(self.layers) + 1  # the input's transform reads ws[0]
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """(width, height) of the pictures: img_resolution square, unless widened to a canvas."""
+        return self.layers[-1].out_size
 
     @property
     def block_resolutions(self) -> list[int]:

@@ -102,8 +102,9 @@ class DisplaySettings:
     scale: str = setting(
         "auto",
         Choice(SCALES),
-        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic), or auto: "
-        "sharp when the frame is under half the screen's size, else linear",
+        "how frames are scaled up: nearest (crisp pixels), linear, sharp (bicubic; on the GPU "
+        "before the frame leaves it when the model renders on CUDA), or auto: sharp when the "
+        "frame is under half the screen's size, else linear",
     )
     sharpen: float = setting(0.0, Number(0, 2), "unsharp mask after sharp scaling (0 off; 0.5 is mild)")
     hud: bool = setting(False, Flag(), "overlay frame rate and parameter values at start")
@@ -128,16 +129,17 @@ class RenderSettings:
     canvas: str = setting(
         "",
         Text(),
-        'shape a StyleGAN2 model paints natively: an aspect "16:9", "9:16", "48:9" or a size in the model\'s '
+        'shape the model paints natively: an aspect "16:9", "9:16", "48:9" or a size in the model\'s '
         'pixels "1792x1024"; the model\'s short side stays, the long one gets the nearest whole '
-        'cell (a quarter of the model\'s resolution): 16:9 paints 1792x1024 on a 1024 model; "" '
-        "keeps the model's own shape",
+        "cell (StyleGAN2: a quarter of the model's resolution; StyleGAN3: a sixteenth, one sample of "
+        'its Fourier input): 16:9 paints 1792x1024 on a 1024 model; "" keeps the model\'s own shape',
     )
     canvas_fill: str = setting(
         DEFAULT_FILL,
         Choice(FILLS),
-        "how the model's constant input grows to the canvas: mirror (reflected at its edges; looked "
-        "better on a trained model) or tile (repeated: copies of the subject recur)",
+        "how a StyleGAN2 model's constant input grows to the canvas: mirror (reflected at its edges; "
+        "looked better on a trained model) or tile (repeated: copies of the subject recur); a "
+        "StyleGAN3 model's input field needs no fill",
     )
 
     def __post_init__(self) -> None:

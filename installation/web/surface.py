@@ -51,6 +51,7 @@ class WebSurface:
             explore=self.explorer.request if self.explorer else None,
         )
         self.server = WebServer(self._settings, self.page, on_width=self._width)
+        self._tapped = False
 
     def start(self) -> "WebSurface":
         self.server.start()  # first: a port taken leaves nothing else running
@@ -58,12 +59,15 @@ class WebSurface:
         if self.explorer is not None:
             self.explorer.start()
         self.live.add_tap(self.preview.offer)
+        self._tapped = True
         print(f"control page: {self.server.url}", flush=True)
         return self
 
     def stop(self) -> None:
         self.server.stop()
-        self.preview.width = 0  # the tap stays on the engine, doing nothing
+        if self._tapped:  # a restarted page (after a reload) adds its own
+            self.live.remove_tap(self.preview.offer)
+            self._tapped = False
         self.preview.stop()
         if self.explorer is not None:
             self.explorer.stop()

@@ -141,8 +141,6 @@ def test_garbage_never_stops_anything(live_show) -> None:
         presenter.run(seconds=0.25)  # the display loop keeps presenting frames meanwhile
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    assert elapsed < 20, f"fuzzing took {elapsed:.1f} s"
     assert eventually(lambda: surfaces.osc.packets >= PACKETS * 0.99, timeout=5), surfaces.osc.packets
     assert not problems, problems[:5]
     assert snapshots > 100 and live.error is None

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from installation.display.layout import compose, placement
+from installation.display.scaling import sharp_resize
 from installation.engine.frames import Frame, FramePair, blend
 from installation.model.imaging import to_uint8
 from tests.engine.live_helpers import SlerpSource, tiny_backend
@@ -81,8 +82,6 @@ def test_nearest_scaling_shows_crisp_pixels(screen, frames):
 
 
 def test_sharp_scaling_is_the_bicubic_resample_drawn_one_to_one(screen, frames):
-    from installation.display.scaling import sharp_resize
-
     screen.scale, screen.sharpen = "sharp", 0.5
     shown = screen.show(FramePair(frames[0]), capture=True)
     _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
@@ -98,3 +97,16 @@ def test_auto_scaling_is_sharp_only_for_frames_under_half_the_drawn_size():
     assert chosen_scale("auto", (64, 64), (1080, 1080)) == "sharp"
     assert chosen_scale("auto", (1024, 1024), (1080, 1080)) == "linear"
     assert chosen_scale("nearest", (64, 64), (1080, 1080)) == "nearest"
+
+
+def test_a_frame_resampled_on_the_render_device_is_drawn_as_it_came(screen, frames):
+    screen.scale, screen.sharpen = "sharp", 0.5
+    _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
+    assert screen.scaling().sharp_size((64, 64)) == (w, h)
+    given = np.random.default_rng(1).integers(0, 256, (h, w, 3), dtype=np.uint8)  # not what cv2 makes
+    frame = frames[0]
+    ready = Frame(frame.t, frame.pixels, frame.version, serial=101, shown=given)
+    assert np.array_equal(screen.show(FramePair(ready), capture=True)[y : y + h, x : x + w], given)
+    stale = Frame(frame.t, frame.pixels, frame.version, serial=102, shown=given[:-2])  # another size
+    expected = sharp_resize(frame.pixels, (w, h), 0.5)  # the screen resamples it itself
+    assert np.array_equal(screen.show(FramePair(stale), capture=True)[y : y + h, x : x + w], expected)

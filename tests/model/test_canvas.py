@@ -23,20 +23,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    ("spec", "native", "resolution", "cells"),
+    ("spec", "native", "cell_px", "cells"),
     [
-        ("", (4, 4), 1024, (4, 4)),
-        ("16:9", (4, 4), 1024, (4, 7)),  # 1792x1024: aspect 1.75, the nearest whole cell to 1.78
-        ("9:16", (4, 4), 1024, (7, 4)),
-        ("48:9", (4, 4), 256, (4, 21)),  # triple-wide
-        ("1:1", (4, 4), 32, (4, 4)),
-        ("1792x1024", (4, 4), 1024, (4, 7)),  # model pixels: cells of 256 px at 1024
-        ("100x60", (4, 4), 32, (8, 12)),  # cells of 8 px, to the nearest
-        ("16:9", (4, 6), 512, (4, 7)),  # a fork with a wide constant keeps its height
+        ("", (4, 4), 256, (4, 4)),
+        ("16:9", (4, 4), 256, (4, 7)),  # 1792x1024: aspect 1.75, the nearest whole cell to 1.78
+        ("9:16", (4, 4), 256, (7, 4)),
+        ("48:9", (4, 4), 64, (4, 21)),  # triple-wide
+        ("1:1", (4, 4), 8, (4, 4)),
+        ("1792x1024", (4, 4), 256, (4, 7)),  # model pixels: cells of 256 px (a 1024 model)
+        ("100x60", (4, 4), 8, (8, 12)),  # cells of 8 px (a 32 model), to the nearest
+        ("16:9", (4, 6), 128, (4, 7)),  # a fork with a wide constant keeps its height
     ],
 )
-def test_a_canvas_is_the_nearest_whole_number_of_cells(spec, native, resolution, cells):
-    assert canvas_cells(spec, native, resolution) == cells
+def test_a_canvas_is_the_nearest_whole_number_of_cells(spec, native, cell_px, cells):
+    assert canvas_cells(spec, native, cell_px) == cells
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_a_canvas_is_the_nearest_whole_number_of_cells(spec, native, resolution,
 )
 def test_a_bad_canvas_is_one_line(spec, message):
     with pytest.raises(UserError, match=message):
-        canvas_cells(spec, (4, 4), 32)
+        canvas_cells(spec, (4, 4), 8)
 
 
 def test_tile_repeats_the_constant_and_mirror_reflects_it_around_the_original():
@@ -148,10 +148,3 @@ def test_run_py_bench_canvas_writes_each_fill_s_row(tmp_path):
         ("mirror", "56x32"),
     ]
     assert all(r["ms_per_frame"] > 0 for r in rows) and {"seam", "repeat", "mirror", "kept"} <= set(rows[1])
-
-
-def test_a_stylegan3_model_with_a_canvas_is_one_line(shared_fixtures):
-    G = load_model(str(shared_fixtures / "nv_sg3t_32_redacted.pkl"))
-    assert with_canvas(G, "", "mirror") is G
-    with pytest.raises(UserError, match="only StyleGAN2 models"):
-        with_canvas(G, "16:9")

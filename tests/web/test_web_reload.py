@@ -27,6 +27,7 @@ def test_a_reload_keeps_the_server_or_starts_a_new_one_when_it_must(web_show):
     assert eventually(lambda: starter.web is not first and starter.web is not None, timeout=20)
     second = starter.web
     assert second.server.settings.max_message == 4096
+    assert web_show.live.sinks().count("Preview") == 1  # the old page's preview tap went with it
     with urllib.request.urlopen(second.server.url, timeout=5) as response:
         assert response.status == 200
     with pytest.raises(OSError):  # the old one is closed

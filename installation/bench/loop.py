@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         # wall time above it, and above the alone figure, is waiting for a core or for the GIL
         "generator_cpu_ms_per_frame_in_loop": generator_cpu_ms,
         "generator_cpu_ms_per_frame_alone": alone_cpu_ms,
-        # the display thread's draws (each holds the interpreter lock from start to end)
+        # the display thread's draws (SDL draws and presents in them with the interpreter lock released)
         "draws_per_s": (draws.draws - draws_before.draws) / elapsed,
         "draw_ms": 1000 * (draws.wall_s - draws_before.wall_s) / drawn,
         "draw_cpu_ms": 1000 * (draws.cpu_s - draws_before.cpu_s) / drawn,
@@ -263,7 +263,7 @@ def _print(r: dict, print_table) -> None:
         ],
         ["display draws per s", f"{r['draws_per_s']:.1f}"],
         ["  ms per draw, wall / display thread's CPU", f"{r['draw_ms']:.1f} / {r['draw_cpu_ms']:.1f}"],
-        ["  share of the time drawing (holding the GIL)", f"{100 * r['draw_share']:.0f} %"],
+        ["  share of the time in draws", f"{100 * r['draw_share']:.0f} %"],
         *([f"cores used: {part}", f"{used:.2f}"] for part, used in r["cores_used"].items()),
         *(
             [f"  {label}, ms per frame", f"{r['own_work_ms_per_frame'][name]:.2f}"]

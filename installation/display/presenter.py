@@ -63,7 +63,7 @@ class Presented:
 @dataclass(frozen=True)
 class DrawTimes:
     """The screen's draws since the start: how many, their wall time and the display thread's
-    CPU time in them (a draw holds the interpreter lock: the engine's thread waits meanwhile)."""
+    CPU time in them (the rest is SDL and the display server at work, or waiting for a core)."""
 
     draws: int = 0
     wall_s: float = 0.0

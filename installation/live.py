@@ -31,6 +31,7 @@ from installation.motion.source import ShowSource
 from installation.params.builtin import LATENT, parameters_for_model
 from installation.params.bus import ParameterBus
 from installation.show.sections import Show
+from installation.tiles import TileChoice
 
 if TYPE_CHECKING:
     from installation.display.scaling import ScreenScale
@@ -63,11 +64,15 @@ def pick_precision(setting: str, device) -> str:
 
 
 def renderer_key(
-    show: Show, device_name: str | None = None, precision: str | None = None, backend: str = "auto"
+    show: Show,
+    device_name: str | None = None,
+    precision: str | None = None,
+    backend: str = "auto",
+    tile: TileChoice | None = None,
 ) -> tuple:
     """What the renderer for `show` is made of: (model path, device, precision, backend, canvas,
-    canvas fill). A reloaded show with the same key keeps the running model. Arguments override
-    the show."""
+    canvas fill, tile). A reloaded show with the same key keeps the running model. Arguments
+    override the show."""
     from installation.model.loading import pick_device
 
     device = pick_device(device_name or show.render.device)
@@ -78,24 +83,35 @@ def renderer_key(
         backend,
         show.render.canvas,
         show.render.canvas_fill,
+        tile,
     )
 
 
 def load_renderer(
-    show: Show, device_name: str | None = None, precision: str | None = None, backend: str = "auto"
+    show: Show,
+    device_name: str | None = None,
+    precision: str | None = None,
+    backend: str = "auto",
+    tile: TileChoice | None = None,
 ) -> Renderer:
     """The show's model on its device, with the backend that runs it ('auto': the fastest here,
-    calibrated by the backends package the first time a model is used)."""
+    calibrated by the backends package the first time a model is used); `tile`: render only
+    that tile of the show's canvas (see installation/tiles.py)."""
     from installation.backends import create_backend
     from installation.model.canvas import describe_canvas, with_canvas
     from installation.model.loading import load_model
+    from installation.model.tiles import tiled
 
-    key = renderer_key(show, device_name, precision, backend)
-    path, device, precision, backend, canvas, fill = key
-    G = with_canvas(load_model(path, device), canvas, fill)
+    if tile is not None and show.model.mix_with:
+        raise UserError("--tile with model.mix_with: a model morph renders the whole canvas, not a tile")
+    key = renderer_key(show, device_name, precision, backend, tile)
+    path, device, precision, backend, canvas, fill, tile = key
+    G = tiled(with_canvas(load_model(path, device), canvas, fill), tile)
     log.info("model %s on %s, precision %s", path, device, precision)
     if canvas:
         log.info("canvas %s: %s", canvas, describe_canvas(G) or "the model's own shape")
+    if tile is not None:
+        log.info("%s", G.config.tile.describe(G.img_resolution))
     return Renderer(G, create_backend(G, device, precision, backend), key)
 
 
@@ -163,15 +179,18 @@ class LiveShow:
         backend: str = "auto",
         display_fps: float = 60.0,
         cuda_graphs: bool = False,
+        tile: TileChoice | None = None,
         screen_scale: Callable[[], ScreenScale] | None = None,
     ) -> None:
         self.show = show
+        self.tile = tile
         self.port: ControlPort = port or NoControls()
         self.clock = ShowClock()
         self.bus = ParameterBus(show.parameters, clock=self.clock.now)  # stamps writes in show time
         self.engine: Engine | None = None
         self.on_reload: list[Callable[[Show], None]] = []
         self.note = ""  # the last problem the show went on after, shown on the HUD
+        self.hud_extras: list[Callable[[], str]] = []  # more HUD lines (a sync role's state)
         self._device, self._backend = device, backend
         self._display_fps, self._cuda_graphs = display_fps, cuda_graphs
         self._renderer: Renderer | None = None
@@ -193,7 +212,7 @@ class LiveShow:
 
     def _load_first(self) -> None:
         try:
-            renderer = load_renderer(self.show, self._device, backend=self._backend)
+            renderer = load_renderer(self.show, self._device, backend=self._backend, tile=self.tile)
             self.bus.reconfigure(model_parameters(self.show, renderer.G))
             self.bus.declare_vector(LATENT, renderer.G.z_dim)
             source = ShowSource(self.show, renderer.G, self.bus)
@@ -271,6 +290,7 @@ class LiveShow:
             note=note,
             inputs=inputs,
         )
+        lines += [line() for line in self.hud_extras]
         return lines + [status.line() for status in self.output_statuses()]
 
     def actions(self) -> dict[str, Callable[[], None]]:
@@ -289,7 +309,7 @@ class LiveShow:
     # -- outputs and recording ----------------------------------------------------------------
     def start_outputs(self, specs) -> None:
         """Feed a LiveOutput per OutputSpec from the rendered frames; one without a size sends
-        the model's resolution."""
+        the frames' own (the model's resolution, on its canvas or tile)."""
         from installation.sinks.outputs import start_output
 
         for spec in specs:
@@ -298,9 +318,22 @@ class LiveShow:
             self.add_tap(output.offer)
 
     def _frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames at full resolution: a canvas's or a tile's shape."""
         from installation.model.canvas import canvas_pixels
 
         return canvas_pixels(self._renderer.G)
+
+    def frame_status(self, displayed_fps: float) -> dict[str, Any]:
+        """For /health: frame rates, the level rendered, the model and its device."""
+        engine = self.engine
+        stats = engine.stats if engine is not None and engine.ready.is_set() else None
+        return {
+            "fps": round(displayed_fps, 1),
+            "rendered_fps": round(stats.rendered_fps, 1) if stats else None,
+            "resolution": stats.level if stats else None,
+            "model": str(self.show.model.path),
+            "device": self.show.render.device,
+        }
 
     def output_statuses(self) -> list:
         """OutputStatus of every output, and of the recording while there is one."""
@@ -364,8 +397,8 @@ class LiveShow:
         """Everything that can fail on its own comes first, so a failure there changes nothing.
         (The loader has checked the show as a whole: every Show it makes is valid.)"""
         renderer = self._renderer
-        if renderer_key(show, self._device, backend=self._backend) != renderer.key:
-            renderer = load_renderer(show, self._device, backend=self._backend)
+        if renderer_key(show, self._device, backend=self._backend, tile=self.tile) != renderer.key:
+            renderer = load_renderer(show, self._device, backend=self._backend, tile=self.tile)
         source = ShowSource(show, renderer.G, self.bus)
         costs = None if renderer is self._renderer else self._measure(renderer, source)
         settings = engine_settings(show, self._display_fps, self._cuda_graphs)
@@ -425,6 +458,7 @@ def play(
     outputs: Sequence = (),
     headless: bool = False,
     screenshots: bool = True,
+    tile: TileChoice | None = None,
 ) -> None:
     """Play `show` in a window until quit (or for `seconds`). `setup(live, presenter)` runs
     before the first frame: the place for heartbeats and the like. With `controls`, the show's
@@ -432,7 +466,8 @@ def play(
     `record`: an mp4 file that gets the rendered frames at 30 fps, placed on a `size` canvas as
     on screen. The show's `[[outputs]]` and `outputs` (OutputSpecs) get the frames too; with
     `headless` there is no window: the frames go only to them. `screenshots`: whether the `s`
-    key saves what the screen shows (off where visitors may reach a keyboard)."""
+    key saves what the screen shows (off where visitors may reach a keyboard). `tile`: show
+    only that tile of the show's canvas (one screen of a wall)."""
     from installation.display import Presenter
     from installation.display.presenter import screenshot_directory
     from installation.show.watcher import ShowWatcher
@@ -451,6 +486,7 @@ def play(
         backend=backend,
         display_fps=fps,
         cuda_graphs=cuda_graphs,
+        tile=tile,
         screen_scale=screen.scaling if screen is not None else None,
     ).start()
     live.start_outputs([spec_of(settings) for settings in show.outputs] + list(outputs))

@@ -15,7 +15,6 @@ for real hardware; the period is in the table).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from installation.bench.control import private_jack, summary, thread_cpu_seconds
+from installation.bench.timing import write_json
 
 SHOW = """
 [show]
@@ -186,12 +186,13 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.control.surfaces import ControlSurfaces
     from installation.display import Presenter, Screen, init_video
     from installation.errors import UserError
     from installation.live import LiveShow
     from installation.show.loader import load_show
+    from installation.timing import machine_description
 
     with tempfile.TemporaryDirectory() as folder, private_jack(period=256, audio=True) as jack_reason:
         if jack_reason is None:
@@ -251,9 +252,7 @@ def run(args: argparse.Namespace) -> int:
         "cpus": os.cpu_count(),
     }
     _print(result, print_table)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

@@ -16,11 +16,11 @@ Picture measures, over the same latents for every row:
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
 import torch
 
+from installation.bench.timing import write_json
 from installation.canvas import FILLS
 from installation.errors import UserError
 
@@ -130,7 +130,5 @@ def run(args: argparse.Namespace) -> int:
         ],
     )
     report = {"canvas": args.canvas, "seeds": n, "rows": results, "machine": machine_description(device)}
-    with open(args.json, "w") as f:
-        json.dump(report, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(report, args.json)
     return 0

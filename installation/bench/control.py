@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import statistics
@@ -25,6 +24,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from installation.bench.timing import write_json
 
 PROBE = "probe"  # an unsmoothed parameter of the bench show: its write count moves at once
 SHOW = """
@@ -340,9 +341,7 @@ def run(args: argparse.Namespace) -> int:
         "cpus": os.cpu_count(),
     }
     _print(result, print_table)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

@@ -10,7 +10,6 @@ whose extra is missing, or that cannot open here (no v4l2loopback), are listed a
 from __future__ import annotations
 
 import argparse
-import json
 import socket
 import statistics
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from installation.bench.timing import write_json
 from installation.errors import UserError
 
 SIZES = (256, 512, 1024)
@@ -102,10 +102,11 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from installation.backends import create_backend
-    from installation.bench.timing import machine_description, print_table
+    from installation.bench.timing import print_table
     from installation.engine.latents import Latents, render_latents
     from installation.model.imaging import seed_latents
     from installation.model.loading import load_model, pick_device
+    from installation.timing import machine_description
 
     try:
         sizes = [int(s) for s in args.outputs_sizes.split(",")]
@@ -161,6 +162,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"model {args.model} ({G.img_resolution} px) on {device}; sinks write {SINK_FPS:g} fps beside it")
     print_table(["sink", "px", "ms/frame", "generator fps alone", "with sink", "taken"], rows)
     out = {"machine": machine_description(device), "sink_fps": SINK_FPS, "rows": results}
-    Path(args.json).write_text(json.dumps(out, indent=2))
-    print(f"\nwrote {args.json}")
+    write_json(out, args.json)
     return 0

@@ -11,11 +11,11 @@ uploads it as it is.
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import numpy as np
+
+from installation.bench.timing import write_json
 
 FRAME_SIZES = (64, 256, 1024)
 REFRESHES = 40
@@ -100,6 +100,5 @@ def run(args: argparse.Namespace) -> int:
         "torch_device": str(device),
         "rows": results,
     }
-    Path(args.json).write_text(json.dumps(out, indent=2))
-    print(f"\nwrote {args.json}")
+    write_json(out, args.json)
     return 0

@@ -1,6 +1,10 @@
-"""Table printing shared by the benchmarks (their timing helpers are installation/timing.py)."""
+"""Output shared by the benchmarks: the table they print and the JSON they write (their timing
+helpers are installation/timing.py)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 
 def print_table(headers: list[str], rows: list[list[object]]) -> None:
@@ -9,3 +13,9 @@ def print_table(headers: list[str], rows: list[list[object]]) -> None:
     print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
     for row in cells:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def write_json(result: dict, path: str) -> None:
+    """The bench's result as JSON at `path`, and a line saying where it went."""
+    Path(path).write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {path}")

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from installation.bench.timing import write_json
+
 SHOW = """
 [show]
 name = "web bench"
@@ -176,9 +178,7 @@ def run(args: argparse.Namespace) -> int:
         "cpus": os.cpu_count(),
     }
     _print(result, print_table)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"\nwrote {args.json}")
+    write_json(result, args.json)
     return 0
 
 

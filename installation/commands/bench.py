@@ -59,10 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from installation.bench.canvas import add_arguments as add_canvas_arguments
 
     add_canvas_arguments(parser)
+    # A wall's tiles against the whole canvas (installation/bench/wall.py): --wall COLS,ROWS.
+    from installation.bench.wall import add_arguments as add_wall_arguments
+
+    add_wall_arguments(parser)
     # The web control page's cost to the loop (installation/bench/web.py): --web.
     from installation.bench.web import add_arguments as add_web_arguments
 
     add_web_arguments(parser)
+    # A render here against the same render on a local Ray cluster (installation/bench/farm.py).
+    from installation.bench.farm import add_arguments as add_farm_arguments
+
+    add_farm_arguments(parser)
     # Soak test of the gallery renderer (installation/bench/soak.py), instead of the speed tables.
     parser.add_argument(
         "--soak",
@@ -110,10 +118,18 @@ def run(args: argparse.Namespace) -> int:
         from installation.bench.canvas import run as run_canvas
 
         return run_canvas(args)
+    if args.wall:  # tiles against the whole canvas: seam error, cost (installation/bench/wall.py)
+        from installation.bench.wall import run as run_wall
+
+        return run_wall(args)
     if args.web:  # the web page's cost to the loop (installation/bench/web.py)
         from installation.bench.web import run as run_web
 
         return run_web(args)
+    if args.farm:  # a render here and on Ray, side by side (installation/bench/farm.py)
+        from installation.bench.farm import run as run_farm
+
+        return run_farm(args)
     if args.soak is not None:
         from installation.bench.soak import run_soak
 

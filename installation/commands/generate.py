@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from installation.canvas import DEFAULT_FILL, FILLS
+from installation.tiles import add_tile_arguments, tile_choice
 
 NAME = "generate"
 HELP = "render images from seeds (z = RandomState(seed).randn, NVIDIA's convention)"
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_FILL,
         help=f"how the constant grows (default {DEFAULT_FILL})",
     )
+    add_tile_arguments(parser)
     parser.add_argument(
         "--rotate",
         type=float,
@@ -74,6 +76,7 @@ def class_labels(c_dim: int, class_idx: int | None, n: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    tile = tile_choice(args)  # before torch loads: a wrong flag is said at once
     from pathlib import Path
 
     import numpy as np
@@ -84,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from installation.model.imaging import parse_seeds, seed_latents, to_uint8, write_png
     from installation.model.loading import load_model, pick_device
     from installation.model.stylegan3 import input_transform_for
+    from installation.model.tiles import tiled
 
     seeds = parse_seeds(args.seeds)
     translate = parse_translate(args.translate)
@@ -92,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
     G = with_canvas(load_model(args.model, device), args.canvas, args.canvas_fill)
     if args.canvas:
         print(f"canvas {args.canvas}: {describe_canvas(G) or 'the shape the model already has'}")
+    G = tiled(G, tile)
+    if tile is not None:
+        print(G.config.tile.describe(G.img_resolution))
     transform = input_transform_for(G, args.rotate, translate, device)
     labels = class_labels(G.c_dim, args.class_idx, len(seeds))
     z_all = seed_latents(seeds, G.z_dim)

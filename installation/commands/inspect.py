@@ -21,15 +21,7 @@ def describe(G) -> dict:
     if cfg.architecture == "stylegan3":
         return _describe_stylegan3(G)
     return {
-        "format": cfg.extra.get("format", "unknown"),
-        "description": cfg.extra.get("description", ""),
-        "resolution": cfg.img_resolution,
-        "img_channels": cfg.img_channels,
-        "z_dim": cfg.z_dim,
-        "w_dim": cfg.w_dim,
-        "num_ws": cfg.num_ws,
-        "c_dim": cfg.c_dim,
-        "mapping_layers": cfg.mapping_layers,
+        **_common(cfg),
         "architecture": cfg.architecture,
         "channels": {str(r): c for r, c in sorted(cfg.channels.items())},
         "parameters": sum(p.numel() for p in G.parameters()),
@@ -40,12 +32,11 @@ def describe(G) -> dict:
     }
 
 
-def _describe_stylegan3(G) -> dict:
-    cfg = G.config
+def _common(cfg) -> dict:
+    """What every generator's description starts with: its file and its latent spaces."""
     return {
         "format": cfg.extra.get("format", "unknown"),
         "description": cfg.extra.get("description", ""),
-        "architecture": f"stylegan3 config {cfg.variant}",
         "resolution": cfg.img_resolution,
         "img_channels": cfg.img_channels,
         "z_dim": cfg.z_dim,
@@ -53,6 +44,14 @@ def _describe_stylegan3(G) -> dict:
         "num_ws": cfg.num_ws,
         "c_dim": cfg.c_dim,
         "mapping_layers": cfg.mapping_layers,
+    }
+
+
+def _describe_stylegan3(G) -> dict:
+    cfg = G.config
+    return {
+        **_common(cfg),
+        "architecture": f"stylegan3 config {cfg.variant}",
         "input": f"{cfg.input.channels} Fourier features on {cfg.input.size[0]}x{cfg.input.size[1]} px",
         "layers": {
             layer.name: f"{layer.out_size[0]} px {layer.out_channels} ch {layer.kernel}x{layer.kernel}"

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from installation.display.layout import parse_size
+from installation.tiles import add_tile_arguments, tile_choice
 
 NAME = "play"
 HELP = "play a show full-screen (default: shows/default.toml); edits to the show file apply live"
@@ -54,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cuda-graphs", action="store_true", help="replay CUDA graphs of the render call (CUDA only)"
     )
+    parser.add_argument(
+        "--health",
+        metavar="[HOST:]PORT",
+        default=None,
+        help="answer GET /health on this port (loopback unless HOST is given): frame rates, sync state",
+    )
     sync = parser.add_argument_group("several machines in sync (docs/deploy.md)")
     sync.add_argument(
         "--lead",
@@ -67,12 +74,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="follow a leader: listen on this UDP port (or multicast group); play its show time and writes",
     )
+    add_tile_arguments(sync)
 
 
 def run(args: argparse.Namespace) -> int:
     from installation.errors import UserError
     from installation.instance import single_instance
     from installation.live import play
+    from installation.play_health import PlayHealth
     from installation.show.loader import load_show
     from installation.sinks.outputs import parse_output
     from installation.sync.session import SyncSession
@@ -85,7 +94,15 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "--headless shows nothing: give an --output (or [[outputs]] in the show, or --record)"
         )
+    tile = tile_choice(args)
     sync = SyncSession(args.lead, args.follow)
+    health = PlayHealth(args.health, sync) if args.health else None
+
+    def setup(live, presenter) -> None:
+        sync.setup(live, presenter)
+        if health is not None:
+            health.attach(live, lambda: presenter.displayed_fps)
+
     with single_instance(show, controls=not sync.follows):
         try:
             play(
@@ -100,9 +117,12 @@ def run(args: argparse.Namespace) -> int:
                 record=args.record,
                 outputs=outputs,
                 headless=args.headless,
-                setup=sync.setup,
+                setup=setup,
                 controls=not sync.follows,  # a follower's only control is its leader
+                tile=tile,
             )
         finally:
             sync.stop()
+            if health is not None:
+                health.close()
     return 0

@@ -1,15 +1,29 @@
 """`run.py render SHOW --out walk.mp4`: a show rendered to a video or PNG files, frame k at t = k / fps.
-With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in."""
+With `--audio song.wav`, a music video: the song drives the show's audio mappings and is muxed in.
+With `--ray`, the video's chunks render on a Ray cluster (installation/farm/), to the same bytes."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
+
+from installation.tiles import add_tile_arguments, tile_choice
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from installation.farm.job import RenderJob
+    from installation.sinks.progress import Progress
 
 NAME = "render"
 HELP = (
     "render a show to an mp4 (--out) or PNG frames (--frames), deterministically; default: one seamless loop"
 )
+
+
+LOCAL_CLUSTER = "local"
+CHUNK_SECONDS = 10.0  # a few MB each at 1024 px, and many more chunks than workers in a long render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--device", default=None, help="auto, cpu or cuda (default: the show's render.device)"
     )
     parser.add_argument("--backend", default="auto", help="render backend (default auto: the fastest here)")
+    add_tile_arguments(parser)
     parser.add_argument(
         "--precision",
         default=None,
@@ -56,6 +71,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="CPU threads to render with (default: all cores). Fixed, not timed, because the count "
         "changes the last bits of the arithmetic: the same inputs then give the same bytes",
+    )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const=LOCAL_CLUSTER,
+        default=None,
+        metavar="ADDRESS",
+        help="render the chunks on a Ray cluster (ADDRESS: its head, e.g. 10.0.0.5:6379 or auto; "
+        "none: a local cluster on this machine); needs pip install 'installation[ray]'",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="with --ray: how many workers (default: one per GPU of the cluster, else per CPU)",
+    )
+    parser.add_argument(
+        "--chunk-seconds",
+        type=float,
+        default=CHUNK_SECONDS,
+        help=f"the video is encoded in chunks this long, each from a key frame (default {CHUNK_SECONDS:g}); "
+        "the same chunks give the same file with or without --ray",
     )
 
 
@@ -73,93 +110,106 @@ def loop_seconds(show) -> float:
 
 def run(args: argparse.Namespace) -> int:
     import sys
+    import tempfile
     from contextlib import nullcontext
     from pathlib import Path
 
-    import torch
-
     from installation.display.layout import parse_size
     from installation.errors import UserError
-    from installation.live import load_renderer
-    from installation.model.canvas import canvas_pixels
-    from installation.motion.source import ShowSource
-    from installation.params.bus import ParameterBus
+    from installation.farm.chunks import join_chunks
+    from installation.farm.job import RenderJob
     from installation.show.loader import load_show
-    from installation.sinks import PngFolder, Progress, VideoFile, frame_times, render_offline
+    from installation.sinks import Progress, frame_times
     from installation.sinks.outfile import check_video_out, check_video_size, written_whole
 
     # Every argument is checked before the model loads.
     if args.fps <= 0:
         raise UserError("--fps must be above 0")
+    if args.chunk_seconds <= 0:
+        raise UserError("--chunk-seconds must be above 0")
     asked = parse_size(args.size) if args.size else None
     threads = (os.cpu_count() or 1) if args.threads is None else args.threads
     if threads < 1:
         raise UserError(f"--threads {threads}: give at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers {args.workers}: give at least 1")
+    if args.ray is not None and args.frames:
+        raise UserError("--ray renders a video: leave out --frames")
+    if args.workers is not None and args.ray is None:
+        raise UserError("--workers counts Ray workers: add --ray")
     out = Path(args.out).expanduser() if args.out else (None if args.frames else Path("walk.mp4"))
     if out is not None:
         check_video_out(out, args.overwrite)
         if asked is not None:
             check_video_size(asked)
+    tile = tile_choice(args)
     show = load_show(args.show)
     song = _analyse(show, args) if args.audio else None
     seconds = song.seconds if song else args.seconds if args.seconds is not None else loop_seconds(show)
     times = frame_times(seconds, args.fps, cover=song is not None)
     if not times:
         raise UserError(f"{seconds:g} s at {args.fps:g} fps is no frame at all")
-    renderer = load_renderer(show, args.device, args.precision, args.backend)
-    G, backend = renderer.G, renderer.backend
-    if song is not None:
-        from installation.audio.song_source import SongSource
-
-        source = SongSource(show, G, song)
-    else:
-        source = ShowSource(
-            show, G, ParameterBus(show.parameters, clock=lambda: 0.0)
-        )  # defaults, no live input
-    stop_res = show.render.max_resolution or None
-    if stop_res is not None and stop_res not in backend.resolutions:
-        stop_res = max([r for r in backend.resolutions if r <= stop_res], default=None)
-    batch = (
-        int(show.render.batch) if show.render.batch != "auto" else (8 if backend.device.type == "cuda" else 1)
+    job = RenderJob(
+        show, tuple(times), args.fps, asked, args.device, args.precision, args.backend, threads, song, tile
     )
-    backend.prepare(stop_res, batch)  # a compiled backend builds its graph first: full speed from frame 0
-    if source.bend_layouts:  # and the one its bent frames take
-        backend.prepare(stop_res, batch, source.bend_layouts)
-    if backend.device.type == "cpu":
-        torch.set_num_threads(threads)
-    rendered = canvas_pixels(G, stop_res)
-    size = asked or rendered
-    if out is not None and asked is None:
-        check_video_size(size)
-    sound = (song.samples, song.rate) if song else None
     progress = Progress(len(times))
+    farm = ""
     with written_whole(out) if out else nullcontext() as partial:
-        sinks = ([VideoFile(partial, args.fps, size, audio=sound)] if out else []) + (
-            [PngFolder(args.frames)] if args.frames else []
-        )
-        try:
-            render_offline(
-                backend,
-                source,
-                times,
-                sinks,
-                stop_res=stop_res,
-                size=size,
-                mode=show.display.fit,
-                background=show.display.background,
-                batch=batch,
-                progress=progress,
-            )
-        finally:
-            for sink in sinks:
-                sink.close()
+        # the chunks beside the video, not in /tmp: a long render's chunks are as big as it is
+        folder = tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.stem}.chunks-") if out else None
+        with folder or nullcontext():
+            chunks_in = Path(folder.name) if folder else None
+            if args.ray is None:
+                size, chunks = _render_here(job, chunks_in, args.frames, args.chunk_seconds, progress)
+            else:
+                from installation.farm.ray_farm import render_on_ray
+
+                address = None if args.ray == LOCAL_CLUSTER else args.ray
+                settings, chunks, workers = render_on_ray(
+                    job, address, args.workers, args.chunk_seconds, chunks_in, progress
+                )
+                size, farm = settings.size, f" on {workers} Ray workers"
+            if out is not None:
+                join_chunks(chunks, partial, args.fps, (song.samples, song.rate) if song else None)
     progress.finish()
     where = " and ".join(str(p) for p in (out, args.frames) if p) + (
         f", with the sound of {args.audio}" if song else ""
     )
     what = f"{len(times)} frames ({seconds:g} s at {args.fps:g} fps, {size[0]}x{size[1]})"
-    print(f"wrote {what} to {where}", file=sys.stderr)
+    print(f"wrote {what} to {where}{farm}", file=sys.stderr)
     return 0
+
+
+def _render_here(
+    job: RenderJob,
+    chunks_in: Path | None,
+    frames_folder: str | None,
+    chunk_seconds: float,
+    progress: Progress,
+) -> tuple[tuple[int, int], list[Path]]:
+    """Every frame of the job on this machine: into chunk files in `chunks_in` (when given)
+    and PNG files in `frames_folder` (when given). (The size, the chunk files.)"""
+    from installation.farm.chunks import ChunkFiles, chunk_ranges
+    from installation.farm.job import JobRenderer
+    from installation.sinks import PngFolder
+    from installation.sinks.outfile import check_video_size
+
+    renderer = JobRenderer(job)
+    size = renderer.size
+    sinks = []
+    if chunks_in is not None:
+        if job.size is None:
+            check_video_size(size)
+        plan = chunk_ranges(len(job.times), chunk_seconds, job.fps, renderer.batch)
+        sinks.append(ChunkFiles(chunks_in, job.fps, size, plan))
+    if frames_folder:
+        sinks.append(PngFolder(frames_folder))
+    try:
+        renderer.render(range(len(job.times)), sinks, progress)
+    finally:
+        for sink in sinks:
+            sink.close()
+    return size, sinks[0].paths if chunks_in is not None else []
 
 
 def _analyse(show, args: argparse.Namespace):

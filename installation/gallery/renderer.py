@@ -152,16 +152,9 @@ class Renderer:
         return bool(self.follower and self.follower.closed) or self._live.clock.paused
 
     def status(self) -> dict[str, Any]:
-        live, presenter = self._live, self._presenter
-        engine = live.engine
-        stats = engine.stats if engine is not None and engine.ready.is_set() else None
-        show = live.show
+        live = self._live
         return {
-            "fps": round(presenter.displayed_fps, 1),
-            "rendered_fps": round(stats.rendered_fps, 1) if stats else None,
-            "resolution": stats.level if stats else None,
-            "model": str(show.model.path),
-            "device": show.render.device,
+            **live.frame_status(self._presenter.displayed_fps),
             "fallback_level": self.level,
             "restarts": self.restarts,
             "uptime_s": None if self.since is None else round(time.time() - self.since, 1),

@@ -27,10 +27,15 @@ _NOISE_BUFFER = re.compile(r"synthesis\.b(\d+)\.conv[01]\.noise_const")
 
 
 def canvas_pixels(G: Generator | StyleGAN3Generator, resolution: int | None = None) -> tuple[int, int]:
-    """(width, height) of G's frames at `resolution` (default: its top one, StyleGAN3's only)."""
+    """(width, height) of G's frames at `resolution` (default: its top one, StyleGAN3's only);
+    a tile's own."""
     if isinstance(G, StyleGAN3Generator):
         return G.config.image_size
     res = resolution or G.img_resolution
+    tile = G.config.tile
+    if tile is not None:
+        height, width = tile.visible_at(res)[2:]
+        return width, height
     rows, cols = G.config.init_size
     return cols * res // 4, rows * res // 4
 

@@ -11,6 +11,7 @@ import torch
 
 from installation.errors import CheckpointError
 from installation.model.ops import fir_filter_2d
+from installation.tiles import TileLayout
 
 ARCHITECTURES = ("skip", "orig", "resnet")
 Filter = tuple[tuple[float, ...], ...]
@@ -42,6 +43,7 @@ class GeneratorConfig:
     mapping_activation: str = "lrelu"
     embed_features: int = 0
     resample_filter: Filter = DEFAULT_RESAMPLE_FILTER  # 2-D up-sampling filter, as NVIDIA stores it
+    tile: TileLayout | None = None  # one tile of the init_size canvas (installation/tiles.py)
     extra: dict = field(default_factory=dict, compare=False)  # provenance for `inspect`
 
     @property

@@ -76,6 +76,19 @@ class SynthesisBlock(nn.Module):
         h0, w0 = config.init_size
         size = (h0 * res // 4, w0 * res // 4)
         self.size, self.in_size = size, (size[0] // 2, size[1] // 2)
+        # A tile renders a window of each of the canvas's layers: conv0 up-samples the window
+        # below (`up_size`), `crop` cuts this block's window from that, `visible` the picture.
+        self.up_size, self.crop, self.visible = size, None, None
+        if config.tile is not None:
+            top, left, *window = config.tile.computed_at(res)
+            self.size = tuple(window)
+            v_top, v_left, *shown = config.tile.visible_at(res)
+            self.visible = (v_top - top, v_left - left, *shown)
+            if not self.is_first:
+                below_top, below_left, *below = config.tile.computed_at(res // 2)
+                self.in_size, self.up_size = tuple(below), (2 * below[0], 2 * below[1])
+                self.crop = (top - 2 * below_top, left - 2 * below_left, *window)
+            h0, w0 = self.size
         self.in_channels = None if self.is_first else config.channels[res // 2]
         self.img_channels, self.w_dim = config.img_channels, config.w_dim
         out_ch = config.channels[res]
@@ -85,10 +98,10 @@ class SynthesisBlock(nn.Module):
             self.const = nn.Parameter(torch.randn(out_ch, h0, w0))
         else:
             in_ch = self.in_channels
-            self.conv0 = SynthesisLayer(in_ch, out_ch, config.w_dim, size, up=True, **kw)
+            self.conv0 = SynthesisLayer(in_ch, out_ch, config.w_dim, self.up_size, up=True, **kw)
             if self.architecture == "resnet":
                 self.skip = SkipUp(in_ch, out_ch)
-        self.conv1 = SynthesisLayer(out_ch, out_ch, config.w_dim, size, **kw)
+        self.conv1 = SynthesisLayer(out_ch, out_ch, config.w_dim, self.size, **kw)
         self.has_rgb = self.is_last or self.architecture == "skip"
         if self.has_rgb:
             self.torgb = ToRGB(out_ch, config.img_channels, config.w_dim, clamp)
@@ -130,9 +143,9 @@ class SynthesisBlock(nn.Module):
         else:
             x = x.to(dtype)
             if self.architecture == "resnet":
-                y = self.skip(x, kernel, gain=math.sqrt(0.5))
+                y = self._cropped(self.skip(x, kernel, gain=math.sqrt(0.5)))
                 x = self.conv0(x, ws[:, 0], kernel, noise=noise.get(f"b{self.res}.conv0"), **layer_kw)
-                x = bend(f"b{self.res}.conv0", x)
+                x = bend(f"b{self.res}.conv0", self._cropped(x))
                 x = self.conv1(
                     x,
                     ws[:, 1],
@@ -144,15 +157,29 @@ class SynthesisBlock(nn.Module):
                 x = bend(f"b{self.res}.conv1", y.add_(x))
             else:
                 x = self.conv0(x, ws[:, 0], kernel, noise=noise.get(f"b{self.res}.conv0"), **layer_kw)
-                x = bend(f"b{self.res}.conv0", x)
+                x = bend(f"b{self.res}.conv0", self._cropped(x))
                 x = self.conv1(x, ws[:, 1], kernel, noise=noise.get(f"b{self.res}.conv1"), **layer_kw)
                 x = bend(f"b{self.res}.conv1", x)
         if img is not None:
-            img = upsample2d(img, kernel)
+            img = self._cropped(upsample2d(img, kernel))
         if self.has_rgb:
             rgb = self.torgb(x, ws[:, self.num_conv], fused=fused).to(torch.float32)
             img = rgb if img is None else img.add_(rgb)
         return x, img
+
+    def _cropped(self, x: torch.Tensor) -> torch.Tensor:
+        """A tile's window of the up-sampled window below (x itself for a whole canvas)."""
+        if self.crop is None:
+            return x
+        top, left, height, width = self.crop
+        return x[:, :, top : top + height, left : left + width]
+
+    def picture(self, img: torch.Tensor) -> torch.Tensor:
+        """What a render stopping at this block shows: a tile's own part of its window."""
+        if self.visible is None:
+            return img
+        top, left, height, width = self.visible
+        return img[:, :, top : top + height, left : left + width]
 
 
 class SynthesisNetwork(nn.Module):
@@ -210,7 +237,7 @@ class SynthesisNetwork(nn.Module):
             x, img = x_new, img_new
             if res == stop:
                 break
-        return img
+        return block.picture(img)
 
     def _block_dtype(self, res: int, precision: str, device: torch.device) -> torch.dtype:
         if precision == "fp32":

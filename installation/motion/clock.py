@@ -63,15 +63,17 @@ class MotionClock:
         return int(math.floor((self._phase % 1.0) * count)) % count
 
     def phases(self, snapshot: Snapshot, times: Sequence[float] | np.ndarray) -> np.ndarray:
-        """Phases [B] (float64) for frame times in seconds, ascending, using this snapshot's speed
-        and tempo for the whole batch. The clock moves on to the last time."""
+        """Phases [B] (float64) for frame times in seconds, ascending: this snapshot's speed glide
+        integrated, at its tempo for the whole batch. The clock moves on to the last time."""
         times = np.asarray(times, dtype=np.float64)
         if self._time is None:
             self._time = float(times[0])
         if self._keyframes:
             self._follow_keyframe(snapshot)
-        rate = float(snapshot["speed"]) / period_seconds(self._motion, snapshot)
-        phases = self._phase + rate * (times - self._time)
+        # Speed along its glide, not held at the batch's first value: the phase at a time is then
+        # the same whatever batches led there (a sync follower's are not its leader's).
+        distance = snapshot.integral("speed", self._time, times)
+        phases = self._phase + distance / period_seconds(self._motion, snapshot)
         if times[-1] > self._time:
             self._phase, self._time = float(phases[-1]), float(times[-1])
         return phases

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _NOISE_BUFFER = re.compile(r"synthesis\.(b\d+\.conv[01])\.noise_const")
+_LAYER = re.compile(r"b(\d+)\.conv([01])")
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,22 @@ class NoiseLoop:
     layer).
     """
 
-    def __init__(self, shapes: Mapping[str, tuple[int, int]], seed: int = 0, device="cpu") -> None:
+    def __init__(
+        self,
+        shapes: Mapping[str, tuple[int, int]],
+        seed: int = 0,
+        device="cpu",
+        windows: Mapping[str, tuple[int, int, int, int]] | None = None,
+    ) -> None:
+        """`windows` (top, left, height, width) by layer: keep only those parts of the fields
+        (a tile's, so that its noise is the whole canvas's there)."""
         import torch
 
         generator = torch.Generator().manual_seed(seed)
         fields = {name: torch.randn((2, 1, *shape), generator=generator) for name, shape in shapes.items()}
+        for name, (top, left, height, width) in (windows or {}).items():
+            fields[name] = fields[name][..., top : top + height, left : left + width]
+        shapes = {name: tuple(field.shape[2:]) for name, field in fields.items()}
         order = sorted(fields, key=lambda name: shapes[name][0] * shapes[name][1])
         self._spans: dict[str, _Span] = {}
         start = 0
@@ -48,13 +60,19 @@ class NoiseLoop:
 
     @classmethod
     def for_generator(cls, G, seed: int = 0) -> "NoiseLoop":
-        """Fields shaped like G's noise buffers, on G's device."""
-        shapes, device = {}, "cpu"
+        """Fields shaped like G's noise buffers, on G's device; for a tile, the whole canvas's
+        fields drawn and the tile's windows of them kept."""
+        shapes, windows, device = {}, {}, "cpu"
+        tile = getattr(G.config, "tile", None)
         for key, buffer in G.state_dict().items():
             if match := _NOISE_BUFFER.fullmatch(key):
-                shapes[match.group(1)] = tuple(buffer.shape)
-                device = buffer.device
-        return cls(shapes, seed, device)
+                name, device = match.group(1), buffer.device
+                shapes[name] = tuple(buffer.shape)
+                if tile is not None:
+                    res, conv = (int(n) for n in _LAYER.fullmatch(name).groups())
+                    shapes[name] = tile.canvas_size(res)
+                    windows[name] = tile.noise_window(res, conv)
+        return cls(shapes, seed, device, windows)
 
     def at(self, phases: np.ndarray) -> LoopFields:
         """{'b64.conv0': Tensor [B, 1, H, W], ...}: the synthesis `noise` argument for a batch.

@@ -88,7 +88,8 @@ class ShowSource:
         snap = self._bus.snapshot(t)
         if self._defaults.keys() <= snap.values.keys():
             return snap
-        return Snapshot(snap.t, {**self._defaults, **snap.values}, snap.counts, snap.steps, snap.vectors)
+        values = {**self._defaults, **snap.values}
+        return Snapshot(snap.t, values, snap.counts, snap.steps, snap.vectors, snap.glides)
 
     def latents(self, times: Sequence[float]) -> Latents:
         snap = self.snapshot(times[0])

@@ -41,6 +41,15 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Glide:
+    """A float parameter's current glide and how it is smoothed (see Slew)."""
+
+    slew: Slew
+    seconds: float
+    kind: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Every parameter's value at time `t`. `count(name)` is how many writes the parameter has
     taken; it tells a reader that a value was written again (a trigger fired, a keyframe chosen
@@ -51,6 +60,7 @@ class Snapshot:
     counts: Mapping[str, int]
     steps: Mapping[str, Step] = field(default_factory=lambda: EMPTY)
     vectors: Mapping[str, np.ndarray | None] = field(default_factory=lambda: EMPTY)
+    glides: Mapping[str, Glide] = field(default_factory=lambda: EMPTY)
 
     def __getitem__(self, name: str) -> Value:
         return self.values[name]
@@ -71,6 +81,14 @@ class Snapshot:
     def vector(self, name: str) -> np.ndarray | None:
         """A vector entry (read-only), or None while it is not set."""
         return self.vectors.get(name)
+
+    def integral(self, name: str, start: float, times: np.ndarray) -> np.ndarray:
+        """The float parameter `name` integrated from `start` to each of `times` along its glide
+        (as a constant at this snapshot's value where the snapshot has no glide for it)."""
+        glide = self.glides.get(name)
+        if glide is None:
+            return float(self.values[name]) * (np.asarray(times, dtype=np.float64) - start)
+        return glide.slew.integral(start, times, glide.seconds, glide.kind)
 
 
 @dataclass
@@ -305,11 +323,13 @@ class ParameterBus:
         """All values as they are at time `t` (default: now), smoothing applied."""
         with self._lock:
             t = self._clock() if t is None else t
-            values, counts, steps = {}, {}, {}
+            values, counts, steps, glides = {}, {}, {}, {}
             for name, state in self._states.items():
                 spec = self._specs[name]
                 if spec.type == "float":
                     values[name] = state.slew.at(t, spec.smoothing, spec.slew)
+                    if spec.smoothing > 0:
+                        glides[name] = Glide(state.slew, spec.smoothing, spec.slew)
                 else:
                     values[name] = state.slew.target
                 counts[name] = state.count
@@ -323,6 +343,7 @@ class ParameterBus:
             MappingProxyType(counts),
             MappingProxyType(steps),
             MappingProxyType(vectors),
+            MappingProxyType(glides),
         )
 
     @property

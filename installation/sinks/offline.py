@@ -56,3 +56,12 @@ def render_offline(
                 sink.write(image)
         if progress is not None:
             progress.advance(n)
+
+
+def advance_source(source: LatentSource, times: Sequence[float], batch: int = 1) -> None:
+    """Move `source` through `times` in the batches `render_offline` reads them in, rendering
+    nothing: its state (the motion clock, a song's envelopes) is then what a render of those
+    frames leaves, and the next frames render as they would have after them."""
+    with torch.inference_mode():  # as render_offline reads them
+        for start in range(0, len(times), batch):
+            source.latents(list(times[start : start + batch]))

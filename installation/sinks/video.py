@@ -44,7 +44,7 @@ class VideoFile:
             self._container = av.open(str(self.path), mode="w", format="mp4")
         except (OSError, av.FFmpegError) as error:
             raise UserError(f"cannot write video {self.path}: {error}") from None
-        self._rate = Fraction(fps).limit_denominator(1001)
+        self._rate = video_rate(fps)
         video = self._container.add_stream("libx264", rate=self._rate)
         video.width, video.height = size
         video.pix_fmt = "yuv420p"
@@ -52,17 +52,7 @@ class VideoFile:
         video.options = {"crf": str(CRF), "preset": PRESET}
         self._video = video
         self._frames = 0
-        self._audio = None
-        if audio is not None:
-            samples, rate = audio
-            channels = min(samples.shape[1], 2)
-            stream = self._container.add_stream("aac", rate=int(rate))
-            stream.layout = "stereo" if channels == 2 else "mono"
-            stream.bit_rate = AUDIO_BITRATE
-            self._audio = stream
-            self._samples = np.ascontiguousarray(samples[:, :channels].T, dtype=np.float32)  # planar
-            self._audio_rate = int(rate)
-            self._audio_sent = 0
+        self._sound = None if audio is None else AacTrack(self._container, *audio)
 
     def write(self, image: np.ndarray) -> None:
         import av
@@ -75,28 +65,54 @@ class VideoFile:
         frame.pts = self._frames
         self._frames += 1
         self._container.mux(self._video.encode(frame))
-        if self._audio is not None:
-            self._write_audio(round(self._frames / self._rate * self._audio_rate))
-
-    def _write_audio(self, until: int) -> None:
-        import av
-
-        until = min(until, self._samples.shape[1])
-        while self._audio_sent < until:
-            end = min(self._audio_sent + AUDIO_CHUNK, until)
-            chunk = self._samples[:, self._audio_sent : end]
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=self._audio.layout.name)
-            frame.sample_rate = self._audio_rate
-            frame.pts = self._audio_sent
-            self._audio_sent = end
-            self._container.mux(self._audio.encode(frame))
+        if self._sound is not None:
+            self._sound.write_until(self._frames / self._rate)
 
     def close(self) -> None:
         if self._container is None:
             return
-        if self._audio is not None:
-            self._write_audio(self._samples.shape[1])
-            self._container.mux(self._audio.encode(None))
+        if self._sound is not None:
+            self._sound.finish()
         self._container.mux(self._video.encode(None))
         self._container.close()
         self._container = None
+
+
+def video_rate(fps: float) -> Fraction:
+    """The frame rate as the container stores it (29.97 is 30000/1001)."""
+    return Fraction(fps).limit_denominator(1001)
+
+
+class AacTrack:
+    """A sound track (samples [n, channels] float32 at `rate`) encoded as AAC into an open
+    container, written up to each time the picture reaches, so the file stays interleaved."""
+
+    def __init__(self, container, samples: np.ndarray, rate: float) -> None:
+        channels = min(samples.shape[1], 2)
+        self._container = container
+        self._stream = container.add_stream("aac", rate=int(rate))
+        self._stream.layout = "stereo" if channels == 2 else "mono"
+        self._stream.bit_rate = AUDIO_BITRATE
+        self._samples = np.ascontiguousarray(samples[:, :channels].T, dtype=np.float32)  # planar
+        self._rate = int(rate)
+        self._sent = 0
+
+    def write_until(self, seconds: Fraction) -> None:
+        """Encode the sound up to `seconds` (exact, so every writer cuts it at the same sample)."""
+        import av
+
+        until = min(round(seconds * self._rate), self._samples.shape[1])
+        while self._sent < until:
+            end = min(self._sent + AUDIO_CHUNK, until)
+            frame = av.AudioFrame.from_ndarray(
+                self._samples[:, self._sent : end], format="fltp", layout=self._stream.layout.name
+            )
+            frame.sample_rate = self._rate
+            frame.pts = self._sent
+            self._sent = end
+            self._container.mux(self._stream.encode(frame))
+
+    def finish(self) -> None:
+        """The rest of the sound, and the encoder's last packets."""
+        self.write_until(Fraction(self._samples.shape[1], self._rate))
+        self._container.mux(self._stream.encode(None))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import queue
 import socket
-import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from installation.engine import ShowClock
 from installation.params.bus import ParameterBus
+from installation.sync.endpoint import Endpoint
 from installation.sync.wire import ClockState, bundle, is_multicast
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ SNAPSHOT_EVERY_S = 1.0  # everything: a follower that joins late or lost packets
 POLL_S = 0.01  # how often a pause is looked for (writes go out as soon as they are taken)
 
 
-class Leader:
+class Leader(Endpoint):
     """Sends to each (host, port) in `targets` (unicast, or a multicast group): each bus write
     as soon as it is taken, the clock every CLOCK_EVERY_S, a snapshot every SNAPSHOT_EVERY_S.
     `motion()`: the motion clock's anchor (None until the model is loaded).
@@ -35,26 +36,26 @@ class Leader:
     ) -> None:
         self._clock, self._bus, self._targets, self._motion = clock, bus, list(targets), motion
         self._written: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        super().__init__("sync-leader")
         if any(is_multicast(host) for host, _ in self._targets):
             self._socket.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)  # one LAN
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
         self._seq = 0
         self.bytes_sent = 0
         self.datagrams_sent = 0
         bus.watch(self._written.put)
 
-    def start(self) -> "Leader":
-        self._thread = threading.Thread(target=self._run, name="sync-leader", daemon=True)
-        self._thread.start()
-        return self
+    def status(self) -> dict[str, Any]:
+        """For /health: who it sends to, and how much."""
+        return {
+            "role": "leader",
+            "followers": [f"{host}:{port}" for host, port in self._targets],
+            "datagrams_sent": self.datagrams_sent,
+            "bytes_sent": self.bytes_sent,
+        }
 
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(2.0)
-        self._socket.close()
+    def line(self) -> str:
+        """The HUD's sync line."""
+        return f"sync: leading {len(self._targets)} followers   {self.datagrams_sent} datagrams sent"
 
     def _clock_now(self) -> ClockState:
         self._seq += 1

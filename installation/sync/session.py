@@ -47,6 +47,12 @@ class SyncSession:
         elif self._listen is not None:
             self.role = Follower(live.clock, live.bus, self._listen, lambda a: _adopt(live, a)).start()
             threading.Thread(target=self._show_problems, args=(live,), name="sync-hud", daemon=True).start()
+        if self.role is not None:
+            live.hud_extras.append(self.role.line)
+
+    def status(self) -> dict | None:
+        """The role's state for /health (None for a show that neither leads nor follows)."""
+        return None if self.role is None else self.role.status()
 
     def _show_problems(self, live) -> None:
         shown = ""

@@ -3,7 +3,10 @@ by NTP or PTP across machines) at the moment the bundle's show time was read.
 
 - `/sync/clock show_time:d speed:d paused:i seq:i [phase:d phase_time:d]`: where the show is
   at the tag's time, and where its motion is (the motion integrates speed and tempo over show
-  time, so a follower takes its phase rather than its own history);
+  time, so a follower takes its phase rather than its own history). `speed` is the show
+  clock's rate, 1 (show time runs with the wall clock); the motion's `speed` parameter is a
+  bus entry like any other, and its glide integrates in closed form, so a follower's phase at
+  a show time is its leader's whatever frames each rendered on the way;
 - `/sync/entry kind:s name:s ...`: one bus entry, as `ParameterBus.entries` gives it (the
   state after a write, stamped in show time by the write's own time); a vector's numbers
   follow as float32, which is what the bus holds;

@@ -12,13 +12,7 @@ import pytest
 
 from tests.engine.live_helpers import one_torch_thread  # noqa: F401  (autouse)
 from tests.parts import require_part
-
-
-def _free_display() -> int:
-    for number in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
+from tests.xservers import free_display
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +26,7 @@ def x_display():
             "Xvfb",
             "no DISPLAY and Xvfb is not installed (apt-get install xvfb) - window tests need an X server",
         )
-    number = _free_display()
+    number = free_display()
     server = subprocess.Popen(
         ["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,

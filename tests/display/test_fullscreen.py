@@ -18,9 +18,9 @@ import pytest
 
 from installation.display.layout import placement
 from installation.model.imaging import write_png
-from tests.display.conftest import _free_display
 from tests.display.xshot import grab_screen
 from tests.sinks.show_files import RESOLUTION, write_show
+from tests.xservers import free_display
 
 ROOT = Path(__file__).resolve().parents[2]
 MAGENTA = (255, 0, 255)
@@ -69,7 +69,7 @@ def xvfb(request):
     """An Xvfb of the size the test is parametrized with, and no window manager."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    number = _free_display()
+    number = free_display()
     width, height = request.param
     server = subprocess.Popen(
         ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
@@ -89,7 +89,7 @@ def two_displays(tmp_path):
             "two-display tests need Xorg's dummy driver and xrandr "
             "(apt-get install xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils)"
         )
-    number = _free_display()
+    number = free_display()
     conf = tmp_path / "xorg.conf"
     conf.write_text(XORG_CONF)
     server = subprocess.Popen(

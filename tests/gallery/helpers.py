@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.polling import wait_for
+from tests.xservers import free_display
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -200,11 +201,7 @@ class XServer:
     being switched on (each X screen is one SDL display)."""
 
     def __init__(self, screens: int = 1) -> None:
-        self.number = next(
-            n
-            for n in range(300, 400)
-            if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
-        )
+        self.number = free_display(300)
         self.process: subprocess.Popen | None = None
         self.restart(screens)
 

@@ -126,6 +126,24 @@ def test_clock_integrates_speed_and_tempo(make_show):
     np.testing.assert_allclose(clock.phases(snapshot(beats, bpm=60.0), [2.0, 4.0]), [0.5, 0.75])
 
 
+def test_the_phase_during_a_speed_glide_is_the_same_whatever_the_batches(make_show):
+    """A sync follower's batches are not its leader's: the phase at a show time must not depend
+    on them, while the speed glides (smoothing 1 s) from 1 to 3."""
+    show = make_show("[motion]\nperiod_seconds = 10\n")
+    bus = ParameterBus(show.parameters, clock=lambda: 0.0)
+    bus.set("speed", 3.0, t=0.5)
+
+    def phases_in_batches(size: int) -> np.ndarray:
+        clock, times = MotionClock(show.motion), np.arange(240) / 60
+        return np.concatenate([clock.phases(bus.snapshot(t[0]), t) for t in np.split(times, 240 // size)])
+
+    one_by_one = phases_in_batches(1)
+    np.testing.assert_allclose(phases_in_batches(8), one_by_one, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(phases_in_batches(240), one_by_one, rtol=0, atol=1e-12)
+    # The speed glided: 0.5 s at 1, then 3.5 s towards 3, ending near 3.
+    assert 1.0 < one_by_one[-1] / (4.0 / 10) < 3.0
+
+
 def test_clock_seeks_on_keyframe_writes(make_show):
     show = make_show(KEYS + "period_seconds = 10\n")
     bus = ParameterBus(show.parameters, clock=lambda: 0.0)

@@ -94,6 +94,19 @@ def test_linear_slew():
     assert [b.snapshot(t)["ramp"] for t in (0.5, 1.0, 2.0, 9.0)] == pytest.approx([2.5, 5.0, 10.0, 10.0])
 
 
+@pytest.mark.parametrize("name", ["glide", "ramp", "level"])
+def test_a_glide_integrates_in_closed_form(name):
+    b = bus()
+    b.set(name, 0.75, t=1.0)
+    times = np.linspace(0.0, 6.0, 6001)  # before the write, during the glide, after it
+    values = np.array([b.snapshot(t)[name] for t in times])
+    trapezoids = np.concatenate([[0.0], np.cumsum((values[1:] + values[:-1]) / 2 * np.diff(times))])
+    integral = b.snapshot(0.0).integral(name, 0.0, times)
+    np.testing.assert_allclose(integral, trapezoids, atol=1e-6)
+    # From any start: the distance from 2 to 5 is the distance to 5 less the distance to 2.
+    assert b.snapshot(0.0).integral(name, 2.0, [5.0])[0] == pytest.approx(integral[5000] - integral[2000])
+
+
 def test_deterministic_given_write_times():
     def run():
         b = bus()

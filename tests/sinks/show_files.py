@@ -17,8 +17,9 @@ def tiny_checkpoint(folder: Path) -> Path:
     return path
 
 
-def write_show(folder: Path, *, period: float = 2.0, extra: str = "") -> Path:
-    """A keyframe loop on the tiny checkpoint, `period` seconds around, noise looping."""
+def write_show(folder: Path, *, period: float = 2.0, extra: str = "", canvas: str = "") -> Path:
+    """A keyframe loop on the tiny checkpoint, `period` seconds around, noise looping, on the
+    model's own square or a native `canvas`."""
     tiny_checkpoint(folder)
     path = folder / "show.toml"
     path.write_text(f"""
@@ -28,6 +29,7 @@ path = "tiny.pkl"
 [render]
 device = "cpu"
 precision = "fp32"
+{f'canvas = "{canvas}"' if canvas else ""}
 
 [motion]
 path = "keyframes"

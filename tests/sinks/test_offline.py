@@ -173,6 +173,9 @@ def unloadable_show(tmp_path):
             "--out {dir}/no/such/x.mp4: the folder {dir}/no/such does not exist",
         ),
         (["--out", "{dir}/show.toml"], "--out {dir}/show.toml: ends with '.toml'; give a video file name"),
+        (["--chunk-seconds", "0"], "--chunk-seconds must be above 0"),
+        (["--workers", "2"], "--workers counts Ray workers: add --ray"),
+        (["--ray", "--frames", "{dir}/pngs"], "--ray renders a video: leave out --frames"),
     ],
 )
 def test_render_refuses_bad_arguments_before_loading_anything(capfd, unloadable_show, args, message):
@@ -208,8 +211,9 @@ def test_a_render_stopped_with_ctrl_c_leaves_the_old_video_and_no_partial_one(tm
     command += ["--seconds", "600", "--out", str(out), "--overwrite"]
     render = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     partial = tmp_path / "walk.partial.mp4"
+    chunks = ".walk.chunks-*"  # the video's chunks, written first in a hidden folder beside it
     try:
-        while not partial.exists() and render.poll() is None:
+        while not list(tmp_path.glob(f"{chunks}/chunk_*.mp4")) and render.poll() is None:
             time.sleep(0.1)
         assert render.poll() is None, render.stderr.read()
         render.send_signal(signal.SIGINT)
@@ -218,3 +222,4 @@ def test_a_render_stopped_with_ctrl_c_leaves_the_old_video_and_no_partial_one(tm
         render.kill()
         render.stderr.close()
     assert out.read_bytes() == b"an earlier render" and not partial.exists()
+    assert not list(tmp_path.glob(chunks))

@@ -1,6 +1,7 @@
 """Outputs fed from the live frames: the drop-oldest hand-over, pacing, and the sinks themselves
 received for real on loopback (an MPEG-TS stream over UDP read back by FFmpeg, NDI by NDI)."""
 
+import json
 import os
 import signal
 import socket
@@ -257,3 +258,18 @@ def test_a_stream_protocol_this_ffmpeg_lacks_is_one_clear_line():
     assert state.startswith("error: ") and "\n" not in state
     # without libsrt (PyAV 18's wheels): says so; with it: the refused connection, named
     assert "no srt:// protocol" in state or "srt://127.0.0.1:9" in state
+
+
+def test_bench_outputs_times_each_sink_beside_the_generator(tmp_path):
+    out = tmp_path / "outputs.json"
+    command = ["bench", "--outputs", "--outputs-seconds", "0.3", "--outputs-sizes", "64", "--json", str(out)]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {row["sink"]: row for row in json.loads(out.read_text())["rows"]}
+    assert {"ndi", "stream udp (H.264)", "recording (VideoFile)"} <= rows.keys()
+    assert all(
+        rows[name]["write_ms"] > 0 and rows[name]["size"] == 64 for name in ("ndi", "recording (VideoFile)")
+    )
+    assert "vcam" in done.stdout  # listed even where it cannot open here

@@ -1,12 +1,13 @@
 """One machine of a synced show, as its own process for the tests: `python -m tests.sync.node
-SHOW --lead HOST:PORT,... | --follow PORT`. It plays the show in the engine without a window
-and answers one JSON line per command line on stdin:
+SHOW --lead HOST:PORT,... | --follow PORT [--health PORT] [--tile C,R --tiles N,M]`. It plays
+the show in the engine without a window (serving /health as `run.py play --health` does) and
+answers one JSON line per command line on stdin:
 
 - `state [T]`: show time, paused, when synced, the bus's values (at show time T: default now),
   the HUD's note;
 - `set NAME VALUE`: a write on this machine's bus (as OSC would write it);
-- `frames OUT.npy T1 T2 ...`: the full-resolution pictures at those show times, rendered the
-  way the engine renders them, saved to OUT.npy;
+- `frames OUT.npy T1 T2 ...`: the full-resolution pictures (a tile's own, for a tile) at those
+  show times, rendered the way the engine renders them, saved to OUT.npy;
 - `quit`."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sys
 import time
 
 import numpy as np
+
+from installation.tiles import add_tile_arguments, tile_choice
 
 
 def render_at(live, times: list[float]) -> np.ndarray:
@@ -36,15 +39,21 @@ def main() -> None:
     parser.add_argument("show")
     parser.add_argument("--lead", default=None)
     parser.add_argument("--follow", default=None)
+    parser.add_argument("--health", default=None)
+    add_tile_arguments(parser)
     args = parser.parse_args()
 
     from installation.live import LiveShow
+    from installation.play_health import PlayHealth
     from installation.show.loader import load_show
     from installation.sync.session import SyncSession
 
-    live = LiveShow(load_show(args.show), backend="torch").start()
+    live = LiveShow(load_show(args.show), backend="torch", tile=tile_choice(args)).start()
     sync = SyncSession(args.lead, args.follow)
     sync.setup(live)
+    health = PlayHealth(args.health, sync) if args.health else None
+    if health is not None:
+        health.attach(live, lambda: 0.0)  # no screen here: nothing displayed
     live.wait_until_loaded()
     loaded_at = time.monotonic()
     print(json.dumps({"loaded": live.error is None}), flush=True)
@@ -69,6 +78,8 @@ def main() -> None:
             break
         print(json.dumps(answer), flush=True)
     sync.stop()
+    if health is not None:
+        health.close()
     live.stop()
 
 

@@ -1,5 +1,8 @@
 """The sync wire format: what a leader sends parses back to the same clock and bus entries, and
-anything else is left alone or refused with a clear message."""
+anything else is left alone or refused with a clear message; what a follower and a leader say
+of themselves."""
+
+import time
 
 import pytest
 
@@ -35,3 +38,38 @@ def test_foreign_packets_and_bad_addresses():
     for bad in ("screen-2:9100", "10.0.0.2:0", "10.0.0.2:port"):
         with pytest.raises(UserError, match="bad address"):
             parse_address(bad)
+
+
+def test_a_follower_says_whom_it_follows_on_the_hud_and_health():
+    """A leader (with a motion anchor to share) and a follower in one process on loopback:
+    waiting, then following."""
+    from installation.engine import ShowClock
+    from installation.sync import Follower, Leader
+
+    follower_bus = ParameterBus(builtin_parameters(0), clock=lambda: 0.0)
+    follower = Follower(ShowClock(), follower_bus, ("127.0.0.1", 0)).start()
+    try:
+        assert follower.state == "waiting" and follower.status()["leader"] is None
+        assert follower.line() == f"sync: waiting for the leader on udp 127.0.0.1:{follower.address[1]}"
+        leader_clock = ShowClock(start=5.0)
+        leader_bus = ParameterBus(builtin_parameters(0), clock=leader_clock.now)
+        leader = Leader(leader_clock, leader_bus, [follower.address], lambda: (0.0, 5.0)).start()
+        try:
+            deadline = time.monotonic() + 10
+            while follower.state != "following" and time.monotonic() < deadline:
+                time.sleep(0.02)
+            status = follower.status()
+            assert status["state"] == "following" and status["leader"].startswith("127.0.0.1:")
+            assert status["seeks"] >= 1 and status["problem"] == ""  # it jumped to show time 5
+            assert follower.line().startswith(f"sync: following {status['leader']}   last packet ")
+            assert leader.status() == {
+                "role": "leader",
+                "followers": [f"127.0.0.1:{follower.address[1]}"],
+                "datagrams_sent": leader.datagrams_sent,
+                "bytes_sent": leader.bytes_sent,
+            }
+            assert leader.datagrams_sent >= 1
+        finally:
+            leader.stop()
+    finally:
+        follower.stop()

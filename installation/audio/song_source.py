@@ -44,6 +44,10 @@ class SongSource:
     def version(self) -> int:
         return self.inner.version()
 
+    @property
+    def bend_layouts(self) -> tuple:
+        return self.inner.bend_layouts
+
     def latents(self, times: Sequence[float]) -> Latents:
         frames = []
         for t in times:
@@ -65,11 +69,15 @@ class SongSource:
 
 
 def stack(frames: list[Latents]) -> Latents:
-    """One batch from single-frame latents of the same show (same noise mode)."""
+    """One batch from single-frame latents of the same show (same noise mode). Each frame keeps
+    its own ws, noise and StyleGAN3 input transform; the bends, layer view and morph are the
+    first frame's, as a live batch reads them once (see ShowSource)."""
+    first = frames[0]
     ws = torch.cat([f.ws for f in frames])
     gains = [f.noise_gain for f in frames]
     gain = gains[0] if all(g == gains[0] for g in gains) else torch.tensor(gains, device=ws.device)
     noise = None
-    if frames[0].noise is not None:
-        noise = {name: torch.cat([f.noise[name] for f in frames]) for name in frames[0].noise}
-    return Latents(ws, gain, frames[0].noise_mode, noise)
+    if first.noise is not None:
+        noise = {name: torch.cat([f.noise[name] for f in frames]) for name in first.noise}
+    transform = None if first.transform is None else torch.cat([f.transform for f in frames])
+    return Latents(ws, gain, first.noise_mode, noise, transform, first.bend, first.view, first.mix)

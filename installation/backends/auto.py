@@ -21,6 +21,7 @@ from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping
 from installation.backends.cache import ModelCache, used
 from installation.backends.graph import example_inputs
+from installation.backends.torch_eager import TorchEagerBackend
 from installation.timing import device_sync
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,6 @@ class Calibrating(Backend):
     engine times its levels again once the choice is made and its graphs are built."""
 
     def __init__(self, G, device: torch.device, precision: str, calibrate: Callable[[], Backend]) -> None:
-        from installation.backends.torch_eager import TorchEagerBackend
-
         super().__init__(G, device, precision)
         self._eager = TorchEagerBackend(G, device, precision)
         self._chosen: Backend | None = None
@@ -133,19 +132,22 @@ class Calibrating(Backend):
             self._chosen = self._eager
         self._done.set()
 
-    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
+    def render(
+        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, bends=None
+    ) -> torch.Tensor:
         backend = self._chosen or self._eager
-        return backend.render(
-            ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise
-        )
+        kw = dict(stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise)
+        if bends is not None:  # a graph backend takes the bending as inputs; torch eager as its hook
+            kw["bend" if isinstance(backend, TorchEagerBackend) else "bends"] = bends
+        return backend.render(ws, **kw)
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
         chosen = self._chosen
         return chosen is not None and chosen.ready(stop_res, batch, noise_fields)
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
         self._done.wait()
-        return self._chosen.prepare(stop_res, batch)
+        return self._chosen.prepare(stop_res, batch, bends)
 
 
 def round_robin(

@@ -41,9 +41,10 @@ class Backend(ABC):
         noise: dict[str, torch.Tensor] | None = None,
     ) -> torch.Tensor: ...
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
         """Get ready to render this shape at full speed, waiting for any build it needs.
-        False when it will render more slowly than it could (a build failed)."""
+        False when it will render more slowly than it could (a build failed). `bends`: a bend
+        declaration's layouts (`BendPlan.layouts`): get ready for bent frames of that shape."""
         return True
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import torch
 
-from installation.backends.graph import export_program
-from installation.backends.graph_backend import GraphBackend, Runner, Shape
+from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
 
 
 def unavailable_reason(device: torch.device) -> str | None:
@@ -37,9 +36,7 @@ class CompiledBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = export_program(
-            G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields, device=device
-        )
+        program = shape_program(G, shape, precision, device)
         torch._inductor.aoti_compile_and_package(program, package_path=str(path))
 
     def _load(self, shape: Shape, path: Path) -> Runner:

@@ -5,8 +5,10 @@ use the batch as the group count, which ONNX needs fixed; `dynamic_batch` switch
 shared-weight formulation instead, which is slower at high resolutions). Noise is the model's
 constant noise times the gain input (a gain of zero is exactly `noise_mode='none'`), or, in a
 graph with `noise_fields`, one more input per noisy layer ([B, 1, H, W], in `noise_layers`
-order) that replaces it: the animated noise of a show. Both the AOTInductor and the
-onnxruntime backend start from `export_program`.
+order) that replaces it: the animated noise of a show. A graph with `bends` (a show's bend
+declaration, installation/model/bends.py) takes one last input, [bends, 1 + ARG_SLOTS]: each
+bend's amount and arguments, so turning a knob feeds new numbers instead of building a new
+graph. Both the AOTInductor and the onnxruntime backend start from `export_program`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
+
+from installation.model.bends import ARG_SLOTS, BendLayout, BendTransforms
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class SynthesisGraph(nn.Module):
         uint8: bool = False,
         fused: bool | None = None,
         noise_layers: tuple[str, ...] = (),
+        bends: BendTransforms | None = None,
     ) -> None:
         super().__init__()
         self.synthesis = synthesis
@@ -46,8 +51,18 @@ class SynthesisGraph(nn.Module):
         self.uint8 = uint8
         self.fused = fused
         self.noise_layers = noise_layers
+        self.bends = bends
 
-    def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *fields: torch.Tensor) -> torch.Tensor:
+    def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
+        """`more`: the noise fields (in `noise_layers` order), then with `bends` their parameters."""
+        fields = more[: len(self.noise_layers)]
+        bend = None
+        if self.bends is not None:
+            params = more[len(self.noise_layers)]
+
+            def bend(name: str, x: torch.Tensor) -> torch.Tensor:
+                return self.bends.apply(name, x, params)
+
         img = self.synthesis(
             ws,
             noise_mode="const",
@@ -57,6 +72,7 @@ class SynthesisGraph(nn.Module):
             noise=dict(zip(self.noise_layers, fields, strict=True)) or None,
             fused=self.fused,
             guard_nonfinite=False,
+            bend=bend,
         )
         if self.uint8:
             return (img * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
@@ -78,9 +94,10 @@ def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def input_names(layers: tuple[str, ...]) -> list[str]:
-    """The graph's input names: ws, noise_gain, then one noise field per layer."""
-    return [*INPUTS, *(f"noise.{name}" for name in layers)]
+def input_names(layers: tuple[str, ...], bends: bool = False) -> list[str]:
+    """The graph's input names: ws, noise_gain, one noise field per layer, then (with `bends`)
+    the bends' parameters."""
+    return [*INPUTS, *(f"noise.{name}" for name in layers), *(["bends"] if bends else [])]
 
 
 def example_inputs(
@@ -104,10 +121,12 @@ def export_program(
     uint8: bool = False,
     dynamic_batch: bool = False,
     noise_fields: bool = False,
+    bends: tuple[BendLayout, ...] = (),
     device: torch.device | str = "cpu",
 ) -> torch.export.ExportedProgram:
     """torch.export of the synthesis network up to `stop_res`; with `noise_fields`, taking the
-    noise of every layer in `noise_layers(G, stop_res)` as inputs.
+    noise of every layer in `noise_layers(G, stop_res)` as inputs; with `bends`, those bends'
+    parameters as the last input.
 
     Traces a copy of the network: export swaps a module's tensors while it traces, which must
     not disturb a render running on the original in another thread.
@@ -120,6 +139,7 @@ def export_program(
     fields = [
         torch.randn(ws.shape[0], 1, *synthesis.get_submodule(name).size, device=device) for name in layers
     ]
+    transforms = BendTransforms(bends, G).to(device) if bends else None
     module = SynthesisGraph(
         synthesis,
         stop_res,
@@ -127,28 +147,34 @@ def export_program(
         uint8=uint8,
         fused=False if dynamic_batch else None,
         noise_layers=layers,
+        bends=transforms,
     )
-    inputs = (ws, gain, *fields)
+    # Traced with every amount non-zero; the graph selects on the amounts, never branches.
+    params = [torch.full((len(bends), 1 + ARG_SLOTS), 0.5, device=device)] if bends else []
+    inputs = (ws, gain, *fields, *params)
     with torch.no_grad():
         module(*inputs)  # fills the folded-weight caches, so export reads them as constants
         dims = None
         if dynamic_batch:
             b = torch.export.Dim("batch", min=1, max=1024)
-            dims = tuple({0: b} for _ in inputs)
+            dims = (*({0: b} for _ in (ws, gain, *fields)), *(None for _ in params))
         return torch.export.export(module, inputs, dynamic_shapes=dims, strict=False)
 
 
 def export_onnx(
-    program: torch.export.ExportedProgram, path: str | Path, layers: tuple[str, ...] = ()
+    program: torch.export.ExportedProgram,
+    path: str | Path,
+    layers: tuple[str, ...] = (),
+    bends: bool = False,
 ) -> Path:
     """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used);
-    `layers`: the noise layers whose fields the program takes."""
+    `layers`: the noise layers whose fields the program takes; `bends`: whether it takes bends."""
     _quiet_exporters()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     onnx_program = torch.onnx.export(
-        program, input_names=input_names(layers), output_names=["img"], dynamo=True, verbose=False
+        program, input_names=input_names(layers, bends), output_names=["img"], dynamo=True, verbose=False
     )
     onnx_program.save(str(tmp))
     tmp.replace(path)  # readers never see a half-written graph

@@ -1,6 +1,6 @@
 """What the compiled backends share: one built graph per shape (stop resolution, batch size,
-and whether noise fields come in), made on first use, with torch eager covering for what is not
-built.
+whether noise fields come in, and the show's bend declaration when a bend is on), made on first
+use, with torch eager covering for what is not built.
 
 Builds started off the main thread (in the background, or by a loader thread) run in a child
 process (`build.py`); on the main thread in this one. A graph that cannot be built or run
@@ -25,8 +25,9 @@ import torch
 from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
 from installation.backends.cache import ModelCache, used
-from installation.backends.graph import noise_layers
+from installation.backends.graph import export_program, noise_layers
 from installation.backends.torch_eager import TorchEagerBackend
+from installation.model.bends import Bending, BendLayout, layouts_key
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,32 @@ log = logging.getLogger(__name__)
 # recently used few; an evicted one reloads from the disk cache in under a second.
 MAX_LOADED_GRAPHS = 4
 
-Runner = Callable[..., torch.Tensor]  # (ws, noise_gain [B], *noise fields) -> images
+Runner = Callable[..., torch.Tensor]  # (ws, noise_gain [B], *noise fields, bend parameters) -> images
 
 
 class Shape(NamedTuple):
     stop_res: int
     batch: int
     noise_fields: bool = False
+    bends: tuple[BendLayout, ...] = ()  # a graph with bends takes their parameters as an input
 
     def __str__(self) -> str:
-        return f"{self.stop_res} px x {self.batch}{' with noise fields' if self.noise_fields else ''}"
+        noise = " with noise fields" if self.noise_fields else ""
+        bends = f" with {len(self.bends)} bend{'s' * (len(self.bends) > 1)}" if self.bends else ""
+        return f"{self.stop_res} px x {self.batch}{noise}{bends}"
+
+
+def shape_program(G, shape: Shape, precision: str, device: str) -> torch.export.ExportedProgram:
+    """The exported synthesis network for one shape, where both backends' builds start."""
+    return export_program(
+        G,
+        shape.stop_res,
+        shape.batch,
+        precision,
+        noise_fields=shape.noise_fields,
+        bends=shape.bends,
+        device=device,
+    )
 
 
 class GraphBackend(Backend):
@@ -87,14 +104,30 @@ class GraphBackend(Backend):
         used(path)
         return self._load(shape, path)
 
-    def render(self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None) -> torch.Tensor:
+    def render(
+        self,
+        ws,
+        *,
+        stop_res=None,
+        noise_mode="const",
+        noise_gain=1.0,
+        noise=None,
+        bends: Bending | None = None,
+    ) -> torch.Tensor:
+        """As `Backend.render`; `bends`, a batch's bending, goes into the graph built for its
+        declaration (the amounts and arguments are an input: new values build nothing)."""
         batch = ws.shape[0]
         shape = Shape(
-            stop_res or self.G.config.img_resolution, batch, noise is not None and noise_mode != "none"
+            stop_res or self.G.config.img_resolution,
+            batch,
+            noise is not None and noise_mode != "none",
+            () if bends is None else bends.layouts,
         )
         args = None
         if noise_mode != "random" or shape.noise_fields:
             args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
+            if args is not None and bends is not None:
+                args.append(bends.params.to(self.device, torch.float32).contiguous())
         runner = None if args is None else self._runner(shape, wait=not self.background)
         if runner is not None:
             self._touch(shape)
@@ -111,7 +144,7 @@ class GraphBackend(Backend):
                 if self.precision == "fp32" or bool(torch.isfinite(img).all()):
                     return img
         return self.eager.render(
-            ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise
+            ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise, bend=bends
         )
 
     def _graph_args(self, shape: Shape, ws: torch.Tensor, noise_gain, noise) -> list[torch.Tensor] | None:
@@ -138,8 +171,12 @@ class GraphBackend(Backend):
     def _graph_path(self, shape: Shape) -> Path:
         """Where this backend keeps its build for one shape (the key covers weights and versions)."""
         noise = "-noise" if shape.noise_fields else ""
-        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}"
-        return self.cache.path(stem, self.suffix, precision=self.precision, **shape._asdict())
+        bends = f"-bends{layouts_key(shape.bends)}" if shape.bends else ""
+        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}"
+        parts = shape._asdict()
+        if not shape.bends:
+            del parts["bends"]  # the keys of graphs without bends stay those from before bends
+        return self.cache.path(stem, self.suffix, precision=self.precision, **parts)
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
         shape = Shape(stop_res or self.G.config.img_resolution, batch, noise_fields)
@@ -150,8 +187,9 @@ class GraphBackend(Backend):
         self._runner(shape, wait=False)
         return False
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1) -> bool:
-        return self._runner(Shape(stop_res or self.G.config.img_resolution, batch), wait=True) is not None
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
+        shape = Shape(stop_res or self.G.config.img_resolution, batch, bends=bends)
+        return self._runner(shape, wait=True) is not None
 
     def _touch(self, key: Shape) -> None:
         """Mark `key` as just used and unload the least recently used graphs over the limit.

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from installation.backends.cache import ModelCache
-from installation.backends.graph import export_onnx, export_program, input_names, noise_layers
-from installation.backends.graph_backend import GraphBackend, Runner, Shape
+from installation.backends.graph import export_onnx, input_names, noise_layers
+from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
 
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -72,17 +72,16 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = export_program(
-            G, shape.stop_res, shape.batch, precision, noise_fields=shape.noise_fields, device=device
-        )
-        export_onnx(program, path, noise_layers(G, shape.stop_res) if shape.noise_fields else ())
+        program = shape_program(G, shape, precision, device)
+        layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
+        export_onnx(program, path, layers, bool(shape.bends))
 
     def _load(self, shape: Shape, path: Path) -> Runner:
         import onnxruntime
 
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())
         layers = noise_layers(self.G, shape.stop_res) if shape.noise_fields else ()
-        return _BoundRunner(session, self.device, input_names(layers))
+        return _BoundRunner(session, self.device, input_names(layers, bool(shape.bends)))
 
     def _provider_list(self) -> list[tuple[str, dict]]:
         device_id = self.device.index or 0

@@ -3,7 +3,10 @@
 Each transform is timed against the unbent network in alternation (unbent, bent, unbent, ...)
 on the same latents, so the machine's noise falls on both; the overhead is their ratio. On a
 loaded machine that ratio is noisy, so each transform is also timed alone on the layer's real
-activations, at the middle layer and at the last (the largest) one.
+activations, at the middle layer and at the last (the largest) one, and given as a share of the
+plain frame of its row. Then the graph backends installed here: their plain graph against
+their graph with two bends declared and on (translate at the middle layer, dilate at the last),
+the amounts moving every frame, and torch eager with the same bends.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bends",
         action="store_true",
-        help="time every bend transform, the layer view and a model morph against the plain network",
+        help="time every bend transform, the layer view and a model morph against the plain network, "
+        "and two bends inside each graph backend against its plain graph",
+    )
+    parser.add_argument(
+        "--bends-no-graphs",
+        action="store_true",
+        help="with --bends: leave out the graph backends (their builds take a minute or more)",
     )
 
 
@@ -39,7 +48,10 @@ def _alternating_ms(plain, other, repeats: int) -> tuple[float, float]:
     return tuple(sorted(t)[len(t) // 2] for t in times)
 
 
-def bench_bends(G, precision: str, repeats: int) -> list[dict]:
+GRAPH_BENDS = ("translate", "dilate")  # the graph rows' declaration: at the middle and the last layer
+
+
+def bench_bends(G, precision: str, repeats: int, graphs: bool = True) -> tuple[list[dict], str]:
     """One row per transform at the layer halfway up the network, then the layer view and a morph."""
     from installation.model.layer_view import LayerSeen, LayerView
     from installation.model.mixing import ModelMorph, parse_layers
@@ -109,9 +121,47 @@ def bench_bends(G, precision: str, repeats: int) -> list[dict]:
     rows.append(
         dict(what="model morph (new amount every frame)", layer="all", plain_ms=plain_ms, ms=morph_ms)
     )
+    if graphs:
+        rows += _graph_rows(G, precision, repeats, ws, (layer, layers[-1]))
     for row in rows:
         row["overhead_pct"] = 100 * (row["ms"] / row["plain_ms"] - 1)
+        if "alone_last_ms" in row:
+            row["alone_last_pct"] = 100 * row["alone_last_ms"] / row["plain_ms"]
     return rows, layers[-1]
+
+
+def _graph_rows(G, precision: str, repeats: int, ws: torch.Tensor, where: tuple[str, str]) -> list[dict]:
+    """Per backend here, torch eager first: its plain network against the same with GRAPH_BENDS
+    on, their amounts new every frame (a graph backend's graph takes them as inputs)."""
+    import tempfile
+
+    from installation.backends import available_backends, create_backend
+    from installation.engine.latents import Latents, render_latents
+
+    bends = tuple(
+        BendSettings(name=f"b{i}", layer=name, transform=kind, channels="all")
+        for i, (kind, name) in enumerate(zip(GRAPH_BENDS, where, strict=True))
+    )
+    plan = BendPlan(bends, G)
+    defaults = {p.name: p.default for p in bend_parameters(bends)}
+    amounts = iter(torch.linspace(0.2, 0.8, 8 * repeats + 8).tolist())
+
+    def bent(backend):
+        a = next(amounts)
+        render_latents(backend, Latents(ws, bend=plan.hook({**defaults, "b0": a, "b1": 1 - a})), None)
+
+    what = " + ".join(f"{kind} at {name}" for kind, name in zip(GRAPH_BENDS, where, strict=True))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-bends-") as cache:
+        for name in available_backends("cpu", precision):
+            backend = create_backend(G, "cpu", precision, name, cache_dir=cache, background=False)
+            if backend.name != name or not (backend.prepare() and backend.prepare(None, 1, plan.layouts)):
+                continue  # it fell back or a build failed, as logged
+            plain_ms, bent_ms = _alternating_ms(
+                lambda b=backend: b.render(ws), lambda b=backend: bent(b), repeats
+            )
+            rows.append(dict(what=f"{name}: {what}", layer="2 bends", plain_ms=plain_ms, ms=bent_ms))
+    return rows
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,9 +182,9 @@ def run(args: argparse.Namespace) -> int:
         f"{G.config.extra.get('description', args.model)}: {G.img_resolution} px on cpu, {precision}, "
         f"{torch.get_num_threads()} threads, batch 1"
     )
-    rows, last = bench_bends(G, precision, args.repeats)
+    rows, last = bench_bends(G, precision, args.repeats, graphs=not args.bends_no_graphs)
     print_table(
-        ["bend", "layer", "plain ms", "bent ms", "overhead", "alone ms", f"alone ms at {last}"],
+        ["bend", "layer", "plain ms", "bent ms", "overhead", "alone ms", f"alone ms at {last}", "of a frame"],
         [
             [
                 r["what"],
@@ -144,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{r['overhead_pct']:+.1f}%",
                 f"{r['alone_ms']:.2f}" if "alone_ms" in r else "",
                 f"{r['alone_last_ms']:.2f}" if "alone_last_ms" in r else "",
+                f"{r['alone_last_pct']:.1f}%" if "alone_last_pct" in r else "",
             ]
             for r in rows
         ],

@@ -8,11 +8,13 @@ picture on screen that was rendered from it. Needs a display (Xvfb will do).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 
 from installation.bench.timing import write_json
 
@@ -72,11 +74,15 @@ class _Probe:
                 return
 
 
-def _generator_alone(backend, latents, level: int, batch: int) -> float:
-    """ms per frame of the generator by itself at this level and batch, on the same inputs."""
+def _generator_alone(backend, latents, level: int, batch: int) -> tuple[float, float]:
+    """ms per frame of the generator by itself at this level and batch, on the same inputs:
+    the median wall time, and the calling thread's mean CPU time."""
     from installation.engine.probe import render_ms
 
-    return render_ms(backend, latents, level, batch, repeats=ALONE_RENDERS) / batch
+    cpu = time.thread_time()
+    wall_ms = render_ms(backend, latents, level, batch, repeats=ALONE_RENDERS)
+    cpu_ms = 1000 * (time.thread_time() - cpu) / (ALONE_RENDERS + 1)  # render_ms warms up once
+    return wall_ms / batch, cpu_ms / batch
 
 
 # The loop's own work per frame, by part (EngineStats' totals); the rest of a batch's time is
@@ -87,6 +93,34 @@ OWN_WORK = {
     "convert": "conversion to uint8",
     "publish": "publishing (ring, taps)",
 }
+
+
+def thread_cpu_s() -> dict[int, tuple[str, float]]:
+    """CPU seconds of each of this process's threads so far, by native id, with the name the
+    kernel knows it by (Linux /proc; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    threads = {}
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            text = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        threads[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / ticks)
+    return threads
+
+
+def cpu_by_part(first: dict, last: dict, display: int, engine: int, seconds: float) -> dict[str, float]:
+    """Cores used on average between two `thread_cpu_s`, by part of the loop: the display
+    thread, the engine's producer thread, SDL's software rasteriser (Mesa llvmpipe) and the
+    rest (torch's OpenMP helpers, the model loader, the sampler)."""
+    parts = dict.fromkeys(("display thread", "engine thread", "llvmpipe", "other threads"), 0.0)
+    for tid, (name, cpu) in last.items():
+        used = cpu - first.get(tid, (name, 0.0))[1]
+        part = {display: "display thread", engine: "engine thread"}.get(tid)
+        parts[part or ("llvmpipe" if name.startswith("llvmpipe") else "other threads")] += used
+    return {part: used / seconds for part, used in parts.items()}
 
 
 def own_work_ms(first, last) -> dict[str, float]:
@@ -128,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
             presenter.run(seconds=0.1)  # keep the window alive while the engine probes
         presenter.run(seconds=2.0)  # settle: first renders, level choice
         start, first = time.monotonic(), live.engine.stats
-        presented_before = presenter.presented.count
+        presented_before, draws_before = presenter.presented.count, presenter.draw_times
+        cpu_before = thread_cpu_s()
         probe = _Probe(live, presenter, start_after=args.loop_seconds / 2).start()
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(live, levels, batches, done), daemon=True)
@@ -138,7 +173,11 @@ def run(args: argparse.Namespace) -> int:
         done.set()
         sampler.join()
         elapsed, last = time.monotonic() - start, live.engine.stats
+        cores = cpu_by_part(
+            cpu_before, thread_cpu_s(), threading.get_native_id(), live.engine.native_id, elapsed
+        )
         presented = presenter.presented.count - presented_before
+        draws = presenter.draw_times
     finally:
         live.stop()
         screen.close()
@@ -148,11 +187,13 @@ def run(args: argparse.Namespace) -> int:
     backend = live.renderer.backend
     torch.set_num_threads(last.threads or torch.get_num_threads())  # as the engine's thread rendered
     with torch.inference_mode():
-        alone_ms = _generator_alone(backend, live.source.latents([0.0]), level, batch)
+        alone_ms, alone_cpu_ms = _generator_alone(backend, live.source.latents([0.0]), level, batch)
     frames = last.frames - first.frames
     generator_s = last.generator_s - first.generator_s
     own_ms = own_work_ms(first, last)
     generator_ms = 1000 * generator_s / max(frames, 1)
+    generator_cpu_ms = 1000 * (last.generator_cpu_s - first.generator_cpu_s) / max(frames, 1)
+    drawn = max(draws.draws - draws_before.draws, 1)
     result = {
         "show": str(show.path),
         "seconds": elapsed,
@@ -167,6 +208,17 @@ def run(args: argparse.Namespace) -> int:
         "threads": last.threads,
         "generator_ms_per_frame_in_loop": generator_ms,
         "generator_ms_per_frame_alone": alone_ms,
+        # the producer thread's own CPU time in the generator (its OpenMP helpers not counted):
+        # wall time above it, and above the alone figure, is waiting for a core or for the GIL
+        "generator_cpu_ms_per_frame_in_loop": generator_cpu_ms,
+        "generator_cpu_ms_per_frame_alone": alone_cpu_ms,
+        # the display thread's draws (SDL draws and presents in them with the interpreter lock released)
+        "draws_per_s": (draws.draws - draws_before.draws) / elapsed,
+        "draw_ms": 1000 * (draws.wall_s - draws_before.wall_s) / drawn,
+        "draw_cpu_ms": 1000 * (draws.cpu_s - draws_before.cpu_s) / drawn,
+        "draw_share": (draws.wall_s - draws_before.wall_s) / elapsed,
+        "cores_used": cores,  # CPU seconds per second, by part of the loop
+        "load_average": os.getloadavg()[0],
         # the loop's own work per frame (ms), by part, and in all as a share of the generator's time
         "own_work_ms_per_frame": own_ms,
         "loop_overhead": sum(own_ms.values()) / max(generator_ms, 1e-9),
@@ -194,7 +246,8 @@ def _print(r: dict, print_table) -> None:
     share = ", ".join(f"{lv} px {100 * n / samples:.0f} %" for lv, n in sorted(r["levels"].items()))
     print(
         f"{r['show']}: {r['seconds']:.0f} s on {r['machine']['cpu']}, backend {r['backend']}, "
-        f"batch {r['batch']}, {r['threads']} threads\nlevel time share: {share}"
+        f"batch {r['batch']}, {r['threads']} threads, load average {r['load_average']:.1f}\n"
+        f"level time share: {share}"
     )
     rows = [
         ["displayed fps", f"{r['displayed_fps']:.1f}"],
@@ -204,6 +257,14 @@ def _print(r: dict, print_table) -> None:
             "generator ms per frame, in the loop / alone",
             f"{r['generator_ms_per_frame_in_loop']:.1f} / {r['generator_ms_per_frame_alone']:.1f}",
         ],
+        [
+            "  the producer thread's CPU in it, in the loop / alone",
+            f"{r['generator_cpu_ms_per_frame_in_loop']:.1f} / {r['generator_cpu_ms_per_frame_alone']:.1f}",
+        ],
+        ["display draws per s", f"{r['draws_per_s']:.1f}"],
+        ["  ms per draw, wall / display thread's CPU", f"{r['draw_ms']:.1f} / {r['draw_cpu_ms']:.1f}"],
+        ["  share of the time in draws", f"{100 * r['draw_share']:.0f} %"],
+        *([f"cores used: {part}", f"{used:.2f}"] for part, used in r["cores_used"].items()),
         *(
             [f"  {label}, ms per frame", f"{r['own_work_ms_per_frame'][name]:.2f}"]
             for name, label in OWN_WORK.items()

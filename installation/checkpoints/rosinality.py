@@ -53,7 +53,7 @@ def convert(top: dict) -> Checkpoint:
     state = {}
     kernels = {}
     for name, value in g_ema.items():
-        mapped = _nvlabs_name(name)
+        mapped = nvlabs_name(name)
         if mapped is not None:
             target, transform = mapped
             state[target] = as_float32(transform(_tensor(value, name)), name)
@@ -91,7 +91,7 @@ def _tensor(value: Any, name: str) -> torch.Tensor:
     return value
 
 
-def _nvlabs_name(name: str) -> tuple[str, Transform] | None:
+def nvlabs_name(name: str) -> tuple[str, Transform] | None:
     """NVIDIA's name for a rosinality tensor and the reshape it needs; None for a resampling kernel."""
     if m := re.fullmatch(r"style\.(\d+)\.(weight|bias)", name):  # style.0 is the PixelNorm
         return f"mapping.fc{int(m[1]) - 1}.{m[2]}", lambda t: t

@@ -60,6 +60,16 @@ class Presented:
     count: int
 
 
+@dataclass(frozen=True)
+class DrawTimes:
+    """The screen's draws since the start: how many, their wall time and the display thread's
+    CPU time in them (the rest is SDL and the display server at work, or waiting for a core)."""
+
+    draws: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+
+
 class Presenter:
     """`actions` adds or overrides what keys do by action name (see keys.py): 'pause',
     'previous', 'next', 'record' come from the live show. Every key event also goes to each of
@@ -102,6 +112,7 @@ class Presenter:
         self._started = time.monotonic()
         self._capture = False  # the next refresh is read back for a screenshot
         self._said_off = False
+        self.draw_times = DrawTimes()
 
     def run(self, seconds: float | None = None) -> None:
         """Present until quit (a key, the window closed), or for `seconds`. Raises the feed's
@@ -149,7 +160,12 @@ class Presenter:
         )
         if state == self._drawn and not self._capture:
             return False
+        wall, cpu = time.perf_counter(), time.thread_time()
         picture = self.screen.show(pair, overlay, capture=self._capture)
+        times = self.draw_times
+        self.draw_times = DrawTimes(
+            times.draws + 1, times.wall_s + time.perf_counter() - wall, times.cpu_s + time.thread_time() - cpu
+        )
         self._drawn = state
         if picture is not None:
             self._capture = False

@@ -16,6 +16,7 @@ import numpy as np
 from installation.display.displays import Display, choose_display
 from installation.display.errors import DisplayUnavailable
 from installation.display.layout import placement
+from installation.display.present import unlocked_present
 from installation.display.scaling import ScreenScale, chosen_scale, drawn_size, sharp_resize
 from installation.engine.frames import Frame, FramePair
 from installation.errors import UserError
@@ -112,6 +113,8 @@ class Screen:
             self.renderer = video.Renderer(self.window, vsync=vsync)
         except pygame.error as error:
             raise DisplayUnavailable(f"cannot open a window ({error})", RENDER_COMMAND) from None
+        # Other threads (the engine's) run while SDL draws and hands the picture over.
+        self._present = unlocked_present(self.window.id) or self.renderer.present
         pygame.mouse.set_visible(False)
         self.mode = mode
         self.background = background
@@ -214,7 +217,7 @@ class Screen:
         if overlay is not None:
             overlay.draw(dstrect=(8, 8, overlay.width, overlay.height))
         picture = self._read_back() if capture else None  # before present: the back buffer is then undefined
-        self.renderer.present()
+        self._present()
         return picture
 
     def _read_back(self) -> np.ndarray:

@@ -97,6 +97,8 @@ class EngineStats:
     latents_s: float  # ... in the source's latents (motion, parameters)
     noise_s: float  # ... making the noise fields the rendered blocks read
     convert_s: float  # ... converting to uint8 pixels; the rest is publishing and taps
+    generator_cpu_s: float = 0.0  # CPU time of the producer thread in the generator (as
+    # generator_s: below it, the thread waited: for a core, or for the interpreter lock)
 
     def latency_bound_ms(self, frame_ms: float) -> float:
         """Longest a parameter write can take to reach the screen now: the batch in flight,
@@ -138,6 +140,7 @@ class _Totals:
     noise_s: float = 0.0
     generator_s: float = 0.0
     convert_s: float = 0.0
+    generator_cpu_s: float = 0.0
 
     def plus(self, other: _Totals) -> _Totals:
         return _Totals(*(getattr(self, f.name) + getattr(other, f.name) for f in dataclasses.fields(self)))
@@ -206,6 +209,11 @@ class Engine:
         return self._ring.pair_at(t, self.settings.blend)
 
     @property
+    def native_id(self) -> int | None:
+        """The producer thread's id for the OS (None before `start`)."""
+        return self._thread.native_id if self._thread else None
+
+    @property
     def version(self) -> int:
         """Input version of the newest frames; grows by one whenever the inputs change."""
         return self._version
@@ -235,6 +243,7 @@ class Engine:
             latents_s=self._totals.latents_s,
             noise_s=self._totals.noise_s,
             convert_s=self._totals.convert_s,
+            generator_cpu_s=self._totals.generator_cpu_s,
         )
 
     # -- control ------------------------------------------------------------------------------
@@ -408,9 +417,9 @@ class Engine:
             sample = self._source.latents(times)
             moved = time.perf_counter()
             latents = sample.for_level(self._backend.G, level)
-            begin = time.perf_counter()
+            begin, begin_cpu = time.perf_counter(), time.thread_time()
             images = render_latents(self._renderer, latents, level)
-            rendered = time.perf_counter()
+            rendered, rendered_cpu = time.perf_counter(), time.thread_time()
             self._converter.convert(images, pixels, screen_pixels, shown[1] if shown else 0.0)
         done = time.perf_counter()
         self._last = _BatchTime((done - start) * 1000, (rendered - begin) * 1000)
@@ -433,6 +442,7 @@ class Engine:
                 noise_s=begin - moved,
                 generator_s=rendered - begin,
                 convert_s=done - rendered,
+                generator_cpu_s=rendered_cpu - begin_cpu,
             )
         )
         self._maybe_rethread(latents, level)

@@ -13,7 +13,7 @@ import torch
 
 from installation.backends.base import Backend
 from installation.backends.torch_eager import TorchEagerBackend
-from installation.model.bends import BendHook
+from installation.model.bends import Bending
 from installation.model.layer_view import LayerSeen, LayerView
 from installation.model.mixing import ModelMorph
 
@@ -28,7 +28,7 @@ class Latents:
     per-frame noise fields by layer ('b64.conv0': [B, 1, H, W]) that replace `noise_mode`'s
     (a mapping that may make each field only when it is read: see `for_level`). `transform`,
     for StyleGAN3 only, is each frame's input transform [B, 3, 3] (rotation, shift). `bend`: the
-    network-bending hook of the batch (None: the unbent network); `view`: a layer to show
+    batch's network bending (None: the unbent network); `view`: a layer to show
     instead of the picture; `mix`: (a model morph, its amount) to render instead of the
     backend's model."""
 
@@ -37,7 +37,7 @@ class Latents:
     noise_mode: str = "const"
     noise: Mapping[str, torch.Tensor] | None = None
     transform: torch.Tensor | None = None
-    bend: BendHook | None = None
+    bend: Bending | None = None
     view: LayerView | None = None
     mix: tuple[ModelMorph, float] | None = None
 
@@ -72,12 +72,20 @@ class LatentSource(Protocol):
 
 def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> torch.Tensor:
     """`backend.render` of a batch. Noise fields go to backends whose `render` takes `noise`;
-    others render their constant noise instead (said once per backend class). A bent batch,
-    a layer view or a model morph renders in torch eager (graphs hold neither a bend hook nor
-    other weights; said once per backend)."""
+    others render their constant noise instead (said once per backend class). A bent batch
+    goes to backends whose `render` takes `bends` (the graph backends: the bends' parameters
+    are a graph input); on others, and for a layer view or a model morph, it renders in torch
+    eager (graphs hold no hook and one model's weights; said once per backend)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
-    if latents.bend is not None or latents.view is not None or latents.mix is not None:
+    bent_in_graph = latents.bend is not None and _takes(type(backend), "bends")
+    if (
+        latents.view is not None
+        or latents.mix is not None
+        or (latents.bend is not None and not bent_in_graph)
+    ):
         return _render_eager(backend, latents, kw)
+    if bent_in_graph:
+        kw["bends"] = latents.bend
     if latents.noise is not None:
         if _takes(type(backend), "noise"):
             kw["noise"] = latents.noise
@@ -106,8 +114,8 @@ def _render_eager(backend: Backend, latents: Latents, kw: dict) -> torch.Tensor:
     eager = backend if isinstance(backend, TorchEagerBackend) else _eager_twins.get(backend)
     if eager is None:
         log.info(
-            "bends, the layer view and model morphs run in torch eager: the %s backend's graphs "
-            "take no hook and hold one model's weights",
+            "the layer view and model morphs (and bends, where no graph takes them) run in torch "
+            "eager on the %s backend: its graphs stop at no layer and hold one model's weights",
             backend.name,
         )
         eager = _eager_twins[backend] = TorchEagerBackend(backend.G, backend.device, backend.precision)

@@ -70,9 +70,11 @@ class JobRenderer:
         self.backend.prepare(stop_res, self.batch)  # a compiled backend builds first: full speed from frame 0
         if not cuda:
             torch.set_num_threads(job.threads)
-        self.size = job.size or canvas_pixels(self.G, stop_res)
-        self._source = None
+        self._source = self._new_source()  # with the job's threads: they change the last bits
         self._next = 0  # the frame the source is at
+        if self._source.bend_layouts:  # and the graph its bent frames take
+            self.backend.prepare(stop_res, self.batch, self._source.bend_layouts)
+        self.size = job.size or canvas_pixels(self.G, stop_res)
 
     @property
     def settings(self) -> Settings:
@@ -84,7 +86,7 @@ class JobRenderer:
         from installation.sinks.offline import advance_source, render_offline
 
         times = self.job.times
-        if self._source is None or frames.start < self._next:
+        if frames.start < self._next:
             self._source, self._next = self._new_source(), 0
         advance_source(self._source, times[self._next : frames.start], self.batch)
         show = self.job.show

@@ -14,7 +14,7 @@ import torch
 
 from installation.engine.latents import Latents
 from installation.errors import UserError
-from installation.model.bends import BendPlan, layer_names
+from installation.model.bends import BendLayout, BendPlan, layer_names
 from installation.model.channel_clusters import any_clusters, channel_clusters
 from installation.model.layer_view import LayerView
 from installation.model.mixing import ModelMorph, parse_layers
@@ -57,6 +57,11 @@ class ShowSource:
     def version(self) -> int:
         """Writes to the bus so far (a z sent included): any may change the picture from now on."""
         return sum(self._bus.snapshot().counts.values())
+
+    @property
+    def bend_layouts(self) -> tuple[BendLayout, ...]:
+        """The show's bend declaration as a graph fixes it (what `Backend.prepare` builds for)."""
+        return self._bends.layouts
 
     @property
     def motion_clock(self) -> MotionClock:

@@ -18,7 +18,7 @@ import torch
 from installation.backends import TorchEagerBackend, create_backend, onnxrt
 from installation.backends.auto import CHOICES_FILE
 from installation.backends.cache import weights_hash
-from installation.backends.graph_backend import GraphBackend
+from installation.backends.graph_backend import GraphBackend, Shape
 from installation.errors import UserError
 from installation.model import Generator
 from installation.model.canvas import with_canvas
@@ -138,7 +138,7 @@ def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monk
     ws = latents(G, 1)
     for stop_res in (4, 8, 4):
         assert_matches_eager(G, backend, ws, stop_res=stop_res)
-    assert builds == [(4, 1, False), (8, 1, False), (4, 1, False)]  # the last one from the disk cache
+    assert builds == [Shape(4, 1), Shape(8, 1), Shape(4, 1)]  # the last one from the disk cache
 
 
 def test_auto_calibrates_once_and_reads_the_cache_after(G, cache_dir, monkeypatch):
@@ -231,7 +231,7 @@ def test_failed_export_falls_back_to_eager_once(G, tmp_path, monkeypatch, caplog
     def broken_exporter(*args, **kwargs):
         raise RuntimeError("exporter unavailable")
 
-    monkeypatch.setattr(onnxrt, "export_program", broken_exporter)
+    monkeypatch.setattr(onnxrt, "shape_program", broken_exporter)
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=False)
     ws = latents(G, 1)
     with caplog.at_level(logging.WARNING, logger="installation.backends"):

@@ -1,5 +1,7 @@
 """A real SDL window (under Xvfb): what it shows against the rendered frames scaled on the CPU."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,17 @@ def test_a_frame_resampled_on_the_render_device_is_drawn_as_it_came(screen, fram
     stale = Frame(frame.t, frame.pixels, frame.version, serial=102, shown=given[:-2])  # another size
     expected = sharp_resize(frame.pixels, (w, h), 0.5)  # the screen resamples it itself
     assert np.array_equal(screen.show(FramePair(stale), capture=True)[y : y + h, x : x + w], expected)
+
+
+def test_the_picture_reaches_the_x_screen_through_sdl_called_without_the_interpreter_lock(screen, frames):
+    """The screen presents through ctypes (the lock released, see present.py): what the X
+    server then holds in the window is the frame as drawn."""
+    from installation.display.present import unlocked_present
+    from tests.display.xshot import grab_screen
+
+    assert unlocked_present(screen.window.id) is not None  # Linux, pygame's SDL found
+    screen.mode = "fit"
+    screen.show(FramePair(frames[1]))
+    x, y = screen.window.position
+    on_x = grab_screen(os.environ["DISPLAY"], (x + WINDOW[0], y + WINDOW[1]))[y:, x:]
+    assert_close(on_x, compose(frames[1].pixels, WINDOW, "fit"))

@@ -180,3 +180,4 @@ def test_the_batch_time_is_broken_down_by_part(rig):
     s = engine.stats
     parts = [s.latents_s, s.noise_s, s.generator_s, s.convert_s]
     assert all(part > 0 for part in parts) and sum(parts) <= s.busy_s
+    assert 0 < s.generator_cpu_s  # the producer thread's own CPU in the generator

@@ -297,3 +297,32 @@ def test_a_stylegan3_model_refuses_bends_in_one_line(shared_fixtures, tmp_path):
     bus.set("layer_view", 3)  # no StyleGAN2 layers to show: the picture stays
     with torch.inference_mode():
         assert ShowSource(plain, G, bus).latents([0.0]).view is None
+
+
+@pytest.mark.parametrize("size", [2, 4, 7])
+def test_erode_and_dilate_are_the_edge_padded_min_and_max_pool(G, size):
+    import torch.nn.functional as F
+
+    x = torch.randn(2, 32, 8, 8)
+    pad = ((size - 1) // 2, size // 2, (size - 1) // 2, size // 2)
+    dilated = F.max_pool2d(F.pad(x, pad, mode="replicate"), size, stride=1)
+    eroded = -F.max_pool2d(F.pad(-x, pad, mode="replicate"), size, stride=1)
+    assert torch.equal(_hook(G, transform="dilate", size=size)(LAYER, x), dilated)
+    assert torch.equal(_hook(G, transform="erode", size=size)(LAYER, x), eroded)
+
+
+def test_graph_form_leaves_a_layer_exactly_unbent_at_amount_zero(G):
+    """Inside a graph the amounts are inputs (no bend is skipped): each one's output is
+    selected away at 0, whatever its arguments, and taken as eager's at other amounts."""
+    from installation.show.bend_sections import TRANSFORM_ARGS
+
+    bends = tuple(BendSettings(name=f"b{i}", layer=LAYER, transform=t) for i, t in enumerate(TRANSFORM_ARGS))
+    plan = BendPlan(bends, G)
+    values = {p.name: p.default for p in bend_parameters(bends)}
+    x = torch.randn(1, 32, 8, 8)
+    zero = plan.hook({**values, "b0": 1e-30})  # one amount on, so there is a bending at all
+    params = zero.params.clone()
+    params[:, 0] = 0
+    assert torch.equal(plan.transforms.apply(LAYER, x, params), x)
+    on = plan.hook({**values, "b5": 0.5})  # dilate alone
+    assert torch.equal(plan.transforms.apply(LAYER, x, on.params), on(LAYER, x))

@@ -148,3 +148,39 @@ def test_run_py_mix_writes_a_file_the_engine_loads(pair, tmp_path):
     )
     assert refused.returncode != 0 and not (tmp_path / "x.pkl").exists()
     assert refused.stderr.strip().splitlines()[-1].endswith("different architectures (channels differ)")
+
+
+def test_run_py_mix_writes_rosinalitys_layout_that_loads_back_to_the_same_pixels(pair, tmp_path, capsys):
+    from installation.cli import main
+    from tests.checkpoints.ckpt_writers import rosinality_g_ema
+
+    a_path, b_path = pair
+    out = tmp_path / "mixed.pt"
+    args = ["mix", str(a_path), str(b_path), "--layers", "coarse", "--amount", "0.4", "--out", str(out)]
+    assert main([*args, "--format", "rosinality"]) == 0
+    assert "no activation clamp" in capsys.readouterr().out  # these models clamp at 256
+    A, B = load_model(str(a_path)), load_model(str(b_path))
+    A.load_state_dict(mixed_state(A, B, 0.4, parse_layers("coarse")))
+    written = torch.load(out, weights_only=True)  # plain tensors only
+    assert set(written) == {"g_ema", "latent_avg"}
+    expected = rosinality_g_ema(A.state_dict(), A.config)  # the spec's layout, written independently
+    assert set(written["g_ema"]) == set(expected)
+    assert all(torch.equal(written["g_ema"][n], t) for n, t in expected.items())
+    loaded = load_model(str(out))
+    assert loaded.config.extra["format"] == "rosinality"
+    z = torch.randn(3, A.z_dim, generator=torch.Generator().manual_seed(5))
+    with torch.inference_mode():
+        assert torch.equal(loaded(z, None, noise_mode="const"), A(z, None, noise_mode="const"))
+
+
+def test_a_model_rosinality_cannot_hold_is_refused_in_one_line(tmp_path, capsys):
+    from installation.cli import main
+
+    config = small_config(img_resolution=32, channels=CHANNELS, c_dim=4)
+    a, b = tmp_path / "a.pkl", tmp_path / "b.pkl"
+    for seed, path in enumerate((a, b)):
+        write_nvlabs_pickle(path, random_state(config, seed=seed), config)
+    out = tmp_path / "x.pt"
+    assert main(["mix", str(a), str(b), "--out", str(out), "--format", "rosinality"]) == 2
+    assert not out.exists()
+    assert "conditioning (c_dim) is 4; rosinality's generator has only 0" in capsys.readouterr().err

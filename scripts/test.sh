@@ -12,7 +12,7 @@ if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
     export DISPLAY=:97
 fi
 if command -v jackd >/dev/null && ! (command -v jack_lsp >/dev/null && JACK_NO_START_SERVER=1 jack_lsp >/dev/null 2>&1); then
-    jackd --no-realtime -d dummy -r 48000 -p 256 >/dev/null 2>&1 &
+    jackd --no-realtime -d dummy -r 48000 >/dev/null 2>&1 &
     pids+=($!)
 fi
 sleep 1

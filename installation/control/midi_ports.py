@@ -174,6 +174,8 @@ def _open_by_name(client: "rtmidi.MidiIn | rtmidi.MidiOut", name: str, own_port:
 
 def _close(port: "rtmidi.MidiIn | rtmidi.MidiOut") -> None:
     try:
+        if isinstance(port, rtmidi.MidiIn):
+            port.cancel_callback()  # closing with a callback set can crash rtmidi (mido #368)
         port.close_port()
     finally:
         port.delete()

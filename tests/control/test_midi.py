@@ -77,6 +77,8 @@ class KnobBox:
     def unplug(self) -> None:
         """Close both ports (once: rtmidi crashes on a second delete)."""
         ports, self.ports = self.ports, []
+        if ports:  # before closing: closing with a callback set can crash rtmidi
+            self.leds.cancel_callback()
         for port in ports:
             port.close_port()
             port.delete()

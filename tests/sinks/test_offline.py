@@ -208,7 +208,7 @@ def test_a_render_stopped_with_ctrl_c_leaves_the_old_video_and_no_partial_one(tm
     show, out = write_show(tmp_path, period=2.0), tmp_path / "walk.mp4"
     out.write_bytes(b"an earlier render")
     command = [sys.executable, str(ROOT / "run.py"), "render", str(show), "--backend", "torch"]
-    command += ["--seconds", "600", "--out", str(out), "--overwrite"]
+    command += ["--seconds", "600", "--chunk-seconds", "1", "--out", str(out), "--overwrite"]
     render = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     partial = tmp_path / "walk.partial.mp4"
     chunks = ".walk.chunks-*"  # the video's chunks, written first in a hidden folder beside it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Self
 
 
 class Endpoint:
@@ -17,7 +18,7 @@ class Endpoint:
     def _run(self) -> None:
         raise NotImplementedError
 
-    def start(self):
+    def start(self) -> Self:
         self._thread.start()
         return self
 

@@ -52,23 +52,23 @@ def _format(value: object) -> str:
 
 
 class Hud:
-    """Renders HUD lines onto a texture for `Screen.show`'s overlay, at most every REFRESH_S."""
+    """Renders HUD lines onto a surface for `Screen.show`'s overlay, at most every REFRESH_S. It
+    holds no SDL texture: the screen owns those, so that closing it frees them all."""
 
-    def __init__(self, renderer, size: int = 18) -> None:
+    def __init__(self, size: int = 18) -> None:
         import pygame
 
         pygame.font.init()
-        self._renderer = renderer
         self._font = pygame.font.Font(None, size)
-        self._texture = None
+        self._surface = None
         self._lines: list[str] = []
         self._drawn_at = -REFRESH_S
 
-    def texture(self, lines: list[str], now: float):
-        if self._texture is not None and (lines == self._lines or now - self._drawn_at < REFRESH_S):
-            return self._texture
+    def surface(self, lines: list[str], now: float):
+        """The HUD as a pygame Surface with alpha: the same object until the text changes."""
+        if self._surface is not None and (lines == self._lines or now - self._drawn_at < REFRESH_S):
+            return self._surface
         import pygame
-        from pygame._sdl2 import video
 
         rendered = [self._font.render(line, True, (240, 240, 240)) for line in lines]
         width = max(s.get_width() for s in rendered) + 12
@@ -79,7 +79,5 @@ class Hud:
         for line in rendered:
             surface.blit(line, (6, y))
             y += line.get_height() + 2
-        self._texture = video.Texture.from_surface(self._renderer, surface)
-        self._texture.blend_mode = pygame.BLENDMODE_BLEND
-        self._lines, self._drawn_at = lines, now
-        return self._texture
+        self._surface, self._lines, self._drawn_at = surface, lines, now
+        return surface

@@ -104,7 +104,7 @@ class Presenter:
             "quit": self._quit,
             **(actions or {}),
         }
-        self._hud = Hud(screen.renderer) if screen is not None else None
+        self._hud = Hud() if screen is not None else None
         self._running = False
         self._pair: FramePair | None = None
         self._drawn: tuple | None = None
@@ -152,7 +152,7 @@ class Presenter:
 
     def _draw(self, pair: FramePair | None, now: float) -> bool:
         """Draw `pair` unless the picture on screen is the same (paused, held); True if drawn."""
-        overlay = self._hud.texture(self.feed.hud_lines(self.displayed_fps), now) if self.hud_on else None
+        overlay = self._hud.surface(self.feed.hud_lines(self.displayed_fps), now) if self.hud_on else None
         state = (
             pair and (pair.a.serial, pair.b and pair.b.serial, round(pair.alpha * 255)),
             id(overlay),

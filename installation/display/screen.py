@@ -124,6 +124,7 @@ class Screen:
         self._fullscreen = fullscreen
         self._textures: OrderedDict[tuple, object] = OrderedDict()
         self._filters: dict[tuple, str] = {}  # texture key -> SDL filter it was made with
+        self._overlay: tuple[object, object] | None = None  # (surface, its texture)
 
     def _centred(self, size: tuple[int, int]) -> tuple[int, int]:
         d = self.display
@@ -204,8 +205,19 @@ class Screen:
         texture.alpha = round(alpha * 255)
         texture.draw(srcrect=src, dstrect=dst)
 
+    def _overlay_texture(self, surface):
+        """The texture of an overlay surface (the HUD), uploaded when the surface changes."""
+        import pygame
+        from pygame._sdl2 import video
+
+        if self._overlay is None or self._overlay[0] is not surface:
+            texture = video.Texture.from_surface(self.renderer, surface)
+            texture.blend_mode = pygame.BLENDMODE_BLEND
+            self._overlay = (surface, texture)
+        return self._overlay[1]
+
     def show(self, pair: FramePair | None, overlay=None, capture: bool = False) -> np.ndarray | None:
-        """Draw `pair` (`b` cross-faded over `a`) and an optional overlay texture, and present.
+        """Draw `pair` (`b` cross-faded over `a`) and an optional overlay surface, and present.
         With `capture`, also return what was drawn, [H, W, 3] uint8 (slow: for checks)."""
         self._shown_size = self.size
         self.renderer.draw_color = (*self.background, 255)
@@ -215,7 +227,8 @@ class Screen:
             if pair.b is not None and pair.alpha > 0:
                 self._draw(pair.b, pair.alpha)
         if overlay is not None:
-            overlay.draw(dstrect=(8, 8, overlay.width, overlay.height))
+            texture = self._overlay_texture(overlay)
+            texture.draw(dstrect=(8, 8, texture.width, texture.height))
         picture = self._read_back() if capture else None  # before present: the back buffer is then undefined
         self._present()
         return picture
@@ -226,6 +239,14 @@ class Screen:
         return pygame.surfarray.array3d(self.renderer.to_surface()).transpose(1, 0, 2).copy()
 
     def close(self) -> None:
+        """Free the textures, then the renderer, then the window, here and now. SDL frees an
+        OpenGL renderer by making its context current on its window: after the window, that
+        is an X error (BadDrawable), and Xlib's default handler ends the process. Nothing else
+        holds these objects, so they go now, on this thread, never later in a garbage
+        collection on another thread (which could run while `show` presents without the lock)."""
         self._textures.clear()
         self._filters.clear()
+        self._overlay = None
+        self._present = None
+        self.renderer = None
         self.window.destroy()

@@ -126,3 +126,35 @@ def test_the_picture_reaches_the_x_screen_through_sdl_called_without_the_interpr
     x, y = screen.window.position
     on_x = grab_screen(os.environ["DISPLAY"], (x + WINDOW[0], y + WINDOW[1]))[y:, x:]
     assert_close(on_x, compose(frames[1].pixels, WINDOW, "fit"))
+
+
+def sdl_objects() -> int:
+    """pygame renderers and textures alive in this process."""
+    import gc
+
+    return sum(type(o).__name__ in ("Renderer", "Texture") for o in gc.get_objects())
+
+
+def test_closing_a_screen_frees_its_textures_and_renderer_before_its_window(x_display, frames):
+    """A renderer freed after its window makes SDL touch the destroyed X window: Xlib's default
+    handler then ends the whole process (BadDrawable), long after the close, whenever a garbage
+    collection reaches it. So close frees every SDL object the screen made, at once."""
+    import pygame
+
+    from installation.display.hud import Hud
+    from installation.display.screen import Screen
+
+    before = sdl_objects()
+    screen = Screen(fullscreen=False, size=WINDOW, mode="fit", vsync=False, scale="linear")
+    hud = Hud()
+    for t in range(3):  # frames, the HUD overlay, and a new overlay when its text changes
+        screen.show(FramePair(frames[t % 2]), hud.surface([f"line {t}"], now=t))
+    assert sdl_objects() > before
+    screen.close()
+    assert sdl_objects() == before
+    other = Screen(fullscreen=False, size=WINDOW, mode="fit", vsync=False, scale="linear")
+    try:  # the next window works, and X reports nothing about the old one
+        pygame.event.pump()
+        assert other.show(FramePair(frames[0]), capture=True).any()
+    finally:
+        other.close()

@@ -5,6 +5,12 @@ opened when it appears and closed when it disappears, so a controller that comes
 new port number, as ALSA gives it) is found again within one poll. Patterns are regular
 expressions searched case-insensitively in the port name; one that is not a valid expression
 is matched as plain text.
+
+Inputs are read by a thread of ours, not through rtmidi callbacks. A callback runs Python in
+the MIDI system's own real-time thread (JACK's process thread), and JACK cancels that thread
+when a client closes or falls behind: cancelled while it waits for the interpreter lock, it
+leaves the lock's mutex held and the whole process hangs (seen: an unplug in the tests froze
+every thread). Reading from our own thread keeps Python out of the MIDI system's threads.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ log = logging.getLogger(__name__)
 # (port name, raw MIDI bytes, arrival time on time.monotonic's clock)
 MessageHandler = Callable[[str, list[int], float], None]
 
+READ_PERIOD_S = 0.001  # how often the open inputs are read: the latency it adds, at most
+
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     try:
@@ -38,8 +46,8 @@ def matching(names: Sequence[str], patterns: Sequence[re.Pattern[str]]) -> list[
 
 
 class MidiPorts:
-    """Opens the inputs matching `inputs` (delivering their messages to `on_message`, in
-    rtmidi's thread) and the outputs matching `outputs` (for `send`)."""
+    """Opens the inputs matching `inputs` (delivering their messages to `on_message`, in the
+    reading thread) and the outputs matching `outputs` (for `send`)."""
 
     def __init__(
         self,
@@ -62,6 +70,7 @@ class MidiPorts:
         self._outputs: dict[str, rtmidi.MidiOut] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="midi-ports", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="midi-in", daemon=True)
         self._lister: PortLister | None = None
         self.connects = 0  # ports opened so far, replugs included
         self.refreshes = 0  # port listings compared so far: a replug is found at the next one
@@ -79,11 +88,13 @@ class MidiPorts:
         self._lister = PortLister(self.api)
         self.refresh()
         self._thread.start()
+        self._reader.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
+        for thread in (self._thread, self._reader):
+            if thread.is_alive():
+                thread.join(timeout=2)
         with self._lock:
             ports = [*self._inputs.values(), *self._outputs.values()]
             self._inputs.clear()
@@ -140,7 +151,6 @@ class MidiPorts:
     def _open_input(self, name: str) -> rtmidi.MidiIn:
         port = rtmidi.MidiIn(rtapi=self.api.api, name=f"{CLIENT_NAME}-in", queue_size_limit=4096)
         port.ignore_types(sysex=True, timing=False, active_sense=True)  # keep clock, drop the rest
-        port.set_callback(self._received, name)
         _open_by_name(port, name, "in")
         return port
 
@@ -149,11 +159,27 @@ class MidiPorts:
         _open_by_name(port, name, "out")
         return port
 
-    def _received(self, event: tuple[list[int], float], port_name: str) -> None:
-        try:
-            self._on_message(port_name, event[0], time.monotonic())
-        except Exception as error:  # noqa: BLE001 - it would be lost inside rtmidi's thread
-            self._drops.drop("handler error", port_name, f"{type(error).__name__}: {error}")
+    def _read(self) -> None:
+        while not self._stop.wait(READ_PERIOD_S):
+            with self._lock:  # a port leaves the dict under the lock before it is closed
+                read = [(name, _waiting(port)) for name, port in self._inputs.items()]
+            for name, messages in read:
+                if messages:
+                    self._deliver(name, messages)
+
+    def _deliver(self, port_name: str, messages: list[tuple[list[int], float]]) -> None:
+        """Hand over what one read found, each message at the time it arrived: the newest now,
+        the ones before it earlier by the gaps rtmidi measured (a MIDI clock keeps its pace)."""
+        at = time.monotonic()
+        arrivals = []
+        for message, gap in reversed(messages):
+            arrivals.append((message, at))
+            at -= gap
+        for message, arrived in reversed(arrivals):
+            try:
+                self._on_message(port_name, message, arrived)
+            except Exception as error:  # noqa: BLE001 - one bad message must not stop the reading
+                self._drops.drop("handler error", port_name, f"{type(error).__name__}: {error}")
 
     def _forget(self, opened: dict, name: str) -> None:
         with self._lock:
@@ -172,10 +198,16 @@ def _open_by_name(client: "rtmidi.MidiIn | rtmidi.MidiOut", name: str, own_port:
         raise
 
 
+def _waiting(port: rtmidi.MidiIn) -> list[tuple[list[int], float]]:
+    """Every message queued on `port`, oldest first, each with the seconds since the one before."""
+    messages = []
+    while (event := port.get_message()) is not None:
+        messages.append(event)
+    return messages
+
+
 def _close(port: "rtmidi.MidiIn | rtmidi.MidiOut") -> None:
     try:
-        if isinstance(port, rtmidi.MidiIn):
-            port.cancel_callback()  # closing with a callback set can crash rtmidi (mido #368)
         port.close_port()
     finally:
         port.delete()

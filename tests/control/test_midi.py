@@ -65,11 +65,17 @@ class KnobBox:
     def __init__(self, api: MidiApi, name: str = BOX) -> None:
         self.out = rtmidi.MidiOut(rtapi=api.api, name=name)
         self.out.open_virtual_port("knobs")
-        self.received: list[list[int]] = []
+        self._received: list[list[int]] = []
         self.leds = rtmidi.MidiIn(rtapi=api.api, name=f"{name}-lights")  # JACK client names are unique
-        self.leds.set_callback(lambda event, _: self.received.append(event[0]))
-        self.leds.open_virtual_port("leds")
+        self.leds.open_virtual_port("leds")  # read, not called back: see installation/control/midi_ports.py
         self.ports = [self.out, self.leds]
+
+    @property
+    def received(self) -> list[list[int]]:
+        """What reached the LEDs so far (`received.clear()` forgets it)."""
+        while self.ports and (event := self.leds.get_message()) is not None:
+            self._received.append(event[0])
+        return self._received
 
     def send(self, *message: int) -> None:
         self.out.send_message(list(message))
@@ -77,8 +83,6 @@ class KnobBox:
     def unplug(self) -> None:
         """Close both ports (once: rtmidi crashes on a second delete)."""
         ports, self.ports = self.ports, []
-        if ports:  # before closing: closing with a callback set can crash rtmidi
-            self.leds.cancel_callback()
         for port in ports:
             port.close_port()
             port.delete()

@@ -79,8 +79,9 @@ class GraphBackend(Backend):
         self.eager = TorchEagerBackend(G, device, precision)
         self._runners: OrderedDict[Shape, Runner | None] = OrderedDict()  # None: cannot be built
         self._pending: dict[Shape, threading.Event] = {}
-        self._queue: queue.Queue[Shape] = queue.Queue()
-        self._worker: threading.Thread | None = None
+        # Two workers: one loads graphs already in the cache (a second each), one builds (minutes
+        # each), so that cached levels never wait behind a build.
+        self._queues: dict[str, queue.Queue[Shape]] = {}
 
     @staticmethod
     @abstractmethod
@@ -213,17 +214,20 @@ class GraphBackend(Backend):
             self._build_and_keep(key)
             return self._runners[key]
         self._pending[key] = threading.Event()
-        self._queue.put(key)
-        if self._worker is None:
+        kind = "load" if self._graph_path(key).exists() else "build"
+        if kind not in self._queues:
+            self._queues[kind] = queue.Queue()
             # A daemon: at exit the build's child process is ended; files appear under their names
             # only when complete.
-            self._worker = threading.Thread(target=self._work, name=f"{self.name}-build", daemon=True)
-            self._worker.start()
+            worker = threading.Thread(target=self._work, args=(self._queues[kind],), daemon=True)
+            worker.name = f"{self.name}-{kind}"
+            worker.start()
+        self._queues[kind].put(key)
         return None
 
-    def _work(self) -> None:
+    def _work(self, shapes: queue.Queue[Shape]) -> None:
         while True:
-            key = self._queue.get()
+            key = shapes.get()
             self._build_and_keep(key)
             self._pending.pop(key).set()
 

@@ -461,7 +461,12 @@ class Engine:
         here = planner.levels.index(planner.level)
         order = planner.levels[here + 1 :] + planner.levels[: here + 1][::-1]
         for level in order:
-            if level not in planner.costs.pending or planner.frame_ms(level) > self._retime_limit_ms():
+            # The next level up is always worth a look: its prediction may come from a timing
+            # that went wrong (a graph timed while another loaded), and no later look corrects it.
+            next_up = level == order[0] and level > planner.level
+            if level not in planner.costs.pending:
+                continue
+            if not next_up and planner.frame_ms(level) > self._retime_limit_ms():
                 continue
             if not self._backend.ready(level, 1, latents.has_noise_fields):
                 continue

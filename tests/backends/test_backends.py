@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import os
+import time
 
 import numpy as np
 import pytest
@@ -123,6 +124,38 @@ def test_background_build_renders_eagerly_until_ready(G, cache_dir):
     assert backend.ready(stop_res=4)
     assert_matches_eager(G, backend, ws, stop_res=4)
     assert backend.ready(stop_res=5)  # no graph can stop there: torch eager is as fast as it gets
+
+
+def test_a_graph_in_the_cache_loads_while_another_is_still_being_built(G, tmp_path, monkeypatch):
+    """Levels whose graphs a past run built load in a second; they must not wait minutes behind
+    the build of a shape the cache lacks (the engine would plan on torch eager's costs meanwhile)."""
+    import threading
+
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=True)
+    assert backend.prepare(stop_res=8)  # built now: in the cache from here on
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=True)
+    build = type(backend)._build
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build(self, shape):
+        if not self._graph_path(shape).exists():  # a real build: held until the test lets it go
+            building.set()
+            release.wait(30)
+        return build(self, shape)
+
+    monkeypatch.setattr(type(backend), "_build", slow_build)
+    try:
+        assert not backend.ready(stop_res=16)  # not in the cache: its build starts first
+        assert building.wait(10)
+        assert not backend.ready(stop_res=8)  # in the cache: asked for second
+        deadline = time.monotonic() + 10
+        while not backend.ready(stop_res=8) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert backend.ready(stop_res=8) and not backend.ready(stop_res=16)
+    finally:
+        release.set()
+    assert backend.prepare(stop_res=16)
+    assert_matches_eager(G, backend, latents(G, 1), stop_res=8)
 
 
 def test_least_recently_used_graphs_are_unloaded_and_reloaded(G, cache_dir, monkeypatch):

@@ -174,6 +174,23 @@ def test_levels_timed_on_torch_eager_while_built_are_timed_again_on_the_built_gr
         engine.stop()
 
 
+def test_the_next_level_up_is_timed_again_however_slow_it_was_predicted():
+    """A level mistimed at start-up (its graph timed while another one loaded: seconds per
+    frame) would otherwise be planned on that number for the whole show."""
+    from installation.engine.planner import Costs
+
+    backend = tiny_backend(16)
+    settings = EngineSettings(min_resolution=8, threads=1)
+    mistimed = Costs({8: 1.0, 16: 60_000.0}, {1: 1.0}, pending=frozenset({16}))
+    engine = Engine(backend, SlerpSource(backend.G), ShowClock(HandClock()), settings, costs=mistimed).start()
+    try:
+        wait_for(lambda: not engine.costs.pending, timeout=30, what="16 px timed again")
+        assert engine.costs.frame_ms[16] < 1000 and engine.error is None
+        wait_for(lambda: engine.stats.level == 16, timeout=30, what="the engine to go up to 16 px")
+    finally:
+        engine.stop()
+
+
 def test_the_batch_time_is_broken_down_by_part(rig):
     hand, backend, source, engine = rig
     wait_for(lambda: engine.stats.frames >= 4)

@@ -106,7 +106,9 @@ def measure_costs(
     batch_factor = {1: 1.0}
     batch = 2
     twin = timing_twin(backend)
-    single = render_ms(twin, latents, level) if level in final else frame_ms[level]
+    # Against what one frame costs on the backend itself: a batch with no graph of its own
+    # renders on torch eager, and is worth it only where that beats the graph's single frames.
+    single = frame_ms[level]
     while batch <= max_batch and frame_ms[level] * batch <= batch_budget_ms:
         factor = render_ms(twin, latents, level, batch) / batch / single
         if factor > min(batch_factor.values()) * MIN_BATCH_GAIN:

@@ -126,35 +126,36 @@ def test_background_build_renders_eagerly_until_ready(G, cache_dir):
     assert backend.ready(stop_res=5)  # no graph can stop there: torch eager is as fast as it gets
 
 
-def test_a_graph_in_the_cache_loads_while_another_is_still_being_built(G, tmp_path, monkeypatch):
+def test_a_graph_in_the_cache_loads_while_another_is_still_being_built(G, cache_dir, monkeypatch):
     """Levels whose graphs a past run built load in a second; they must not wait minutes behind
     the build of a shape the cache lacks (the engine would plan on torch eager's costs meanwhile)."""
     import threading
 
-    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=True)
-    assert backend.prepare(stop_res=8)  # built now: in the cache from here on
-    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=True)
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=True)
+    assert backend.prepare(stop_res=8)  # in the cache from here on (maybe built by a test before)
+    backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=True)
     build = type(backend)._build
     building, release = threading.Event(), threading.Event()
 
-    def slow_build(self, shape):
-        if not self._graph_path(shape).exists():  # a real build: held until the test lets it go
-            building.set()
-            release.wait(30)
-        return build(self, shape)
+    def held_build(self, shape):
+        if self._graph_path(shape).exists():
+            return build(self, shape)
+        building.set()  # a real build: held until the test ends, then given up
+        release.wait(30)
+        raise RuntimeError("the test gave this build up")
 
-    monkeypatch.setattr(type(backend), "_build", slow_build)
+    monkeypatch.setattr(type(backend), "_build", held_build)
     try:
-        assert not backend.ready(stop_res=16)  # not in the cache: its build starts first
+        assert not backend.ready(stop_res=16, batch=3)  # no test builds this shape: its build starts first
         assert building.wait(10)
         assert not backend.ready(stop_res=8)  # in the cache: asked for second
         deadline = time.monotonic() + 10
         while not backend.ready(stop_res=8) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert backend.ready(stop_res=8) and not backend.ready(stop_res=16)
+        assert backend.ready(stop_res=8) and not backend.ready(stop_res=16, batch=3)
     finally:
         release.set()
-    assert backend.prepare(stop_res=16)
+    assert not backend.prepare(stop_res=16, batch=3)  # given up: torch eager renders it
     assert_matches_eager(G, backend, latents(G, 1), stop_res=8)
 
 

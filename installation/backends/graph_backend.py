@@ -201,7 +201,7 @@ class GraphBackend(Backend):
             del self._runners[old]
 
     def _runner(self, key: Shape, wait: bool) -> Runner | None:
-        # Only this thread adds to `_pending`; the worker keeps a runner before it drops the
+        # Only this thread adds to `_pending`; a worker keeps a runner before it drops the
         # pending entry, so looking at `_pending` first never misses a finished build.
         event = self._pending.get(key)
         if event is not None:

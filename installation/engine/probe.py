@@ -106,11 +106,10 @@ def measure_costs(
     batch_factor = {1: 1.0}
     batch = 2
     twin = timing_twin(backend)
-    # Against what one frame costs on the backend itself: a batch with no graph of its own
-    # renders on torch eager, and is worth it only where that beats the graph's single frames.
-    single = frame_ms[level]
     while batch <= max_batch and frame_ms[level] * batch <= batch_budget_ms:
-        factor = render_ms(twin, latents, level, batch) / batch / single
+        # Against one frame on the backend itself: a batch with no graph of its own renders on
+        # torch eager, and is worth it only where that beats the graph's single frames.
+        factor = render_ms(twin, latents, level, batch) / batch / frame_ms[level]
         if factor > min(batch_factor.values()) * MIN_BATCH_GAIN:
             break
         batch_factor[batch] = factor

@@ -160,7 +160,7 @@ class MidiPorts:
         return port
 
     def _read(self) -> None:
-        while not self._stop.wait(READ_PERIOD_S if self._inputs else self.poll):  # idle: no port to read
+        while not self._stop.wait(READ_PERIOD_S):
             with self._lock:  # a port leaves the dict under the lock before it is closed
                 read = [(name, _waiting(port)) for name, port in self._inputs.items()]
             for name, messages in read:

@@ -133,10 +133,12 @@ class Calibrating(Backend):
         self._done.set()
 
     def render(
-        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, bends=None
+        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, bends=None, transform=None
     ) -> torch.Tensor:
         backend = self._chosen or self._eager
         kw = dict(stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise)
+        if transform is not None:  # StyleGAN3's input transforms: every backend takes them
+            kw["transform"] = transform
         if bends is not None:  # a graph backend takes the bending as inputs; torch eager as its hook
             kw["bend" if isinstance(backend, TorchEagerBackend) else "bends"] = bends
         return backend.render(ws, **kw)

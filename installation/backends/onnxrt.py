@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from installation.backends.cache import ModelCache
-from installation.backends.graph import export_onnx, input_names, noise_layers
+from installation.backends.graph import export_onnx, input_names, noise_layers, takes_transform
 from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
 
 PROVIDERS = {
@@ -74,14 +74,15 @@ class OnnxRuntimeBackend(GraphBackend):
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
         program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
-        export_onnx(program, path, layers, bool(shape.bends))
+        export_onnx(program, path, layers, bool(shape.bends), takes_transform(G))
 
     def _load(self, shape: Shape, path: Path) -> Runner:
         import onnxruntime
 
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())
         layers = noise_layers(self.G, shape.stop_res) if shape.noise_fields else ()
-        return _BoundRunner(session, self.device, input_names(layers, bool(shape.bends)))
+        names = input_names(layers, bool(shape.bends), takes_transform(self.G))
+        return _BoundRunner(session, self.device, names)
 
     def _provider_list(self) -> list[tuple[str, dict]]:
         device_id = self.device.index or 0

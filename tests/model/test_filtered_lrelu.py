@@ -36,7 +36,9 @@ def _reference(x, up_taps, down_taps, bias, up, down, padding, gain, slope, clam
         (1, 1, (5, 0, 0, 7), (20, 20), False),
     ],
 )
-def test_matches_zero_stuff_pad_convolve(up, down, padding, size, radial):
+@pytest.mark.parametrize("exporting", [False, True])  # eager, and the padded form graphs compute
+def test_matches_zero_stuff_pad_convolve(up, down, padding, size, radial, exporting, monkeypatch):
+    monkeypatch.setattr(torch.compiler, "is_exporting", lambda: exporting)
     g = torch.Generator().manual_seed(up * 10 + down)
     x = torch.randn(2, 5, *size, generator=g, dtype=torch.float64)
     bias = torch.randn(5, generator=g, dtype=torch.float64)

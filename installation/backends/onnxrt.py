@@ -16,6 +16,7 @@ import torch
 from installation.backends.cache import ModelCache
 from installation.backends.graph import export_onnx, input_names, noise_layers, takes_transform
 from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
+from installation.model.filtered_lrelu import sliced_windows
 
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -72,7 +73,8 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = shape_program(G, shape, precision, device)
+        with sliced_windows():  # ONNX has no strided views (StyleGAN3's resampling)
+            program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
         export_onnx(program, path, layers, bool(shape.bends), takes_transform(G))
 

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from installation.backends import TorchEagerBackend
     from installation.backends.graph import export_onnx, export_program, takes_transform
     from installation.errors import UserError
+    from installation.model.filtered_lrelu import sliced_windows
     from installation.model.loading import load_model
 
     G = load_model(args.model, "cpu")
@@ -47,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
         f"batch {'dynamic' if args.dynamic_batch else args.batch}, {args.precision}"
     )
     try:
-        program = export_program(
-            G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch
-        )
+        with sliced_windows():  # ONNX has no strided views (StyleGAN3's resampling)
+            program = export_program(
+                G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch
+            )
         path = export_onnx(program, args.out, transform=takes_transform(G))
     except Exception as error:  # the exporter's own message says which operator it could not take
         raise UserError(f"ONNX export failed: {str(error).strip().splitlines()[0]}") from error

@@ -148,7 +148,7 @@ class Band:
         """`span` samples from block 0's window start on, zeros outside the input: what an
         exported graph reads its windows from. A graph avoids the eager path's per-edge-block
         products and slice writes: several nodes each, and the ONNX exporter's optimiser slows
-        with the square of the node count (the whole StyleGAN3-T fixture: 78 -> 20 s)."""
+        with the square of the node count (the StyleGAN3-T fixture's export: 78 -> 20-35 s)."""
         start, end = -self.lead, span - self.lead
         inside = source[max(0, start) : min(self.length, end)]
         return F.pad(inside, (0, 0, max(0, -start), max(0, end - self.length)))

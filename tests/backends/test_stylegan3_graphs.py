@@ -47,6 +47,7 @@ def relative_error(got: torch.Tensor, want: torch.Tensor) -> float:
 def test_one_graph_built_in_the_background_renders_every_pose(G, cache_dir, monkeypatch, name):
     backend = create_backend(G, "cpu", "fp32", name, cache_dir=cache_dir, background=True)
     assert backend.name == name
+    assert backend.resolutions == [G.config.img_resolution]  # one level: the planner adapts batch and rate
     builds = []
     build = type(backend)._build
     monkeypatch.setattr(
@@ -59,7 +60,7 @@ def test_one_graph_built_in_the_background_renders_every_pose(G, cache_dir, monk
     assert torch.equal(
         render_latents(backend, Latents(ws, transform=first), None), eager.render(ws, transform=first)
     )
-    assert backend.prepare()  # waits for the build
+    assert backend.prepare() and backend.ready()  # prepare waits for the build
     eager_frames = []
     monkeypatch.setattr(backend.eager, "render", lambda *a, **kw: eager_frames.append(kw))
     pictures = []

@@ -248,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
         # the loop's own work per frame (ms), by part, and in all as a share of the generator's time
         "own_work_ms_per_frame": own_ms,
         "loop_overhead": sum(own_ms.values()) / max(generator_ms, 1e-9),
+        "latency_param": args.loop_param,
         "latency_ms": probe.latencies_ms,
         "latency_bound_ms": probe.bounds_ms,
         "last_stats": asdict(last),
@@ -318,7 +319,7 @@ def _print(r: dict, print_table) -> None:
         ),
         ["loop's own work (the above) / generator", f"{100 * r['loop_overhead']:.1f} %"],
         [
-            "latency write -> screen, median / max ms",
+            f"latency {r['latency_param']} write -> screen, median / max ms",
             f"{statistics.median(lat):.0f} / {max(lat):.0f}" if lat else "not measured",
         ],
         [

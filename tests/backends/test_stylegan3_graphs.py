@@ -19,6 +19,7 @@ from installation.backends.auto import CHOICES_FILE
 from installation.checkpoints.build import load_generator
 from installation.engine.latents import Latents, render_latents
 from installation.model.stylegan3 import input_transforms
+from tests.backends.conftest import counted_builds
 from tests.model.helpers import first_layers_of
 
 TOLERANCE = 1e-4  # max |diff| / std of the eager image, fp32 (as for StyleGAN2's graphs)
@@ -48,11 +49,7 @@ def test_one_graph_built_in_the_background_renders_every_pose(G, cache_dir, monk
     backend = create_backend(G, "cpu", "fp32", name, cache_dir=cache_dir, background=True)
     assert backend.name == name
     assert backend.resolutions == [G.config.img_resolution]  # one level: the planner adapts batch and rate
-    builds = []
-    build = type(backend)._build
-    monkeypatch.setattr(
-        type(backend), "_build", lambda self, shape: builds.append(shape) or build(self, shape)
-    )
+    builds = counted_builds(monkeypatch, backend)
     eager = TorchEagerBackend(G, "cpu", "fp32")
     ws = G.mapping(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(2)))
     first = transform(POSES[0])

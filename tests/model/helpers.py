@@ -53,12 +53,10 @@ def first_layers_of(G: StyleGAN3Generator, layers: int = 1) -> StyleGAN3Generato
     name = f"L{layers}_{size[0]}_{torgb.out_channels}"
     rgb = dataclasses.replace(torgb, name=name, in_size=size, out_size=size)
     config = dataclasses.replace(cfg, layers=(*kept, rgb), img_resolution=size[0])
-    old = f"synthesis.{torgb.name}."
+    old, wanted = f"synthesis.{torgb.name}.", {layer.name for layer in kept}
     state = {
         key.replace(old, f"synthesis.{name}."): tensor
         for key, tensor in G.state_dict().items()
-        if not key.startswith("synthesis.L")
-        or key.startswith(old)
-        or key.split(".")[1] in {k.name for k in kept}
+        if not key.startswith("synthesis.L") or key.startswith(old) or key.split(".")[1] in wanted
     }
     return StyleGAN3Generator.from_state_dict(config, state).requires_grad_(False).eval()

@@ -235,11 +235,15 @@ class Resampler:
 
 
 def _sum_terms(terms: list[tuple[Band, Band]], x: torch.Tensor) -> torch.Tensor:
-    """Σ second(first(x) with its two leading axes swapped), for x [A, B, F] -> [B', A', F]."""
+    """Σ second(first(x) with its two leading axes swapped), for x [A, B, F] -> [B', A', F].
+    Summed in place, but not in an exported graph (as `_activate`)."""
     out = None
     for first, second in terms:
         y = second(first(x).transpose(0, 1).contiguous())
-        out = y if out is None else out.add_(y)
+        if out is None:
+            out = y
+        else:
+            out = out + y if torch.compiler.is_exporting() else out.add_(y)
     return out
 
 

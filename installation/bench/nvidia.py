@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="time NVIDIA's generator from this checkout (stylegan2-ada-pytorch or stylegan3) against ours",
     )
+    parser.add_argument(
+        "--nvidia-compiled",
+        action="store_true",
+        help="with --nvidia-repo: also time our torch-compiled graph in each precision (built first)",
+    )
 
 
 def nvidia_generator(G, repo: str | Path) -> torch.nn.Module:
@@ -83,9 +88,10 @@ def _options(init_kwargs: dict) -> dict:
     return {k: dict(v) if isinstance(v, dict) else v for k, v in init_kwargs.items()}
 
 
-def side_by_side(G, theirs, repeats: int, sync, precisions: list[str]) -> dict:
-    """ms per frame of ours in each of `precisions` and NVIDIA's (fp32), batch 1, taking turns,
-    and how far each of our images is from NVIDIA's."""
+def side_by_side(G, theirs, repeats: int, sync, precisions: list[str], graphs: dict | None = None) -> dict:
+    """ms per frame of ours in each of `precisions` (torch eager, and each of `graphs`: label ->
+    a graph backend) and NVIDIA's (fp32), batch 1, taking turns, and how far each of our images
+    is from NVIDIA's."""
     from installation.backends.auto import round_robin
 
     device = next(G.parameters()).device
@@ -96,21 +102,35 @@ def side_by_side(G, theirs, repeats: int, sync, precisions: list[str]) -> dict:
         kwargs = {"force_fp32": True}
         if G.config.architecture != "stylegan3":
             kwargs["noise_mode"] = "const"
-        calls = {
-            f"ours {p}": (lambda p=p: G.synthesis(ws, noise_mode="const", precision=p)) for p in precisions
-        }
+        ours = {p: (lambda p=p: G.synthesis(ws, noise_mode="const", precision=p)) for p in precisions}
+        for label, backend in (graphs or {}).items():
+            ours[label] = lambda backend=backend: backend.render(ws, noise_mode="const")
+        calls = {f"ours {label}": call for label, call in ours.items()}
         calls["NVIDIA fp32"] = lambda: theirs.synthesis(ws, **kwargs)
         reference = calls["NVIDIA fp32"]()
-        diffs = {p: float((calls[f"ours {p}"]() - reference).abs().max()) for p in precisions}
+        diffs = {label: float((call() - reference).abs().max()) for label, call in ours.items()}
         samples = round_robin(calls, repeats, sync)
     median = {k: statistics.median(v) for k, v in samples.items()}
     return {
         "ms": median,
         "best_ms": {k: min(v) for k, v in samples.items()},
-        "speedup": {p: median["NVIDIA fp32"] / median[f"ours {p}"] for p in precisions},
+        "speedup": {label: median["NVIDIA fp32"] / median[f"ours {label}"] for label in ours},
         "max_abs_diff": diffs,
         "repeats": repeats,
     }
+
+
+def compiled_graphs(G, device: torch.device, precisions: list[str]) -> dict:
+    """Our torch-compiled graph of G in each precision that builds, built now (kept in G's cache)."""
+    from installation.backends.cache import ModelCache
+    from installation.backends.compiled import CompiledBackend
+
+    graphs = {}
+    for precision in precisions:
+        backend = CompiledBackend(G, device, precision, cache=ModelCache(G, device), background=False)
+        if backend.prepare():  # a build that fails is logged, and its row left out
+            graphs[f"torch-compiled {precision}"] = backend
+    return graphs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
     name = G.config.extra.get("description", args.model)
     precisions = [p for p in ("fp32", "mixed") if p in available_precisions(device)]
     print(f"{name}: {G.img_resolution} px on {device}, {torch.get_num_threads()} threads, batch 1")
-    result = side_by_side(G, theirs, args.repeats, device_sync(device), precisions)
+    graphs = compiled_graphs(G, device, precisions) if args.nvidia_compiled else None
+    result = side_by_side(G, theirs, args.repeats, device_sync(device), precisions, graphs)
     print_table(
         ["generator", "median ms/frame", "best ms", "frames/s", "x NVIDIA", "max |diff| to NVIDIA"],
         [

@@ -6,9 +6,11 @@ shared-weight formulation instead, which is slower at high resolutions). Noise i
 constant noise times the gain input (a gain of zero is exactly `noise_mode='none'`), or, in a
 graph with `noise_fields`, one more input per noisy layer ([B, 1, H, W], in `noise_layers`
 order) that replaces it: the animated noise of a show. A graph with `bends` (a show's bend
-declaration, installation/model/bends.py) takes one last input, [bends, 1 + ARG_SLOTS]: each
+declaration, installation/model/bends.py) takes one more input, [bends, 1 + ARG_SLOTS]: each
 bend's amount and arguments, so turning a knob feeds new numbers instead of building a new
-graph. Both the AOTInductor and the onnxruntime backend start from `export_program`.
+graph. A graph with `mix` (a model morph, installation/backends/graph_mix.py) takes the
+morph's amount [1] last. Both the AOTInductor and the onnxruntime backend start from
+`export_program`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from installation.backends.graph_mix import MixedWeights, MixLayout
 from installation.model.bends import ARG_SLOTS, BendLayout, BendTransforms
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ class SynthesisGraph(nn.Module):
         fused: bool | None = None,
         noise_layers: tuple[str, ...] = (),
         bends: BendTransforms | None = None,
+        mix: MixedWeights | None = None,
     ) -> None:
         super().__init__()
         self.synthesis = synthesis
@@ -52,9 +56,11 @@ class SynthesisGraph(nn.Module):
         self.fused = fused
         self.noise_layers = noise_layers
         self.bends = bends
+        self.mix = mix
 
     def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
-        """`more`: the noise fields (in `noise_layers` order), then with `bends` their parameters."""
+        """`more`: the noise fields (in `noise_layers` order), then with `bends` their parameters,
+        then with `mix` the morph's amount."""
         fields = more[: len(self.noise_layers)]
         bend = None
         if self.bends is not None:
@@ -63,7 +69,8 @@ class SynthesisGraph(nn.Module):
             def bend(name: str, x: torch.Tensor) -> torch.Tensor:
                 return self.bends.apply(name, x, params)
 
-        img = self.synthesis(
+        synthesis = self.synthesis if self.mix is None else self.mix.bound(self.synthesis, more[-1])
+        img = synthesis(
             ws,
             noise_mode="const",
             stop_res=self.stop_res,
@@ -94,10 +101,15 @@ def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def input_names(layers: tuple[str, ...], bends: bool = False) -> list[str]:
+def input_names(layers: tuple[str, ...], bends: bool = False, mix: bool = False) -> list[str]:
     """The graph's input names: ws, noise_gain, one noise field per layer, then (with `bends`)
-    the bends' parameters."""
-    return [*INPUTS, *(f"noise.{name}" for name in layers), *(["bends"] if bends else [])]
+    the bends' parameters, then (with `mix`) the morph's amount."""
+    return [
+        *INPUTS,
+        *(f"noise.{name}" for name in layers),
+        *(["bends"] if bends else []),
+        *(["mix"] if mix else []),
+    ]
 
 
 def example_inputs(
@@ -122,11 +134,12 @@ def export_program(
     dynamic_batch: bool = False,
     noise_fields: bool = False,
     bends: tuple[BendLayout, ...] = (),
+    mix: MixLayout | None = None,
     device: torch.device | str = "cpu",
 ) -> torch.export.ExportedProgram:
     """torch.export of the synthesis network up to `stop_res`; with `noise_fields`, taking the
     noise of every layer in `noise_layers(G, stop_res)` as inputs; with `bends`, those bends'
-    parameters as the last input.
+    parameters as an input; with `mix`, a morph's amount as the last.
 
     Traces a copy of the network: export swaps a module's tensors while it traces, which must
     not disturb a render running on the original in another thread.
@@ -148,16 +161,18 @@ def export_program(
         fused=False if dynamic_batch else None,
         noise_layers=layers,
         bends=transforms,
+        mix=None if mix is None else MixedWeights(mix, synthesis).to(device),
     )
     # Traced with every amount non-zero; the graph selects on the amounts, never branches.
     params = [torch.full((len(bends), 1 + ARG_SLOTS), 0.5, device=device)] if bends else []
-    inputs = (ws, gain, *fields, *params)
+    amount = [torch.full((1,), 0.5, device=device)] if mix is not None else []
+    inputs = (ws, gain, *fields, *params, *amount)
     with torch.no_grad():
         module(*inputs)  # fills the folded-weight caches, so export reads them as constants
         dims = None
         if dynamic_batch:
             b = torch.export.Dim("batch", min=1, max=1024)
-            dims = (*({0: b} for _ in (ws, gain, *fields)), *(None for _ in params))
+            dims = (*({0: b} for _ in (ws, gain, *fields)), *(None for _ in (*params, *amount)))
         return torch.export.export(module, inputs, dynamic_shapes=dims, strict=False)
 
 
@@ -166,15 +181,17 @@ def export_onnx(
     path: str | Path,
     layers: tuple[str, ...] = (),
     bends: bool = False,
+    mix: bool = False,
 ) -> Path:
     """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used);
-    `layers`: the noise layers whose fields the program takes; `bends`: whether it takes bends."""
+    `layers`: the noise layers whose fields the program takes; `bends`: whether it takes bends;
+    `mix`: whether it takes a morph's amount."""
     _quiet_exporters()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     onnx_program = torch.onnx.export(
-        program, input_names=input_names(layers, bends), output_names=["img"], dynamo=True, verbose=False
+        program, input_names=input_names(layers, bends, mix), output_names=["img"], dynamo=True, verbose=False
     )
     onnx_program.save(str(tmp))
     tmp.replace(path)  # readers never see a half-written graph

@@ -26,8 +26,10 @@ from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
 from installation.backends.cache import ModelCache, used
 from installation.backends.graph import export_program, noise_layers
-from installation.backends.torch_eager import TorchEagerBackend
+from installation.backends.graph_mix import MixLayout, mix_layout
+from installation.backends.torch_eager import TorchEagerBackend, morphed
 from installation.model.bends import Bending, BendLayout, layouts_key
+from installation.model.mixing import ModelMorph
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,13 @@ class Shape(NamedTuple):
     batch: int
     noise_fields: bool = False
     bends: tuple[BendLayout, ...] = ()  # a graph with bends takes their parameters as an input
+    mix: MixLayout | None = None  # a morph graph holds B's span and takes the amount
 
     def __str__(self) -> str:
         noise = " with noise fields" if self.noise_fields else ""
         bends = f" with {len(self.bends)} bend{'s' * (len(self.bends) > 1)}" if self.bends else ""
-        return f"{self.stop_res} px x {self.batch}{noise}{bends}"
+        mix = " with a model morph" if self.mix is not None else ""
+        return f"{self.stop_res} px x {self.batch}{noise}{bends}{mix}"
 
 
 def shape_program(G, shape: Shape, precision: str, device: str) -> torch.export.ExportedProgram:
@@ -59,6 +63,7 @@ def shape_program(G, shape: Shape, precision: str, device: str) -> torch.export.
         precision,
         noise_fields=shape.noise_fields,
         bends=shape.bends,
+        mix=shape.mix,
         device=device,
     )
 
@@ -114,21 +119,27 @@ class GraphBackend(Backend):
         noise_gain=1.0,
         noise=None,
         bends: Bending | None = None,
+        mix: tuple[ModelMorph, float] | None = None,
     ) -> torch.Tensor:
         """As `Backend.render`; `bends`, a batch's bending, goes into the graph built for its
-        declaration (the amounts and arguments are an input: new values build nothing)."""
+        declaration (the amounts and arguments are an input: new values build nothing), and
+        `mix`, (a model morph, its amount), into the graph built for that morph (the amount is
+        an input)."""
         batch = ws.shape[0]
         shape = Shape(
             stop_res or self.G.config.img_resolution,
             batch,
             noise is not None and noise_mode != "none",
             () if bends is None else bends.layouts,
+            None if mix is None else mix_layout(mix[0]),
         )
         args = None
         if noise_mode != "random" or shape.noise_fields:
             args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
             if args is not None and bends is not None:
                 args.append(bends.params.to(self.device, torch.float32).contiguous())
+            if args is not None and mix is not None:
+                args.append(torch.full((1,), float(mix[1]), device=self.device))
         runner = None if args is None else self._runner(shape, wait=not self.background)
         if runner is not None:
             self._touch(shape)
@@ -144,7 +155,8 @@ class GraphBackend(Backend):
                 # Half-precision graphs have no per-block NaN guard; the eager path does.
                 if self.precision == "fp32" or bool(torch.isfinite(img).all()):
                     return img
-        return self.eager.render(
+        eager = self.eager if mix is None else morphed(self.eager, *mix)
+        return eager.render(
             ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise, bend=bends
         )
 
@@ -173,10 +185,13 @@ class GraphBackend(Backend):
         """Where this backend keeps its build for one shape (the key covers weights and versions)."""
         noise = "-noise" if shape.noise_fields else ""
         bends = f"-bends{layouts_key(shape.bends)}" if shape.bends else ""
-        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}"
+        mix = f"-mix{shape.mix.key()}" if shape.mix is not None else ""
+        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}{mix}"
         parts = shape._asdict()
         if not shape.bends:
             del parts["bends"]  # the keys of graphs without bends stay those from before bends
+        if shape.mix is None:
+            del parts["mix"]  # and those without a morph those from before morphs
         return self.cache.path(stem, self.suffix, precision=self.precision, **parts)
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
@@ -188,8 +203,11 @@ class GraphBackend(Backend):
         self._runner(shape, wait=False)
         return False
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
-        shape = Shape(stop_res or self.G.config.img_resolution, batch, bends=bends)
+    def prepare(
+        self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix: ModelMorph | None = None
+    ) -> bool:
+        layout = None if mix is None else mix_layout(mix)
+        shape = Shape(stop_res or self.G.config.img_resolution, batch, bends=bends, mix=layout)
         return self._runner(shape, wait=True) is not None
 
     def _touch(self, key: Shape) -> None:

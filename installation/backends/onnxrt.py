@@ -74,14 +74,16 @@ class OnnxRuntimeBackend(GraphBackend):
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
         program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
-        export_onnx(program, path, layers, bool(shape.bends))
+        export_onnx(program, path, layers, bool(shape.bends), shape.mix is not None)
 
     def _load(self, shape: Shape, path: Path) -> Runner:
         import onnxruntime
 
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())
         layers = noise_layers(self.G, shape.stop_res) if shape.noise_fields else ()
-        return _BoundRunner(session, self.device, input_names(layers, bool(shape.bends)))
+        return _BoundRunner(
+            session, self.device, input_names(layers, bool(shape.bends), shape.mix is not None)
+        )
 
     def _provider_list(self) -> list[tuple[str, dict]]:
         device_id = self.device.index or 0

@@ -14,7 +14,11 @@ from installation.model.shapes import assert_shape
 
 
 class CastCache(nn.Module):
-    """Keeps weights with their gains folded in, per dtype, so no frame pays for the scaling."""
+    """Keeps weights with their gains folded in, per dtype, so no frame pays for the scaling.
+    With `fold_live` it folds on every call instead: a morph graph's mixed layers, whose
+    weights are computed inside the graph, fold what the graph computed."""
+
+    fold_live = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,6 +30,8 @@ class CastCache(nn.Module):
         """`make()` cast to `dtype`, computed once. `folded` must list every number `make` folds
         in (gains): they are part of the key, so a caller passing another gain gets its own entry
         rather than a weight scaled for someone else."""
+        if self.fold_live:
+            return make().to(dtype).contiguous()
         key = (name, dtype, *folded)
         entry = self._cache.get(key)
         if entry is None:

@@ -25,6 +25,7 @@ from installation.show.bend_sections import TRANSFORM_ARGS, BendSettings
 
 BendHook = Callable[[str, torch.Tensor], torch.Tensor]
 ARG_SLOTS = max(len(args) for args in TRANSFORM_ARGS.values())  # a row: amount, then these
+WARPS = ("translate", "rotate", "zoom")  # resampled through a grid: not exactly x at amount 0
 
 
 def layer_names(G) -> list[str]:
@@ -81,6 +82,13 @@ def _window_extreme(x: torch.Tensor, size: int, pick: Callable) -> torch.Tensor:
     Separable, and each axis by doubling: ~2 log2(size) elementwise passes instead of a
     max_pool2d with stride 1, which torch runs on a CPU several times slower."""
     before, after = (size - 1) // 2, size // 2
+    if torch.compiler.is_exporting():
+        # In a graph one pooling pass, where onnxruntime copies each shifted slice first. The
+        # edge's copies are in every window they would reach, so padding with the extreme's
+        # identity instead gives the same numbers.
+        sign = 1 if pick is torch.maximum else -1
+        padded = F.pad(sign * x, (before, after, before, after), value=-math.inf)
+        return sign * F.max_pool2d(padded, size, stride=1)
     x = F.pad(x, (before, after, before, after), mode="replicate")
     for dim in (3, 2):
         width = 1
@@ -177,13 +185,17 @@ class BendTransforms(nn.Module):
     ) -> torch.Tensor:
         """Every bend of layer `name`, in file order; `params` [bends, 1 + ARG_SLOTS] holds each
         one's amount and arguments. Eager passes `active` (which amounts are non-zero) and
-        skips the rest; a graph, built before any amount is known, passes None and takes each
-        bend's output only where its amount is non-zero, so amount 0 is the unbent layer exactly."""
+        skips the rest; a graph, built before any amount is known, passes None and computes
+        them all: at amount 0 every transform but the warps gives its input back exactly by
+        itself (x * 1, x + 0 * field, a lerp at 0), and a warp's output is taken only where its
+        amount is non-zero (a resampled grid is not exact), so amount 0 is the unbent layer
+        exactly without a full-layer select per bend."""
         for i, layout in enumerate(self.layouts):
             if layout.layer != name or (active is not None and not active[i]):
                 continue
             bent = self.bends[i](x, params[i, 0], params[i, 1:])
-            x = bent if active is not None else torch.where(params[i, 0] != 0, bent, x)
+            exact_at_zero = layout.transform not in WARPS
+            x = bent if active is not None or exact_at_zero else torch.where(params[i, 0] != 0, bent, x)
         return x
 
 

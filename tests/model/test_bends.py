@@ -299,10 +299,13 @@ def test_a_stylegan3_model_refuses_bends_in_one_line(shared_fixtures, tmp_path):
         assert ShowSource(plain, G, bus).latents([0.0]).view is None
 
 
+@pytest.mark.parametrize("exporting", [False, True])
 @pytest.mark.parametrize("size", [2, 4, 7])
-def test_erode_and_dilate_are_the_edge_padded_min_and_max_pool(G, size):
+def test_erode_and_dilate_are_the_edge_padded_min_and_max_pool(G, size, exporting, monkeypatch):
+    """Eager's shifted slices and a graph's pooling (what an export traces) alike."""
     import torch.nn.functional as F
 
+    monkeypatch.setattr(torch.compiler, "is_exporting", lambda: exporting)
     x = torch.randn(2, 32, 8, 8)
     pad = ((size - 1) // 2, size // 2, (size - 1) // 2, size // 2)
     dilated = F.max_pool2d(F.pad(x, pad, mode="replicate"), size, stride=1)

@@ -64,8 +64,11 @@ class MixedWeights(nn.Module):
         super().__init__()
         # Names inside the synthesis network ('b16.conv0.weight'); buffers cannot hold dots.
         self.names = [name.removeprefix("synthesis.") for name in sorted(layout.tensors)]
+        own = {**dict(synthesis.named_parameters()), **dict(synthesis.named_buffers())}
+        self.shapes = [own[name].shape for name in self.names]
         for i, name in enumerate(sorted(layout.tensors)):
-            self.register_buffer(f"b{i}", layout.tensors[name].clone())
+            a = own[self.names[i]].detach().reshape(-1)
+            self.register_buffer(f"ab{i}", torch.stack([a, layout.tensors[name].to(a).reshape(-1)]))
         low, high = layout.span
         for res in synthesis.block_resolutions:
             if low <= tensor_resolution(f"synthesis.b{res}.") <= high:
@@ -76,11 +79,11 @@ class MixedWeights(nn.Module):
 
     def bound(self, synthesis: nn.Module, amount: torch.Tensor) -> Callable[..., torch.Tensor]:
         """`synthesis` with the span's tensors `amount` ([1]) of the way from A's to B's."""
-        own = {**dict(synthesis.named_parameters()), **dict(synthesis.named_buffers())}
-        t = amount.reshape(())
+        t = amount.reshape(1, 1)
+        weights = torch.cat([1 - t, t], dim=1)
         mixed = {
-            name: torch.lerp(own[name], getattr(self, f"b{i}").to(own[name].dtype), t)
-            for i, name in enumerate(self.names)
+            name: (weights @ getattr(self, f"ab{i}")).reshape(shape)
+            for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True))
         }
 
         def call(*args, **kwargs) -> torch.Tensor:

@@ -1,10 +1,12 @@
 """A model morph inside a graph: A's and B's tensors of the mixed span, the amount an input.
 
-The graph lerps the span's tensors from A's to B's by the amount it is fed ([1] float32) and
-folds the mixed layers' gains from the lerped weights as it runs (their `CastCache` folds
-live), so a crossfade feeds new numbers and never builds or rewrites anything. `torch.lerp`
-is exact at both ends (at 0 it is A's tensor, at 1 B's, bit for bit). Layers outside the span
-keep their folded weights as constants, as in a plain graph.
+The graph mixes the span's tensors from A's to B's by the amount t it is fed ([1] float32)
+and folds the mixed layers' gains from the mixed weights as it runs (their `CastCache` folds
+live), so a crossfade feeds new numbers and never builds or rewrites anything. Each tensor is
+one matrix product, [1 - t, t] @ [A; B] (the two stored as one [2, n] constant): one pass
+reading both and writing the mix, where onnxruntime runs a lerp as five full passes; and
+exact at both ends (1 * A + 0 * B is A, 0 * A + 1 * B is B, bit for bit). Layers outside the
+span keep their folded weights as constants, as in a plain graph.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from installation.model.layers import CastCache
+from installation.model.layers import SQUARES, CastCache, SynthesisLayer
 from installation.model.mixing import ModelMorph, Span, tensor_resolution
 
 
@@ -57,29 +59,39 @@ def _digest(tensors: Mapping[str, torch.Tensor]) -> str:
 
 
 class MixedWeights(nn.Module):
-    """B's span tensors as buffers, and the lerp that feeds a synthesis network its mixed
-    tensors. Making one sets the span's layers of `synthesis` to fold live."""
+    """B's span tensors beside A's, and the mix that feeds a synthesis network its tensors.
+    Making one sets the span's layers of `synthesis` to fold from the mixed tensors as the
+    graph runs, but for the sums of squares of fp32 convolution weights (their demodulation):
+    those are a quadratic in t of three sums kept at build time, [(1 - t)^2, 2t(1 - t), t^2] @
+    [A^2; AB; B^2], a ninth of the weights' size, so the graph never squares a mixed weight."""
 
     def __init__(self, layout: MixLayout, synthesis: nn.Module) -> None:
         super().__init__()
         # Names inside the synthesis network ('b16.conv0.weight'); buffers cannot hold dots.
         self.names = [name.removeprefix("synthesis.") for name in sorted(layout.tensors)]
         own = {**dict(synthesis.named_parameters()), **dict(synthesis.named_buffers())}
+        b_own = {name.removeprefix("synthesis."): tensor for name, tensor in layout.tensors.items()}
         self.shapes = [own[name].shape for name in self.names]
-        for i, name in enumerate(sorted(layout.tensors)):
-            a = own[self.names[i]].detach().reshape(-1)
-            self.register_buffer(f"ab{i}", torch.stack([a, layout.tensors[name].to(a).reshape(-1)]))
+        for i, name in enumerate(self.names):
+            a = own[name].detach()
+            self.register_buffer(f"ab{i}", torch.stack([a.reshape(-1), b_own[name].to(a).reshape(-1)]))
+        self._squares: dict[nn.Module, str] = {}  # a mixed layer -> its buffer of sums of squares
         low, high = layout.span
-        for res in synthesis.block_resolutions:
-            if low <= tensor_resolution(f"synthesis.b{res}.") <= high:
-                for module in synthesis.get_submodule(f"b{res}").modules():
-                    if isinstance(module, CastCache):
-                        module.fold_live = True
-                        module._cache.clear()
+        for path, module in synthesis.named_modules():
+            if not isinstance(module, CastCache) or not low <= tensor_resolution(f"synthesis.{path}") <= high:
+                continue
+            module.fold = self._fold
+            module._cache.clear()
+            if isinstance(module, SynthesisLayer):
+                a, b = module.weight.detach(), b_own[f"{path}.weight"].to(module.weight)
+                sums = [(u * v).sum(dim=[2, 3]).reshape(-1) for u, v in ((a, a), (a, b), (b, b))]
+                self._squares[module] = f"squares{len(self._squares)}"
+                self.register_buffer(self._squares[module], torch.stack(sums))
+        self._amount: torch.Tensor | None = None
 
     def bound(self, synthesis: nn.Module, amount: torch.Tensor) -> Callable[..., torch.Tensor]:
         """`synthesis` with the span's tensors `amount` ([1]) of the way from A's to B's."""
-        t = amount.reshape(1, 1)
+        t = self._amount = amount.reshape(1, 1)
         weights = torch.cat([1 - t, t], dim=1)
         mixed = {
             name: (weights @ getattr(self, f"ab{i}")).reshape(shape)
@@ -90,3 +102,10 @@ class MixedWeights(nn.Module):
             return torch.func.functional_call(synthesis, mixed, args, kwargs, strict=False)
 
         return call
+
+    def _fold(self, layer: CastCache, name: str, dtype: torch.dtype, make: Callable[[], torch.Tensor]):
+        if name == SQUARES and dtype == torch.float32 and layer in self._squares:
+            t = self._amount
+            weights = torch.cat([(1 - t) * (1 - t), 2 * t * (1 - t), t * t], dim=1)
+            return (weights @ getattr(self, self._squares[layer])).reshape(layer.weight.shape[:2])
+        return make().to(dtype).contiguous()

@@ -84,11 +84,15 @@ def _window_extreme(x: torch.Tensor, size: int, pick: Callable) -> torch.Tensor:
     before, after = (size - 1) // 2, size // 2
     if torch.compiler.is_exporting():
         # In a graph one pooling pass, where onnxruntime copies each shifted slice first. The
-        # edge's copies are in every window they would reach, so padding with the extreme's
-        # identity instead gives the same numbers.
-        sign = 1 if pick is torch.maximum else -1
-        padded = F.pad(sign * x, (before, after, before, after), value=-math.inf)
-        return sign * F.max_pool2d(padded, size, stride=1)
+        # edge's copies are in every window they would reach, so padding with -inf instead
+        # gives the same numbers; an odd window's pooling pads so by itself.
+        flip = pick is torch.minimum  # the min is minus the max of minus x
+        x = -x if flip else x
+        if before == after:
+            x = F.max_pool2d(x, size, stride=1, padding=before)
+        else:
+            x = F.max_pool2d(F.pad(x, (before, after, before, after), value=-math.inf), size, stride=1)
+        return -x if flip else x
     x = F.pad(x, (before, after, before, after), mode="replicate")
     for dim in (3, 2):
         width = 1
@@ -107,7 +111,9 @@ def _pick_shifted(x: torch.Tensor, dim: int, shift: int, pick: Callable) -> torc
 
 class _Bend(nn.Module):
     """One bend on its layer: `forward(x, amount, args)` with the amount and the arguments as
-    0-d tensors (args in TRANSFORM_ARGS order), the same code eager and inside a graph."""
+    0-d tensors (args in TRANSFORM_ARGS order), the same code eager and inside a graph but for
+    two formulations that are cheaper to onnxruntime when exported (pooling for erode and dilate,
+    the same numbers; the blend as x + a (r - x), equal to the lerp within rounding)."""
 
     def __init__(self, layout: BendLayout, G) -> None:
         super().__init__()
@@ -156,7 +162,10 @@ class _Bend(nn.Module):
             return x + (a * args[0]) * field
         if kind == "noise":
             return x + (a * args[0]) * self.field
-        return torch.lerp(x, self._replacement(x, args), a.to(x.dtype))
+        replacement = self._replacement(x, args)
+        if torch.compiler.is_exporting():  # three passes to onnxruntime, where a lerp is six
+            return x + a.to(x.dtype) * (replacement - x)  # exactly x at 0, as the lerp
+        return torch.lerp(x, replacement, a.to(x.dtype))
 
     def _replacement(self, x: torch.Tensor, args: torch.Tensor) -> torch.Tensor:
         """What the blended transforms move towards at amount 1."""

@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Entry point: `python run.py` plays the default show; `python run.py --help` lists commands."""
 
-import sys
-
-from installation.cli import main
+from installation.cli import exit_process, main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

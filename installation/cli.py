@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import logging
 import os
 import pkgutil
 import sys
+import threading
 from types import ModuleType
+from typing import NoReturn
 
 from installation import commands
 from installation.errors import UserError
@@ -67,3 +70,24 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stdout = open(os.devnull, "w")
         return 0
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process with `code` once its work is done: threads that are not daemons joined
+    and the exit handlers run, as a normal exit does, but without finalising the interpreter.
+
+    A daemon thread can still be inside torch's C++ code then (a background calibration or a
+    graph load). Python's finalisation stops such a thread with pthread_exit, whose unwinding
+    through C++ that must not throw aborts the whole process ("terminate called without an
+    active exception", exit status 134) after everything was already done.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()  # ends build processes, flushes and closes the log handlers
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or vanished pipe: nothing left to say there
+            pass
+    os._exit(code)

@@ -24,20 +24,12 @@ from typing import Any
 import numpy as np
 
 from installation.bench.control import private_jack, summary, thread_cpu_seconds
-from installation.bench.timing import write_json
+from installation.bench.timing import bench_show, write_json
 
-SHOW = """
-[show]
-name = "audio bench"
-[model]
-path = "{model}"
-[display]
-fullscreen = false
-[osc]
-port = 0
-query_port = -1
-[midi]
-enabled = false
+SHOW = bench_show(
+    "audio bench",
+    "enabled = false",
+    """
 [audio]
 enabled = true
 connect = ["{band}"]
@@ -56,7 +48,8 @@ to = "psi"
 [[mappings]]
 audio = "band:low"
 to = "mix_amount"
-"""
+""",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,22 +25,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from installation.bench.timing import write_json
+from installation.bench.timing import bench_show, write_json
 
 PROBE = "probe"  # an unsmoothed parameter of the bench show: its write count moves at once
-SHOW = """
-[show]
-name = "control bench"
-[model]
-path = "{model}"
-[display]
-fullscreen = false
-[osc]
-port = 0
-query_port = -1
-[midi]
-inputs = ["{box}"]
-takeover = "none"
+SHOW = bench_show(
+    "control bench",
+    'inputs = ["{box}"]\ntakeover = "none"',
+    """
 [parameters.probe]
 min = 0
 max = 127
@@ -49,7 +40,8 @@ midi = "cc 1"
 to = "probe"
 in_min = 0
 in_max = 127
-"""
+""",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

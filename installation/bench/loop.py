@@ -13,10 +13,11 @@ import statistics
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from installation.bench.timing import write_json
+from installation.show.sections import Show
 
 LATENCY_WRITES = 8  # parameter writes timed per run
 ALONE_RENDERS = 10  # renders timed for the generator-alone figure
@@ -32,13 +33,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loop-seconds", type=float, default=20.0, help="how long --loop plays (default 20)")
     parser.add_argument("--loop-backend", default="auto", help="render backend for --loop (default auto)")
     parser.add_argument("--loop-fps", type=float, default=60.0, help="screen refreshes per second for --loop")
+    parser.add_argument(
+        "--loop-param",
+        default="psi",
+        help="the parameter --loop writes to time write -> screen (default psi; a bend's amount, "
+        "model_mix, rotate ...)",
+    )
+    parser.add_argument(
+        "--loop-official",
+        type=int,
+        default=None,
+        metavar="RES",
+        help="play the show with NVIDIA's official StyleGAN2 config at RES px (random weights)",
+    )
 
 
 class _Probe:
     """Writes a parameter now and then while the show plays, and times until the screen shows it."""
 
-    def __init__(self, live, presenter, start_after: float) -> None:
-        self.live, self.presenter, self.start_after = live, presenter, start_after
+    def __init__(self, live, presenter, start_after: float, param: str) -> None:
+        self.live, self.presenter, self.start_after, self.param = live, presenter, start_after, param
         self.latencies_ms: list[float] = []
         self.bounds_ms: list[float] = []
         self._stop = threading.Event()
@@ -60,9 +74,7 @@ class _Probe:
             stats = self.live.engine.stats
             frame_ms = 1000 / max(self.presenter.displayed_fps, 1.0)
             written = time.monotonic()
-            self.live.bus.set(
-                "psi", 0.7 + 0.05 * (i % 2), source="bench"
-            )  # any write makes a new input version
+            self._write(i)  # any write makes a new input version
             while not self._stop.is_set():
                 shown = self.presenter.presented
                 if shown.version > before.version and shown.wall >= written:
@@ -72,6 +84,12 @@ class _Probe:
                 time.sleep(0.001)
             if self._stop.wait(0.5):  # let the look-ahead refill before the next write
                 return
+
+    def _write(self, i: int) -> None:
+        if self.param == "psi":
+            self.live.bus.set("psi", 0.7 + 0.05 * (i % 2), source="bench")  # a small move of the picture
+        else:  # between the middle and the top of the parameter's range: a bend half and fully on
+            self.live.bus.set_normalized(self.param, 0.5 + 0.5 * (i % 2), source="bench")
 
 
 def _generator_alone(backend, latents, level: int, batch: int) -> tuple[float, float]:
@@ -140,11 +158,14 @@ def run(args: argparse.Namespace) -> int:
 
     from installation.bench.timing import print_table
     from installation.display import Presenter, Screen, init_video
+    from installation.errors import UserError
     from installation.live import LiveShow
     from installation.show.loader import load_show
     from installation.timing import machine_description
 
     show = load_show(args.loop)
+    if args.loop_official:
+        show = with_official_model(show, args.loop_official)
     init_video()
     screen = Screen(
         fullscreen=False, size=(1280, 720), mode=show.display.fit, background=show.display.background
@@ -158,13 +179,18 @@ def run(args: argparse.Namespace) -> int:
     batches: Counter[int] = Counter()
     try:
         live.wait_until_loaded()
+        if live.error is None and args.loop_param not in live.bus:
+            raise UserError(
+                f"--loop-param {args.loop_param}: the show has no such parameter "
+                f"(it has {', '.join(sorted(live.bus.specs))})"
+            )
         while live.error is None and (live.engine is None or not live.engine.ready.is_set()):
             presenter.run(seconds=0.1)  # keep the window alive while the engine probes
         presenter.run(seconds=2.0)  # settle: first renders, level choice
         start, first = time.monotonic(), live.engine.stats
         presented_before, draws_before = presenter.presented.count, presenter.draw_times
         cpu_before = thread_cpu_s()
-        probe = _Probe(live, presenter, start_after=args.loop_seconds / 2).start()
+        probe = _Probe(live, presenter, args.loop_seconds / 2, args.loop_param).start()
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(live, levels, batches, done), daemon=True)
         sampler.start()
@@ -222,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
         # the loop's own work per frame (ms), by part, and in all as a share of the generator's time
         "own_work_ms_per_frame": own_ms,
         "loop_overhead": sum(own_ms.values()) / max(generator_ms, 1e-9),
+        "latency_param": args.loop_param,
         "latency_ms": probe.latencies_ms,
         "latency_bound_ms": probe.bounds_ms,
         "last_stats": asdict(last),
@@ -230,6 +257,27 @@ def run(args: argparse.Namespace) -> int:
     _print(result, print_table)
     write_json(result, args.json)
     return 0
+
+
+def with_official_model(show: Show, resolution: int) -> Show:
+    """`show` playing NVIDIA's official config at `resolution` px (seeded random weights), saved
+    once in the user cache, instead of its own model."""
+    import torch
+
+    from installation.backends.cache import user_cache_root
+    from installation.bench.generator import Generator, official_config
+    from installation.checkpoints.native import save_generator
+
+    path = user_cache_root() / "bench" / f"official-{resolution}px.pt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            G = Generator(official_config(resolution))
+        partial = path.with_name(path.name + ".partial")
+        save_generator(G, partial, f"official {resolution} px config, random weights")
+        partial.replace(path)
+    return replace(show, model=replace(show.model, path=path))
 
 
 def _sample(live, levels: Counter, batches: Counter, done: threading.Event) -> None:
@@ -271,7 +319,7 @@ def _print(r: dict, print_table) -> None:
         ),
         ["loop's own work (the above) / generator", f"{100 * r['loop_overhead']:.1f} %"],
         [
-            "latency write -> screen, median / max ms",
+            f"latency {r['latency_param']} write -> screen, median / max ms",
             f"{statistics.median(lat):.0f} / {max(lat):.0f}" if lat else "not measured",
         ],
         [

@@ -1,5 +1,5 @@
-"""Output shared by the benchmarks: the table they print and the JSON they write (their timing
-helpers are installation/timing.py)."""
+"""Shared by the benchmarks: the table they print, the JSON they write and the shows the live
+ones play (their timing helpers are installation/timing.py)."""
 
 from __future__ import annotations
 
@@ -19,3 +19,22 @@ def write_json(result: dict, path: str) -> None:
     """The bench's result as JSON at `path`, and a line saying where it went."""
     Path(path).write_text(json.dumps(result, indent=2))
     print(f"\nwrote {path}")
+
+
+def bench_show(name: str, midi: str, rest: str) -> str:
+    """The text of a windowed show for a live bench, with `{model}` left to fill in: no OSC or
+    OSCQuery port of its own, `midi` as its [midi] table, then the bench's own tables `rest`."""
+    head = f"""
+[show]
+name = "{name}"
+[model]
+path = "{{model}}"
+[display]
+fullscreen = false
+[osc]
+port = 0
+query_port = -1
+[midi]
+{midi}
+"""
+    return head + rest.lstrip("\n")

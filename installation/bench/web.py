@@ -21,24 +21,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from installation.bench.timing import write_json
+from installation.bench.timing import bench_show, write_json
 
-SHOW = """
-[show]
-name = "web bench"
-[model]
-path = "{model}"
-[display]
-fullscreen = false
-[osc]
-port = 0
-query_port = -1
-[midi]
-enabled = false
+SHOW = bench_show(
+    "web bench",
+    "enabled = false",
+    """
 [web]
 enabled = true
 port = 0
-"""
+""",
+)
 GRID = 12
 
 

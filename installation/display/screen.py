@@ -18,6 +18,7 @@ from installation.display.errors import DisplayUnavailable
 from installation.display.layout import placement
 from installation.display.present import unlocked_present
 from installation.display.scaling import ScreenScale, chosen_scale, drawn_size, sharp_resize
+from installation.display.x_errors import log_x_errors
 from installation.engine.frames import Frame, FramePair
 from installation.errors import UserError
 
@@ -56,6 +57,8 @@ def init_video() -> None:
     finally:
         if not chosen:
             os.environ.pop("SDL_VIDEODRIVER", None)
+    if pygame.display.get_driver() == "x11":
+        log_x_errors()
 
 
 def _require_monitor(screen: int | str) -> Display:

@@ -4,8 +4,7 @@ A separate entry module, so that `installation.gallery.renderer` is imported und
 and others (OSC's /status) see the same `renderer.status()` the running renderer fills in.
 """
 
-import sys
-
+from installation.cli import exit_process
 from installation.gallery.renderer import main
 
-sys.exit(main())
+exit_process(main())  # as run.py ends: see exit_process

@@ -265,7 +265,11 @@ def _all_finite(*tensors: torch.Tensor | None) -> bool:
 
 
 class Generator(nn.Module):
-    """z -> image. `mapping` and `synthesis` can be called separately, as in NVIDIA's code."""
+    """z -> image. `mapping` and `synthesis` can be called separately, as in NVIDIA's code.
+    Subclasses name another synthesis network (StyleGAN3's) and keep the rest."""
+
+    synthesis_network: type[nn.Module] = SynthesisNetwork
+    kind = "a StyleGAN2 generator"  # for load errors
 
     def __init__(self, config: GeneratorConfig) -> None:
         super().__init__()
@@ -273,14 +277,14 @@ class Generator(nn.Module):
         self.z_dim, self.c_dim, self.w_dim = config.z_dim, config.c_dim, config.w_dim
         self.num_ws, self.img_resolution = config.num_ws, config.img_resolution
         self.mapping = MappingNetwork(config)
-        self.synthesis = SynthesisNetwork(config)
+        self.synthesis = self.synthesis_network(config)
 
     @classmethod
     def from_state_dict(cls, config: GeneratorConfig, state: dict[str, torch.Tensor]) -> "Generator":
         """Build and load strictly: every tensor of the model must be given, and nothing else
-        (except the recomputable `resample_filter` buffers)."""
+        (except StyleGAN2's recomputable `resample_filter` buffers)."""
         given = {k: v for k, v in state.items() if not k.endswith("resample_filter")}
-        return load_strict(cls(config), given, "a StyleGAN2 generator")
+        return load_strict(cls(config), given, cls.kind)
 
     def forward(
         self,

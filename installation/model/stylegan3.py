@@ -16,7 +16,7 @@ from torch import nn
 
 from installation.errors import UserError
 from installation.model.filtered_lrelu import Resampler
-from installation.model.generator import PRECISIONS, Generator, MappingNetwork, _all_finite, load_strict
+from installation.model.generator import PRECISIONS, Generator, _all_finite
 from installation.model.layers import CastCache, FullyConnected
 from installation.model.stylegan3_config import LayerGeometry, StyleGAN3Config
 
@@ -237,22 +237,9 @@ class SynthesisNetwork3(nn.Module):
         return torch.bfloat16 if precision == "bf16" else torch.float16
 
 
-class StyleGAN3Generator(nn.Module):
-    """z -> image for StyleGAN3; `mapping` and `synthesis` as in the StyleGAN2 `Generator`."""
+class StyleGAN3Generator(Generator):
+    """z -> image for StyleGAN3: StyleGAN2's mapping network, interface and caches around the
+    alias-free synthesis network."""
 
-    def __init__(self, config: StyleGAN3Config) -> None:
-        super().__init__()
-        self.config = config
-        self.z_dim, self.c_dim, self.w_dim = config.z_dim, config.c_dim, config.w_dim
-        self.num_ws, self.img_resolution = config.num_ws, config.img_resolution
-        self.mapping = MappingNetwork(config)
-        self.synthesis = SynthesisNetwork3(config)
-
-    @classmethod
-    def from_state_dict(cls, config: StyleGAN3Config, state: dict[str, torch.Tensor]) -> "StyleGAN3Generator":
-        """Build and load strictly: every tensor of the model must be given, and nothing else."""
-        return load_strict(cls(config), state, "a StyleGAN3 generator")
-
-    # The same z -> image path and cache handling as StyleGAN2's generator.
-    forward = Generator.forward
-    clear_cache = Generator.clear_cache
+    synthesis_network = SynthesisNetwork3
+    kind = "a StyleGAN3 generator"

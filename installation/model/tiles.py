@@ -8,6 +8,7 @@ import re
 
 from installation.errors import UserError
 from installation.model.generator import Generator
+from installation.model.stylegan3 import is_stylegan3
 from installation.tiles import TileChoice, TileLayout, Window, tile_layout
 
 _NOISE_BUFFER = re.compile(r"synthesis\.b(\d+)\.conv([01])\.noise_const")
@@ -15,7 +16,7 @@ _NOISE_BUFFER = re.compile(r"synthesis\.b(\d+)\.conv([01])\.noise_const")
 
 def layout_for(G: Generator, choice: TileChoice) -> TileLayout:
     """The windows of `choice`'s tile on G's canvas."""
-    if not isinstance(G, Generator):
+    if is_stylegan3(G):
         raise UserError("--tile: only StyleGAN2 models render tiles so far, and this one is StyleGAN3")
     if G.config.tile is not None:
         raise UserError("--tile: this generator already renders a tile")

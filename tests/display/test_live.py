@@ -225,3 +225,22 @@ def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
     parts = result["own_work_ms_per_frame"]  # the loop's own work, by part
     assert set(parts) == {"latents", "noise", "convert", "publish"} and parts["latents"] > 0
     assert "noise fields, ms per frame" in done.stdout
+    assert result["latency_param"] == "psi"
+
+
+def test_bench_loop_names_the_parameters_when_asked_to_time_one_the_show_lacks(x_display, tmp_path):
+    command = [
+        "bench",
+        "--loop",
+        str(write_show(tmp_path)),
+        "--loop-backend",
+        "torch",
+        "--loop-param",
+        "nosuch",
+    ]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    error = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "--loop-param nosuch" in error[0] and "psi" in error[0], done.stderr

@@ -72,9 +72,15 @@ class MixedWeights(nn.Module):
         own = {**dict(synthesis.named_parameters()), **dict(synthesis.named_buffers())}
         b_own = {name.removeprefix("synthesis."): tensor for name, tensor in layout.tensors.items()}
         self.shapes = [own[name].shape for name in self.names]
+        # An up-sampling layer's weight is read transposed (a transposed convolution's layout):
+        # kept so, its mix is a view that the graph's own transposition undoes, where a plain
+        # graph transposes a constant once at build time.
+        self.transposed = [_read_transposed(synthesis, name) for name in self.names]
         for i, name in enumerate(self.names):
-            a = own[name].detach()
-            self.register_buffer(f"ab{i}", torch.stack([a.reshape(-1), b_own[name].to(a).reshape(-1)]))
+            a, b = own[name].detach(), b_own[name].to(own[name])
+            if self.transposed[i]:
+                a, b = a.transpose(0, 1), b.transpose(0, 1)
+            self.register_buffer(f"ab{i}", torch.stack([a.reshape(-1), b.reshape(-1)]))
         self._squares: dict[nn.Module, str] = {}  # a mixed layer -> its buffer of sums of squares
         low, high = layout.span
         for path, module in synthesis.named_modules():
@@ -93,10 +99,13 @@ class MixedWeights(nn.Module):
         """`synthesis` with the span's tensors `amount` ([1]) of the way from A's to B's."""
         t = self._amount = amount.reshape(1, 1)
         weights = torch.cat([1 - t, t], dim=1)
-        mixed = {
-            name: (weights @ getattr(self, f"ab{i}")).reshape(shape)
-            for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True))
-        }
+        mixed = {}
+        for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True)):
+            flat = weights @ getattr(self, f"ab{i}")
+            if self.transposed[i]:
+                mixed[name] = flat.reshape(shape[1], shape[0], *shape[2:]).transpose(0, 1)
+            else:
+                mixed[name] = flat.reshape(shape)
 
         def call(*args, **kwargs) -> torch.Tensor:
             return torch.func.functional_call(synthesis, mixed, args, kwargs, strict=False)
@@ -109,3 +118,9 @@ class MixedWeights(nn.Module):
             weights = torch.cat([(1 - t) * (1 - t), 2 * t * (1 - t), t * t], dim=1)
             return (weights @ getattr(self, self._squares[layer])).reshape(layer.weight.shape[:2])
         return make().to(dtype).contiguous()
+
+
+def _read_transposed(synthesis: nn.Module, name: str) -> bool:
+    """Whether tensor `name` is an up-sampling convolution's weight."""
+    path, _, leaf = name.rpartition(".")
+    return leaf == "weight" and getattr(synthesis.get_submodule(path), "up", False) is True

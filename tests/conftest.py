@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 from tests.parts import SHARED_FIXTURES, require_part  # noqa: E402  (needs the root on sys.path)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a path: module fixtures (a model built once) may use it too
 def shared_fixtures() -> Path:
     if not (SHARED_FIXTURES / "nv_ada_64_redacted.pkl").exists():
         require_part(

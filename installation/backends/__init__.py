@@ -51,10 +51,6 @@ def create_backend(
     device = torch.device(device)
     if name == "torch":
         return TorchEagerBackend(G, device, precision)
-    if G.config.architecture == "stylegan3":
-        if name != "auto":
-            log.warning("backend %s does not build StyleGAN3 graphs yet: using torch eager", name)
-        return TorchEagerBackend(G, device, precision)
     from installation.backends.cache import ModelCache
 
     cache = ModelCache(G, device, cache_dir)

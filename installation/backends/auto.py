@@ -133,11 +133,22 @@ class Calibrating(Backend):
         self._done.set()
 
     def render(
-        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, bends=None, mix=None
+        self,
+        ws,
+        *,
+        stop_res=None,
+        noise_mode="const",
+        noise_gain=1.0,
+        noise=None,
+        bends=None,
+        mix=None,
+        transform=None,
     ) -> torch.Tensor:
         backend = self._chosen or self._eager
         kw = dict(stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise)
         eager = isinstance(backend, TorchEagerBackend)
+        if transform is not None:  # StyleGAN3's input transforms: every backend takes them
+            kw["transform"] = transform
         if bends is not None:  # a graph backend takes the bending as inputs; torch eager as its hook
             kw["bend" if eager else "bends"] = bends
         if mix is not None:  # and a morph's amount as an input; torch eager renders the morph's copy

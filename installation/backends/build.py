@@ -105,8 +105,10 @@ def main(job_file: str) -> None:
     torch.set_num_threads(build_threads())
     job = torch.load(job_file, weights_only=False)  # our own file, written a moment ago
     from installation.model.generator import Generator
+    from installation.model.stylegan3 import StyleGAN3Generator
 
-    G = Generator(job["config"])
+    config = job["config"]
+    G = (StyleGAN3Generator if config.architecture == "stylegan3" else Generator)(config)
     G.load_state_dict(job["state"])
     module, name = job["backend"]
     backend = getattr(importlib.import_module(module), name)

@@ -2,9 +2,9 @@
 
 Beside the model file when it has one and its folder is writable, else in the user's cache
 (`$XDG_CACHE_HOME/installation` or `~/.cache/installation`). File names carry a key made of the
-weights' hash and everything else that invalidates a build or a measurement: torch and
-onnxruntime versions, the device, and what the caller adds (a thread count for timings); and a
-tag of the machine (CPU model and instruction set, GPU model on CUDA).
+weights' hash and everything else that invalidates a build or a measurement: our own graph
+code, torch and onnxruntime versions, the device, and what the caller adds (a thread count for
+timings); and a tag of the machine (CPU model and instruction set, GPU model on CUDA).
 
 What another machine left in a folder is never trusted: its files are deleted when a cache of
 this folder is opened (with this machine's builds unused for a month), and built or measured
@@ -15,6 +15,7 @@ under `MAX_USER_CACHE_BYTES`: the files used longest ago go first (using one tou
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -48,6 +49,19 @@ def machine_tag(device: torch.device) -> str:
     machine = machine_description(device)
     parts = [platform.machine(), machine["cpu"], *machine["isa"], machine.get("gpu", "")]
     return hashlib.blake2b("|".join(parts).encode(), digest_size=4).hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of the code that decides what a built graph computes and how fast it runs (the
+    model's and the backends' modules): a graph exported, or a timing made, by another version
+    of it is never reused. Such files are left to go stale (`UNUSED_MAX_AGE_S`, the size bound)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted([*package.glob("model/*.py"), *package.glob("backends/*.py")]):
+        digest.update(f"{path.parent.name}/{path.name}".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def weights_hash(G: torch.nn.Module) -> str:
@@ -99,11 +113,13 @@ class ModelCache:
             return fallback
 
     def key(self, **parts: object) -> str:
-        """A short digest of the weights, torch/onnxruntime versions, machine, device and `parts`."""
+        """A short digest of the weights, our graph code, torch/onnxruntime versions, machine,
+        device and `parts`."""
         machine = {k: v for k, v in machine_description(self.device).items() if k != "threads"}
         text = json.dumps(
             {
                 "weights": self.weights,
+                "code": code_digest(),
                 "onnxruntime": onnxruntime_version(),
                 "machine": self.machine,
                 **machine,

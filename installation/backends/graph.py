@@ -9,8 +9,10 @@ order) that replaces it: the animated noise of a show. A graph with `bends` (a s
 declaration, installation/model/bends.py) takes one more input, [bends, 1 + ARG_SLOTS]: each
 bend's amount and arguments, so turning a knob feeds new numbers instead of building a new
 graph. A graph with `mix` (a model morph, installation/backends/graph_mix.py) takes the
-morph's amount [1] last. Both the AOTInductor and the onnxruntime backend start from
-`export_program`.
+morph's amount [1] next. A StyleGAN3 graph (`takes_transform`) takes its input transform
+[B, 3, 3] as its last input, so the rotate / translate knobs feed numbers too (a morph is
+StyleGAN2's only: no graph takes both). Both the AOTInductor and the onnxruntime backend
+start from `export_program`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class SynthesisGraph(nn.Module):
         noise_layers: tuple[str, ...] = (),
         bends: BendTransforms | None = None,
         mix: MixedWeights | None = None,
+        transform: bool = False,
     ) -> None:
         super().__init__()
         self.synthesis = synthesis
@@ -57,10 +60,11 @@ class SynthesisGraph(nn.Module):
         self.noise_layers = noise_layers
         self.bends = bends
         self.mix = mix
+        self.transform = transform
 
     def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
         """`more`: the noise fields (in `noise_layers` order), then with `bends` their parameters,
-        then with `mix` the morph's amount."""
+        then with `mix` the morph's amount, with `transform` the input transforms."""
         fields = more[: len(self.noise_layers)]
         bend = None
         if self.bends is not None:
@@ -79,7 +83,8 @@ class SynthesisGraph(nn.Module):
             noise=dict(zip(self.noise_layers, fields, strict=True)) or None,
             fused=self.fused,
             guard_nonfinite=False,
-            bend=bend,
+            # StyleGAN3 has no layers to bend, StyleGAN2 no input to transform
+            **({"transform": more[-1]} if self.transform else {"bend": bend}),
         )
         if self.uint8:
             return (img * 127.5 + 128).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
@@ -88,6 +93,8 @@ class SynthesisGraph(nn.Module):
 
 def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
     """Names of the layers with noise up to `stop_res` ('b4.conv1', 'b8.conv0', ...)."""
+    if not G.config.use_noise:
+        return ()  # StyleGAN3, and StyleGAN2 models trained without noise
     names = []
     for res in G.synthesis.block_resolutions:
         if res > stop_res:
@@ -101,15 +108,25 @@ def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def input_names(layers: tuple[str, ...], bends: bool = False, mix: bool = False) -> list[str]:
+def input_names(
+    layers: tuple[str, ...], bends: bool = False, transform: bool = False, mix: bool = False
+) -> list[str]:
     """The graph's input names: ws, noise_gain, one noise field per layer, then (with `bends`)
-    the bends' parameters, then (with `mix`) the morph's amount."""
-    return [
-        *INPUTS,
-        *(f"noise.{name}" for name in layers),
-        *(["bends"] if bends else []),
-        *(["mix"] if mix else []),
-    ]
+    the bends' parameters, (with `mix`) the morph's amount, (with `transform`) the input
+    transforms."""
+    names = [*INPUTS, *(f"noise.{name}" for name in layers), *(["bends"] if bends else [])]
+    return names + (["mix"] if mix else []) + (["transform"] if transform else [])
+
+
+def takes_transform(G: nn.Module) -> bool:
+    """Whether G's graphs take the input transform [B, 3, 3] (StyleGAN3's rotation and shift)."""
+    return G.config.architecture == "stylegan3"
+
+
+def file_transforms(G: nn.Module, batch: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The model file's own input transform for each of `batch` frames, [batch, 3, 3] float32."""
+    own = G.synthesis.input.transform.to(device, torch.float32)
+    return own.expand(batch, 3, 3).contiguous()
 
 
 def example_inputs(
@@ -139,7 +156,8 @@ def export_program(
 ) -> torch.export.ExportedProgram:
     """torch.export of the synthesis network up to `stop_res`; with `noise_fields`, taking the
     noise of every layer in `noise_layers(G, stop_res)` as inputs; with `bends`, those bends'
-    parameters as an input; with `mix`, a morph's amount as the last.
+    parameters next; with `mix`, a morph's amount next; a StyleGAN3 network takes its input
+    transforms last.
 
     Traces a copy of the network: export swaps a module's tensors while it traces, which must
     not disturb a render running on the original in another thread.
@@ -153,6 +171,7 @@ def export_program(
         torch.randn(ws.shape[0], 1, *synthesis.get_submodule(name).size, device=device) for name in layers
     ]
     transforms = BendTransforms(bends, G).to(device) if bends else None
+    moved = [file_transforms(G, ws.shape[0], device)] if takes_transform(G) else []
     module = SynthesisGraph(
         synthesis,
         stop_res,
@@ -162,17 +181,22 @@ def export_program(
         noise_layers=layers,
         bends=transforms,
         mix=None if mix is None else MixedWeights(mix, synthesis).to(device),
+        transform=bool(moved),
     )
     # Traced with every amount non-zero; the graph selects on the amounts, never branches.
     params = [torch.full((len(bends), 1 + ARG_SLOTS), 0.5, device=device)] if bends else []
     amount = [torch.full((1,), 0.5, device=device)] if mix is not None else []
-    inputs = (ws, gain, *fields, *params, *amount)
+    inputs = (ws, gain, *fields, *params, *amount, *moved)
     with torch.no_grad():
         module(*inputs)  # fills the folded-weight caches, so export reads them as constants
         dims = None
         if dynamic_batch:
             b = torch.export.Dim("batch", min=1, max=1024)
-            dims = (*({0: b} for _ in (ws, gain, *fields)), *(None for _ in (*params, *amount)))
+            dims = (
+                *({0: b} for _ in (ws, gain, *fields)),
+                *(None for _ in (*params, *amount)),
+                *({0: b} for _ in moved),
+            )
         return torch.export.export(module, inputs, dynamic_shapes=dims, strict=False)
 
 
@@ -181,17 +205,22 @@ def export_onnx(
     path: str | Path,
     layers: tuple[str, ...] = (),
     bends: bool = False,
+    transform: bool = False,
     mix: bool = False,
 ) -> Path:
     """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used);
-    `layers`: the noise layers whose fields the program takes; `bends`: whether it takes bends;
-    `mix`: whether it takes a morph's amount."""
+    `layers`: the noise layers whose fields the program takes; `bends`, `transform`, `mix`:
+    whether it takes bends, input transforms, a morph's amount."""
     _quiet_exporters()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     onnx_program = torch.onnx.export(
-        program, input_names=input_names(layers, bends, mix), output_names=["img"], dynamo=True, verbose=False
+        program,
+        input_names=input_names(layers, bends, transform, mix),
+        output_names=["img"],
+        dynamo=True,
+        verbose=False,
     )
     onnx_program.save(str(tmp))
     tmp.replace(path)  # readers never see a half-written graph

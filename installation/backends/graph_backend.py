@@ -5,7 +5,9 @@ use, with torch eager covering for what is not built.
 Builds started off the main thread (in the background, or by a loader thread) run in a child
 process (`build.py`); on the main thread in this one. A graph that cannot be built or run
 leaves its shape on torch eager for good, said once in the log; random noise renders eagerly
-(a graph has the constant noise, or takes noise fields).
+(a graph has the constant noise, or takes noise fields). A StyleGAN3 graph takes each frame's
+input transform (the file's own where a frame has none); its model has no noise, so one graph
+serves every noise mode.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import torch
 from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
 from installation.backends.cache import ModelCache, used
-from installation.backends.graph import export_program, noise_layers
+from installation.backends.graph import export_program, file_transforms, noise_layers, takes_transform
 from installation.backends.graph_mix import MixLayout, mix_layout
 from installation.backends.torch_eager import TorchEagerBackend, morphed
 from installation.model.bends import Bending, BendLayout, layouts_key
@@ -87,6 +89,7 @@ class GraphBackend(Backend):
         # Two workers: one loads graphs already in the cache (a second each), one builds (minutes
         # each), so that cached levels never wait behind a build.
         self._queues: dict[str, queue.Queue[Shape]] = {}
+        self._noiseless = not noise_layers(G, G.config.img_resolution)  # noise changes nothing
 
     @staticmethod
     @abstractmethod
@@ -120,26 +123,30 @@ class GraphBackend(Backend):
         noise=None,
         bends: Bending | None = None,
         mix: tuple[ModelMorph, float] | None = None,
+        transform: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """As `Backend.render`; `bends`, a batch's bending, goes into the graph built for its
-        declaration (the amounts and arguments are an input: new values build nothing), and
-        `mix`, (a model morph, its amount), into the graph built for that morph (the amount is
-        an input)."""
+        declaration (the amounts and arguments are an input: new values build nothing), and so
+        do `mix`, (a model morph, its amount), into the graph built for that morph, and
+        `transform`, a StyleGAN3 batch's input transforms ([3, 3] or [B, 3, 3])."""
         batch = ws.shape[0]
-        shape = Shape(
-            stop_res or self.G.config.img_resolution,
+        shape = self._shape(
+            stop_res,
             batch,
             noise is not None and noise_mode != "none",
             () if bends is None else bends.layouts,
             None if mix is None else mix_layout(mix[0]),
         )
         args = None
-        if noise_mode != "random" or shape.noise_fields:
+        if noise_mode != "random" or shape.noise_fields or self._noiseless:
             args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
             if args is not None and bends is not None:
                 args.append(bends.params.to(self.device, torch.float32).contiguous())
             if args is not None and mix is not None:
                 args.append(torch.full((1,), float(mix[1]), device=self.device))
+            if args is not None and takes_transform(self.G):
+                moved = file_transforms(self.G, batch, self.device) if transform is None else transform
+                args.append(moved.to(self.device, torch.float32).expand(batch, 3, 3).contiguous())
         runner = None if args is None else self._runner(shape, wait=not self.background)
         if runner is not None:
             self._touch(shape)
@@ -157,7 +164,13 @@ class GraphBackend(Backend):
                     return img
         eager = self.eager if mix is None else morphed(self.eager, *mix)
         return eager.render(
-            ws, stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise, bend=bends
+            ws,
+            stop_res=stop_res,
+            noise_mode=noise_mode,
+            noise_gain=noise_gain,
+            noise=noise,
+            bend=bends,
+            transform=transform,
         )
 
     def _graph_args(self, shape: Shape, ws: torch.Tensor, noise_gain, noise) -> list[torch.Tensor] | None:
@@ -181,21 +194,36 @@ class GraphBackend(Backend):
             ]
         return args
 
+    def _shape(
+        self,
+        stop_res: int | None,
+        batch: int,
+        noise_fields: bool,
+        bends: tuple = (),
+        mix: MixLayout | None = None,
+    ) -> Shape:
+        """The graph a render of this shape runs: a model without noise needs no noise fields."""
+        res = stop_res or self.G.config.img_resolution
+        return Shape(res, batch, noise_fields and not self._noiseless, bends, mix)
+
     def _graph_path(self, shape: Shape) -> Path:
         """Where this backend keeps its build for one shape (the key covers weights and versions)."""
         noise = "-noise" if shape.noise_fields else ""
         bends = f"-bends{layouts_key(shape.bends)}" if shape.bends else ""
         mix = f"-mix{shape.mix.key()}" if shape.mix is not None else ""
-        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}{mix}"
+        moved = "-transform" if takes_transform(self.G) else ""
+        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}{mix}{moved}"
         parts = shape._asdict()
         if not shape.bends:
             del parts["bends"]  # the keys of graphs without bends stay those from before bends
         if shape.mix is None:
             del parts["mix"]  # and those without a morph those from before morphs
+        if moved:
+            parts["transform"] = True  # a StyleGAN3 graph's inputs: never a StyleGAN2 graph's key
         return self.cache.path(stem, self.suffix, precision=self.precision, **parts)
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
-        shape = Shape(stop_res or self.G.config.img_resolution, batch, noise_fields)
+        shape = self._shape(stop_res, batch, noise_fields)
         if shape.stop_res not in self.resolutions or not self.background:
             return True  # torch eager for good, or a render waits for its build: as fast as it gets
         if shape in self._runners and shape not in self._pending:
@@ -206,8 +234,7 @@ class GraphBackend(Backend):
     def prepare(
         self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix: ModelMorph | None = None
     ) -> bool:
-        layout = None if mix is None else mix_layout(mix)
-        shape = Shape(stop_res or self.G.config.img_resolution, batch, bends=bends, mix=layout)
+        shape = self._shape(stop_res, batch, False, bends, None if mix is None else mix_layout(mix))
         return self._runner(shape, wait=True) is not None
 
     def _touch(self, key: Shape) -> None:

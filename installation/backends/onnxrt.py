@@ -14,8 +14,9 @@ import numpy as np
 import torch
 
 from installation.backends.cache import ModelCache
-from installation.backends.graph import export_onnx, input_names, noise_layers
+from installation.backends.graph import export_onnx, input_names, noise_layers, takes_transform
 from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
+from installation.model.filtered_lrelu import sliced_windows
 
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -72,18 +73,18 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        program = shape_program(G, shape, precision, device)
+        with sliced_windows():  # ONNX has no strided views (StyleGAN3's resampling)
+            program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
-        export_onnx(program, path, layers, bool(shape.bends), shape.mix is not None)
+        export_onnx(program, path, layers, bool(shape.bends), takes_transform(G), shape.mix is not None)
 
     def _load(self, shape: Shape, path: Path) -> Runner:
         import onnxruntime
 
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())
         layers = noise_layers(self.G, shape.stop_res) if shape.noise_fields else ()
-        return _BoundRunner(
-            session, self.device, input_names(layers, bool(shape.bends), shape.mix is not None)
-        )
+        names = input_names(layers, bool(shape.bends), takes_transform(self.G), shape.mix is not None)
+        return _BoundRunner(session, self.device, names)
 
     def _provider_list(self) -> list[tuple[str, dict]]:
         device_id = self.device.index or 0

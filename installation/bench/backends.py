@@ -120,13 +120,20 @@ def _official(resolution: int, device):
 
 def compare(G, device, precisions: list[str], repeats: int, official_res: int | None) -> dict:
     """One model: build every (backend, precision), time them in round robin, check outputs."""
+    import torch
+
     from installation.backends import available_backends, create_backend
     from installation.backends.auto import round_robin
-    from installation.backends.graph import example_inputs
+    from installation.backends.graph import example_inputs, takes_transform
     from installation.bench.generator import TOLERANCES
+    from installation.model.stylegan3 import input_transform
     from installation.timing import device_sync
 
     ws, gain = example_inputs(G, 1, device)
+    # A StyleGAN3 frame turned and shifted, as a show's rotate / translate feed its graphs
+    posed = {}
+    if takes_transform(G):
+        posed["transform"] = torch.from_numpy(input_transform(20.0, (0.1, -0.05))).to(device, torch.float32)
     variants, rows = {}, {}
     for precision in precisions:
         for name in available_backends(device, precision):
@@ -143,22 +150,22 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
     def counted(key, backend):
         def call():
             before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            backend.render(ws, noise_gain=gain)
+            backend.render(ws, noise_gain=gain, **posed)
             faults[key] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
         return call
 
     for backend in variants.values():
-        backend.render(ws, noise_gain=gain)  # warm-up
+        backend.render(ws, noise_gain=gain, **posed)  # warm-up
     samples = round_robin({key: counted(key, b) for key, b in variants.items()}, repeats, device_sync(device))
-    reference = variants[BASELINE].render(ws, noise_gain=gain).float()
+    reference = variants[BASELINE].render(ws, noise_gain=gain, **posed).float()
     std = float(reference.std())
     for key, backend in variants.items():
         row = rows[key]
         row["ms"] = statistics.median(samples[key])
         row["best_ms"] = min(samples[key])
         row["faults"] = faults[key] // len(samples[key])
-        err = float((backend.render(ws, noise_gain=gain).float() - reference).abs().max())
+        err = float((backend.render(ws, noise_gain=gain, **posed).float() - reference).abs().max())
         row.update(
             max_abs_err=err,
             rel_err=err / std,

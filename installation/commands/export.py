@@ -30,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from installation.backends import TorchEagerBackend
-    from installation.backends.graph import export_onnx, export_program
+    from installation.backends.graph import export_onnx, export_program, takes_transform
     from installation.errors import UserError
+    from installation.model.filtered_lrelu import sliced_windows
     from installation.model.loading import load_model
 
     G = load_model(args.model, "cpu")
@@ -47,16 +48,18 @@ def run(args: argparse.Namespace) -> int:
         f"batch {'dynamic' if args.dynamic_batch else args.batch}, {args.precision}"
     )
     try:
-        program = export_program(
-            G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch
-        )
-        path = export_onnx(program, args.out)
+        with sliced_windows():  # ONNX has no strided views (StyleGAN3's resampling)
+            program = export_program(
+                G, stop, args.batch, args.precision, uint8=args.uint8, dynamic_batch=args.dynamic_batch
+            )
+        path = export_onnx(program, args.out, transform=takes_transform(G))
     except Exception as error:  # the exporter's own message says which operator it could not take
         raise UserError(f"ONNX export failed: {str(error).strip().splitlines()[0]}") from error
     output = "[B, H, W, C] uint8" if args.uint8 else "[B, C, H, W] float32"
     print(
         f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB): inputs ws [B, {cfg.num_ws}, {cfg.w_dim}] "
-        f"float32, noise_gain [B] float32; output img {output}"
+        f"float32, noise_gain [B] float32{', transform [B, 3, 3] float32' * takes_transform(G)}; "
+        f"output img {output}"
     )
     check(G, path, stop, args.batch + (1 if args.dynamic_batch else 0), args.precision, args.uint8)
     return 0
@@ -70,7 +73,7 @@ def check(G, path, stop_res: int, batch: int, precision: str, uint8: bool) -> No
     import onnxruntime
     import torch
 
-    from installation.backends.graph import example_inputs
+    from installation.backends.graph import example_inputs, file_transforms
     from installation.backends.onnxrt import session_options
     from installation.bench.generator import TOLERANCES
     from installation.errors import UserError
@@ -86,7 +89,10 @@ def check(G, path, stop_res: int, batch: int, precision: str, uint8: bool) -> No
     ws, _ = example_inputs(G, batch)
     gain = torch.linspace(0.0, 2.0, batch)
     names = {i.name for i in session.get_inputs()}
-    got = session.run(None, {k: v.numpy() for k, v in (("ws", ws), ("noise_gain", gain)) if k in names})[0]
+    feeds = {"ws": ws, "noise_gain": gain}
+    if "transform" in names:  # StyleGAN3: the file's own input transform
+        feeds["transform"] = file_transforms(G, batch)
+    got = session.run(None, {k: v.numpy() for k, v in feeds.items() if k in names})[0]
     with torch.no_grad():
         want = G.synthesis(ws, stop_res=stop_res, noise_gain=gain)
     if uint8:

@@ -21,6 +21,9 @@ rest is below float32 precision, applied as a short sum of the same products.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -36,6 +39,21 @@ SVD_RELATIVE_CUTOFF = 1e-7
 # on a Zen 4 CPU: 8 rows are fastest in float32, 32 in bfloat16 (whose small products run slower).
 BLOCK_ROWS = {torch.float32: 8, torch.bfloat16: 32}
 DEFAULT_BLOCK_ROWS = 16
+
+# How an exported graph reads the blocks' overlapping windows: Inductor takes a strided view as
+# it is (one product, no copy); ONNX has no strided views and runs one as a gather, so graphs
+# for it read the windows through plain slices (`sliced_windows`).
+_SLICED = contextvars.ContextVar("sliced_windows", default=False)
+
+
+@contextlib.contextmanager
+def sliced_windows() -> Iterator[None]:
+    """Within: graphs exported here read the bands' windows through slices (for ONNX)."""
+    token = _SLICED.set(True)
+    try:
+        yield
+    finally:
+        _SLICED.reset(token)
 
 
 def separable_terms(taps: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -108,6 +126,9 @@ class Band:
         source = x.view(self.length, wide)
         rows, window = self.matrix.shape
         blocks = -(-self.out_len // rows)
+        if torch.compiler.is_exporting():
+            out = self._sliced(source, blocks) if _SLICED.get() else self._strided(source, blocks)
+            return out.view(blocks * rows, *rest)[: self.out_len]
         out = x.new_empty(blocks, rows, wide)
         starts = [b * self.step - self.lead for b in range(blocks)]
         inside = [b for b, s in enumerate(starts) if s >= 0 and s + window <= self.length]
@@ -122,6 +143,37 @@ class Band:
             else:
                 out[b].zero_()
         return out.view(blocks * rows, *rest)[: self.out_len]
+
+    def _padded(self, source: torch.Tensor, span: int) -> torch.Tensor:
+        """`span` samples from block 0's window start on, zeros outside the input: what an
+        exported graph reads its windows from. A graph avoids the eager path's per-edge-block
+        products and slice writes: several nodes each, and the ONNX exporter's optimiser slows
+        with the square of the node count (the StyleGAN3-T fixture's export: 78 -> 20-35 s)."""
+        start, end = -self.lead, span - self.lead
+        inside = source[max(0, start) : min(self.length, end)]
+        return F.pad(inside, (0, 0, max(0, -start), max(0, end - self.length)))
+
+    def _strided(self, source: torch.Tensor, blocks: int) -> torch.Tensor:
+        """Every block in one product over the windows as one strided view of the padded input."""
+        window, wide = self.matrix.shape[1], source.shape[1]
+        padded = self._padded(source, (blocks - 1) * self.step + window)
+        windows = padded.as_strided((blocks, window, wide), (self.step * wide, wide, 1))
+        return torch.matmul(self.matrix, windows)
+
+    def _sliced(self, source: torch.Tensor, blocks: int) -> torch.Tensor:
+        """Every block at once with no strided view: the padded input cut into chunks of `step`
+        samples, so a block's window is `chunks` consecutive chunks and its product a sum of
+        products of the matrix's column slices with plain slices of the chunks."""
+        rows, window = self.matrix.shape
+        chunks = -(-window // self.step)
+        padded = self._padded(source, (blocks + chunks - 1) * self.step)
+        cut = padded.view(blocks + chunks - 1, self.step, source.shape[1])
+        matrix = F.pad(self.matrix, (0, chunks * self.step - window))  # zero columns: whole chunks
+        out = None
+        for j in range(chunks):
+            part = torch.matmul(matrix[:, j * self.step : (j + 1) * self.step], cut[j : j + blocks])
+            out = part if out is None else out + part
+        return out
 
 
 @dataclass
@@ -183,16 +235,24 @@ class Resampler:
 
 
 def _sum_terms(terms: list[tuple[Band, Band]], x: torch.Tensor) -> torch.Tensor:
-    """Σ second(first(x) with its two leading axes swapped), for x [A, B, F] -> [B', A', F]."""
+    """Σ second(first(x) with its two leading axes swapped), for x [A, B, F] -> [B', A', F].
+    Summed in place, but not in an exported graph (as `_activate`)."""
     out = None
     for first, second in terms:
         y = second(first(x).transpose(0, 1).contiguous())
-        out = y if out is None else out.add_(y)
+        if out is None:
+            out = y
+        else:
+            out = out + y if torch.compiler.is_exporting() else out.add_(y)
     return out
 
 
 def _activate(x: torch.Tensor, slope: float, clamp: float | None) -> torch.Tensor:
-    """Leaky ReLU and clamp, in place: x is always a fresh tensor of this layer's."""
+    """Leaky ReLU and clamp, in place: x is always a fresh tensor of this layer's. Out of place
+    in an exported graph, where writing into a view becomes a scatter back into its base."""
+    if torch.compiler.is_exporting():
+        x = x if slope == 1 else F.leaky_relu(x, slope)
+        return x if clamp is None else x.clamp(-clamp, clamp)
     if slope != 1:
         x = F.leaky_relu_(x, slope)
     return x if clamp is None else x.clamp_(-clamp, clamp)

@@ -225,6 +225,16 @@ def test_a_cache_from_another_machine_is_measured_again_once_and_replaced(G, tmp
     assert not calibrations  # measured once: the new choice is trusted here
 
 
+def test_a_build_made_by_other_graph_code_is_not_reused(G, tmp_path, monkeypatch):
+    from installation.backends import cache
+
+    before = cache.ModelCache(G, "cpu", tmp_path).path("synthesis-16px-b1-fp32", ".pt2")
+    assert cache.code_digest() == cache.code_digest.__wrapped__()  # the sources, read once
+    monkeypatch.setattr(cache, "code_digest", lambda: "0" * 16)  # an older version of the model code
+    after = cache.ModelCache(G, "cpu", tmp_path).path("synthesis-16px-b1-fp32", ".pt2")
+    assert after != before and after.parent == before.parent
+
+
 def test_the_user_cache_is_pruned_to_its_bound_by_last_use(tmp_path):
     from installation.backends.cache import prune
 

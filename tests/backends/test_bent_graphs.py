@@ -13,6 +13,7 @@ from installation.backends import TorchEagerBackend, create_backend, onnxrt
 from installation.engine.latents import Latents, render_latents
 from installation.model.bends import BendPlan
 from installation.show.bend_sections import BendSettings, bend_parameters
+from tests.backends.conftest import counted_builds
 from tests.model.helpers import tiny_generator
 
 TOLERANCE = 1e-4  # max |diff| / std of the eager image, fp32
@@ -41,11 +42,7 @@ def bendings(plan: BendPlan):
 @pytest.mark.parametrize("name", ["onnxruntime-cpu", "torch-compiled"])
 def test_graph_backends_bend_inside_the_graph_without_rebuilding(G, tmp_path, monkeypatch, name):
     backend = create_backend(G, "cpu", "fp32", name, cache_dir=tmp_path, background=False)
-    builds = []
-    build = type(backend)._build
-    monkeypatch.setattr(
-        type(backend), "_build", lambda self, shape: builds.append(shape) or build(self, shape)
-    )
+    builds = counted_builds(monkeypatch, backend)
     eager = TorchEagerBackend(G, "cpu", "fp32")
     ws = G.mapping(torch.randn(2, G.z_dim, generator=torch.Generator().manual_seed(1)))
     plain = eager.render(ws, stop_res=4)

@@ -16,6 +16,7 @@ from installation.backends.graph_backend import Shape
 from installation.backends.graph_mix import mix_layout
 from installation.engine.latents import Latents, render_latents
 from installation.model.mixing import ModelMorph, mixed_state, parse_layers
+from tests.backends.conftest import counted_builds
 from tests.model.helpers import tiny_generator
 
 TOLERANCE = 1e-5  # max |diff| / std of the eager image, fp32
@@ -42,22 +43,13 @@ def _relative(got: torch.Tensor, want: torch.Tensor) -> float:
     return float((got - want).abs().max() / want.std())
 
 
-def _counting_builds(backend, monkeypatch) -> list[Shape]:
-    builds = []
-    build = type(backend)._build
-    monkeypatch.setattr(
-        type(backend), "_build", lambda self, shape: builds.append(shape) or build(self, shape)
-    )
-    return builds
-
-
 @pytest.mark.parametrize(("name", "layers"), [("onnxruntime-cpu", "coarse"), ("torch-compiled", "all")])
 def test_a_graph_morphs_inside_the_graph_without_rebuilding(models, ws, tmp_path, monkeypatch, name, layers):
     A, B = models
     span = parse_layers(layers)
     morph = ModelMorph(A, B, span)
     backend = create_backend(A, "cpu", "fp32", name, cache_dir=tmp_path, background=False)
-    builds = _counting_builds(backend, monkeypatch)
+    builds = counted_builds(monkeypatch, backend)
     if name.startswith("onnxruntime"):
         # Built off the main thread, as a show's loader does: in a child process, which gets
         # B's span tensors with its job.

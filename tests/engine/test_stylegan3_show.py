@@ -45,6 +45,8 @@ def render(tmp_path, shared_fixtures, spin: float):
         str(frames),
         "--precision",
         "fp32",
+        "--backend",
+        "torch",  # the poses, not the backends (tests/backends/test_stylegan3_graphs.py): no graph builds
     ]
     result = subprocess.run(
         [sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, timeout=300

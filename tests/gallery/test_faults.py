@@ -193,9 +193,12 @@ def test_a_corrupt_model_at_restart_gives_the_default_model(gallery) -> None:
     model = gallery.folder / "model.pkl"
     model.write_bytes(model.read_bytes()[:1000])  # truncated: a copy that did not finish
     os.kill(before["renderer_pid"], signal.SIGKILL)
+    # On a fresh machine the first start of the default model builds it (and calibrates)
     after = wait_for(
-        lambda: (h := gallery.showing(other_than=before["renderer_pid"]))["model"] == "default" and h,
-        60,
+        lambda: (
+            (h := gallery.showing(other_than=before["renderer_pid"], timeout=180))["model"] == "default" and h
+        ),
+        180,
         "the default model",
     )
     assert after["fallback_level"] == 1 and "truncated or corrupt" in after["recent_restarts"][-1]

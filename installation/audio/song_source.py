@@ -48,6 +48,10 @@ class SongSource:
     def bend_layouts(self) -> tuple:
         return self.inner.bend_layouts
 
+    @property
+    def morph(self):
+        return self.inner.morph
+
     def latents(self, times: Sequence[float]) -> Latents:
         frames = []
         for t in times:

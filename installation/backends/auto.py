@@ -21,7 +21,7 @@ from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping
 from installation.backends.cache import ModelCache, used
 from installation.backends.graph import example_inputs
-from installation.backends.torch_eager import TorchEagerBackend
+from installation.backends.torch_eager import TorchEagerBackend, morphed
 from installation.timing import device_sync
 
 log = logging.getLogger(__name__)
@@ -133,23 +133,38 @@ class Calibrating(Backend):
         self._done.set()
 
     def render(
-        self, ws, *, stop_res=None, noise_mode="const", noise_gain=1.0, noise=None, bends=None, transform=None
+        self,
+        ws,
+        *,
+        stop_res=None,
+        noise_mode="const",
+        noise_gain=1.0,
+        noise=None,
+        bends=None,
+        mix=None,
+        transform=None,
     ) -> torch.Tensor:
         backend = self._chosen or self._eager
         kw = dict(stop_res=stop_res, noise_mode=noise_mode, noise_gain=noise_gain, noise=noise)
+        eager = isinstance(backend, TorchEagerBackend)
         if transform is not None:  # StyleGAN3's input transforms: every backend takes them
             kw["transform"] = transform
         if bends is not None:  # a graph backend takes the bending as inputs; torch eager as its hook
-            kw["bend" if isinstance(backend, TorchEagerBackend) else "bends"] = bends
+            kw["bend" if eager else "bends"] = bends
+        if mix is not None:  # and a morph's amount as an input; torch eager renders the morph's copy
+            if eager:
+                backend = morphed(backend, *mix)
+            else:
+                kw["mix"] = mix
         return backend.render(ws, **kw)
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
         chosen = self._chosen
         return chosen is not None and chosen.ready(stop_res, batch, noise_fields)
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix=None) -> bool:
         self._done.wait()
-        return self._chosen.prepare(stop_res, batch, bends)
+        return self._chosen.prepare(stop_res, batch, bends, mix)
 
 
 def round_robin(

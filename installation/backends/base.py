@@ -41,10 +41,11 @@ class Backend(ABC):
         noise: dict[str, torch.Tensor] | None = None,
     ) -> torch.Tensor: ...
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
+    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix=None) -> bool:
         """Get ready to render this shape at full speed, waiting for any build it needs.
         False when it will render more slowly than it could (a build failed). `bends`: a bend
-        declaration's layouts (`BendPlan.layouts`): get ready for bent frames of that shape."""
+        declaration's layouts (`BendPlan.layouts`): get ready for bent frames of that shape;
+        `mix`: a `ModelMorph`, for its frames."""
         return True
 
     def ready(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:

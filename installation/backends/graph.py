@@ -6,11 +6,13 @@ shared-weight formulation instead, which is slower at high resolutions). Noise i
 constant noise times the gain input (a gain of zero is exactly `noise_mode='none'`), or, in a
 graph with `noise_fields`, one more input per noisy layer ([B, 1, H, W], in `noise_layers`
 order) that replaces it: the animated noise of a show. A graph with `bends` (a show's bend
-declaration, installation/model/bends.py) takes one last input, [bends, 1 + ARG_SLOTS]: each
+declaration, installation/model/bends.py) takes one more input, [bends, 1 + ARG_SLOTS]: each
 bend's amount and arguments, so turning a knob feeds new numbers instead of building a new
-graph. A StyleGAN3 graph (`takes_transform`) takes its input transform [B, 3, 3] as its last
-input, so the rotate / translate knobs feed numbers too. Both the AOTInductor and the
-onnxruntime backend start from `export_program`.
+graph. A graph with `mix` (a model morph, installation/backends/graph_mix.py) takes the
+morph's amount [1] next. A StyleGAN3 graph (`takes_transform`) takes its input transform
+[B, 3, 3] as its last input, so the rotate / translate knobs feed numbers too (a morph is
+StyleGAN2's only: no graph takes both). Both the AOTInductor and the onnxruntime backend
+start from `export_program`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from installation.backends.graph_mix import MixedWeights, MixLayout
 from installation.model.bends import ARG_SLOTS, BendLayout, BendTransforms
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ class SynthesisGraph(nn.Module):
         fused: bool | None = None,
         noise_layers: tuple[str, ...] = (),
         bends: BendTransforms | None = None,
+        mix: MixedWeights | None = None,
         transform: bool = False,
     ) -> None:
         super().__init__()
@@ -55,11 +59,12 @@ class SynthesisGraph(nn.Module):
         self.fused = fused
         self.noise_layers = noise_layers
         self.bends = bends
+        self.mix = mix
         self.transform = transform
 
     def forward(self, ws: torch.Tensor, noise_gain: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
         """`more`: the noise fields (in `noise_layers` order), then with `bends` their parameters,
-        then with `transform` the input transforms."""
+        then with `mix` the morph's amount, with `transform` the input transforms."""
         fields = more[: len(self.noise_layers)]
         bend = None
         if self.bends is not None:
@@ -68,7 +73,8 @@ class SynthesisGraph(nn.Module):
             def bend(name: str, x: torch.Tensor) -> torch.Tensor:
                 return self.bends.apply(name, x, params)
 
-        img = self.synthesis(
+        synthesis = self.synthesis if self.mix is None else self.mix.bound(self.synthesis, more[-1])
+        img = synthesis(
             ws,
             noise_mode="const",
             stop_res=self.stop_res,
@@ -102,11 +108,14 @@ def noise_layers(G: nn.Module, stop_res: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def input_names(layers: tuple[str, ...], bends: bool = False, transform: bool = False) -> list[str]:
+def input_names(
+    layers: tuple[str, ...], bends: bool = False, transform: bool = False, mix: bool = False
+) -> list[str]:
     """The graph's input names: ws, noise_gain, one noise field per layer, then (with `bends`)
-    the bends' parameters, then (with `transform`) the input transforms."""
+    the bends' parameters, (with `mix`) the morph's amount, (with `transform`) the input
+    transforms."""
     names = [*INPUTS, *(f"noise.{name}" for name in layers), *(["bends"] if bends else [])]
-    return names + (["transform"] if transform else [])
+    return names + (["mix"] if mix else []) + (["transform"] if transform else [])
 
 
 def takes_transform(G: nn.Module) -> bool:
@@ -142,11 +151,13 @@ def export_program(
     dynamic_batch: bool = False,
     noise_fields: bool = False,
     bends: tuple[BendLayout, ...] = (),
+    mix: MixLayout | None = None,
     device: torch.device | str = "cpu",
 ) -> torch.export.ExportedProgram:
     """torch.export of the synthesis network up to `stop_res`; with `noise_fields`, taking the
     noise of every layer in `noise_layers(G, stop_res)` as inputs; with `bends`, those bends'
-    parameters next; a StyleGAN3 network takes its input transforms last.
+    parameters next; with `mix`, a morph's amount next; a StyleGAN3 network takes its input
+    transforms last.
 
     Traces a copy of the network: export swaps a module's tensors while it traces, which must
     not disturb a render running on the original in another thread.
@@ -169,17 +180,23 @@ def export_program(
         fused=False if dynamic_batch else None,
         noise_layers=layers,
         bends=transforms,
+        mix=None if mix is None else MixedWeights(mix, synthesis).to(device),
         transform=bool(moved),
     )
     # Traced with every amount non-zero; the graph selects on the amounts, never branches.
     params = [torch.full((len(bends), 1 + ARG_SLOTS), 0.5, device=device)] if bends else []
-    inputs = (ws, gain, *fields, *params, *moved)
+    amount = [torch.full((1,), 0.5, device=device)] if mix is not None else []
+    inputs = (ws, gain, *fields, *params, *amount, *moved)
     with torch.no_grad():
         module(*inputs)  # fills the folded-weight caches, so export reads them as constants
         dims = None
         if dynamic_batch:
             b = torch.export.Dim("batch", min=1, max=1024)
-            dims = (*({0: b} for _ in (ws, gain, *fields)), *(None for _ in params), *({0: b} for _ in moved))
+            dims = (
+                *({0: b} for _ in (ws, gain, *fields)),
+                *(None for _ in (*params, *amount)),
+                *({0: b} for _ in moved),
+            )
         return torch.export.export(module, inputs, dynamic_shapes=dims, strict=False)
 
 
@@ -189,17 +206,18 @@ def export_onnx(
     layers: tuple[str, ...] = (),
     bends: bool = False,
     transform: bool = False,
+    mix: bool = False,
 ) -> Path:
     """Write the program as ONNX with torch's dynamo exporter (the TorchScript one is not used);
-    `layers`: the noise layers whose fields the program takes; `bends`, `transform`: whether it
-    takes bends, input transforms."""
+    `layers`: the noise layers whose fields the program takes; `bends`, `transform`, `mix`:
+    whether it takes bends, input transforms, a morph's amount."""
     _quiet_exporters()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     onnx_program = torch.onnx.export(
         program,
-        input_names=input_names(layers, bends, transform),
+        input_names=input_names(layers, bends, transform, mix),
         output_names=["img"],
         dynamo=True,
         verbose=False,

@@ -28,8 +28,10 @@ from installation.backends.base import Backend
 from installation.backends.build import first_line, stopping, write_in_child
 from installation.backends.cache import ModelCache, used
 from installation.backends.graph import export_program, file_transforms, noise_layers, takes_transform
-from installation.backends.torch_eager import TorchEagerBackend
+from installation.backends.graph_mix import MixLayout, mix_layout
+from installation.backends.torch_eager import TorchEagerBackend, morphed
 from installation.model.bends import Bending, BendLayout, layouts_key
+from installation.model.mixing import ModelMorph
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +47,13 @@ class Shape(NamedTuple):
     batch: int
     noise_fields: bool = False
     bends: tuple[BendLayout, ...] = ()  # a graph with bends takes their parameters as an input
+    mix: MixLayout | None = None  # a morph graph holds B's span and takes the amount
 
     def __str__(self) -> str:
         noise = " with noise fields" if self.noise_fields else ""
         bends = f" with {len(self.bends)} bend{'s' * (len(self.bends) > 1)}" if self.bends else ""
-        return f"{self.stop_res} px x {self.batch}{noise}{bends}"
+        mix = " with a model morph" if self.mix is not None else ""
+        return f"{self.stop_res} px x {self.batch}{noise}{bends}{mix}"
 
 
 def shape_program(G, shape: Shape, precision: str, device: str) -> torch.export.ExportedProgram:
@@ -61,6 +65,7 @@ def shape_program(G, shape: Shape, precision: str, device: str) -> torch.export.
         precision,
         noise_fields=shape.noise_fields,
         bends=shape.bends,
+        mix=shape.mix,
         device=device,
     )
 
@@ -117,23 +122,28 @@ class GraphBackend(Backend):
         noise_gain=1.0,
         noise=None,
         bends: Bending | None = None,
+        mix: tuple[ModelMorph, float] | None = None,
         transform: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """As `Backend.render`; `bends`, a batch's bending, goes into the graph built for its
         declaration (the amounts and arguments are an input: new values build nothing), and so
-        does `transform`, a StyleGAN3 batch's input transforms ([3, 3] or [B, 3, 3])."""
+        do `mix`, (a model morph, its amount), into the graph built for that morph, and
+        `transform`, a StyleGAN3 batch's input transforms ([3, 3] or [B, 3, 3])."""
         batch = ws.shape[0]
         shape = self._shape(
             stop_res,
             batch,
             noise is not None and noise_mode != "none",
             () if bends is None else bends.layouts,
+            None if mix is None else mix_layout(mix[0]),
         )
         args = None
         if noise_mode != "random" or shape.noise_fields or self._noiseless:
             args = self._graph_args(shape, ws, 0.0 if noise_mode == "none" else noise_gain, noise)
             if args is not None and bends is not None:
                 args.append(bends.params.to(self.device, torch.float32).contiguous())
+            if args is not None and mix is not None:
+                args.append(torch.full((1,), float(mix[1]), device=self.device))
             if args is not None and takes_transform(self.G):
                 moved = file_transforms(self.G, batch, self.device) if transform is None else transform
                 args.append(moved.to(self.device, torch.float32).expand(batch, 3, 3).contiguous())
@@ -152,7 +162,8 @@ class GraphBackend(Backend):
                 # Half-precision graphs have no per-block NaN guard; the eager path does.
                 if self.precision == "fp32" or bool(torch.isfinite(img).all()):
                     return img
-        return self.eager.render(
+        eager = self.eager if mix is None else morphed(self.eager, *mix)
+        return eager.render(
             ws,
             stop_res=stop_res,
             noise_mode=noise_mode,
@@ -183,20 +194,30 @@ class GraphBackend(Backend):
             ]
         return args
 
-    def _shape(self, stop_res: int | None, batch: int, noise_fields: bool, bends: tuple = ()) -> Shape:
+    def _shape(
+        self,
+        stop_res: int | None,
+        batch: int,
+        noise_fields: bool,
+        bends: tuple = (),
+        mix: MixLayout | None = None,
+    ) -> Shape:
         """The graph a render of this shape runs: a model without noise needs no noise fields."""
         res = stop_res or self.G.config.img_resolution
-        return Shape(res, batch, noise_fields and not self._noiseless, bends)
+        return Shape(res, batch, noise_fields and not self._noiseless, bends, mix)
 
     def _graph_path(self, shape: Shape) -> Path:
         """Where this backend keeps its build for one shape (the key covers weights and versions)."""
         noise = "-noise" if shape.noise_fields else ""
         bends = f"-bends{layouts_key(shape.bends)}" if shape.bends else ""
+        mix = f"-mix{shape.mix.key()}" if shape.mix is not None else ""
         moved = "-transform" if takes_transform(self.G) else ""
-        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}{moved}"
+        stem = f"synthesis-{shape.stop_res}px-b{shape.batch}-{self.precision}{noise}{bends}{mix}{moved}"
         parts = shape._asdict()
         if not shape.bends:
             del parts["bends"]  # the keys of graphs without bends stay those from before bends
+        if shape.mix is None:
+            del parts["mix"]  # and those without a morph those from before morphs
         if moved:
             parts["transform"] = True  # a StyleGAN3 graph's inputs: never a StyleGAN2 graph's key
         return self.cache.path(stem, self.suffix, precision=self.precision, **parts)
@@ -210,8 +231,10 @@ class GraphBackend(Backend):
         self._runner(shape, wait=False)
         return False
 
-    def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = ()) -> bool:
-        shape = self._shape(stop_res, batch, False, bends)
+    def prepare(
+        self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix: ModelMorph | None = None
+    ) -> bool:
+        shape = self._shape(stop_res, batch, False, bends, None if mix is None else mix_layout(mix))
         return self._runner(shape, wait=True) is not None
 
     def _touch(self, key: Shape) -> None:

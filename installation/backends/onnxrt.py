@@ -76,14 +76,14 @@ class OnnxRuntimeBackend(GraphBackend):
         with sliced_windows():  # ONNX has no strided views (StyleGAN3's resampling)
             program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
-        export_onnx(program, path, layers, bool(shape.bends), takes_transform(G))
+        export_onnx(program, path, layers, bool(shape.bends), takes_transform(G), shape.mix is not None)
 
     def _load(self, shape: Shape, path: Path) -> Runner:
         import onnxruntime
 
         session = onnxruntime.InferenceSession(str(path), session_options(), providers=self._provider_list())
         layers = noise_layers(self.G, shape.stop_res) if shape.noise_fields else ()
-        names = input_names(layers, bool(shape.bends), takes_transform(self.G))
+        names = input_names(layers, bool(shape.bends), takes_transform(self.G), shape.mix is not None)
         return _BoundRunner(session, self.device, names)
 
     def _provider_list(self) -> list[tuple[str, dict]]:

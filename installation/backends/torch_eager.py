@@ -36,3 +36,9 @@ class TorchEagerBackend(Backend):
                 **moved,
                 **bent,
             )
+
+
+def morphed(eager: TorchEagerBackend, morph, amount: float) -> TorchEagerBackend:
+    """`eager`'s device and precision on a model morph's generator at `amount` (a
+    `installation.model.mixing.ModelMorph`, which rewrites its copy only when the amount changes)."""
+    return TorchEagerBackend(morph.at(amount), eager.device, eager.precision)

@@ -6,7 +6,9 @@ loaded machine that ratio is noisy, so each transform is also timed alone on the
 activations, at the middle layer and at the last (the largest) one, and given as a share of the
 plain frame of its row. Then the graph backends installed here: their plain graph against
 their graph with two bends declared and on (translate at the middle layer, dilate at the last),
-the amounts moving every frame, and torch eager with the same bends.
+the amounts moving every frame, and torch eager with the same bends; and their plain graph
+against their morph graph (all layers mixed, the amount new every frame: the graph lerps and
+folds the mixed weights as it runs), torch eager's morph rewriting its copy.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def bench_bends(G, precision: str, repeats: int, graphs: bool = True) -> tuple[l
         dict(what="model morph (new amount every frame)", layer="all", plain_ms=plain_ms, ms=morph_ms)
     )
     if graphs:
-        rows += _graph_rows(G, precision, repeats, ws, (layer, layers[-1]))
+        rows += _graph_rows(G, precision, repeats, ws, (layer, layers[-1]), morph)
     for row in rows:
         row["overhead_pct"] = 100 * (row["ms"] / row["plain_ms"] - 1)
         if "alone_last_ms" in row:
@@ -130,9 +132,12 @@ def bench_bends(G, precision: str, repeats: int, graphs: bool = True) -> tuple[l
     return rows, layers[-1]
 
 
-def _graph_rows(G, precision: str, repeats: int, ws: torch.Tensor, where: tuple[str, str]) -> list[dict]:
+def _graph_rows(
+    G, precision: str, repeats: int, ws: torch.Tensor, where: tuple[str, str], morph
+) -> list[dict]:
     """Per backend here, torch eager first: its plain network against the same with GRAPH_BENDS
-    on, their amounts new every frame (a graph backend's graph takes them as inputs)."""
+    on, their amounts new every frame (a graph backend's graph takes them as inputs), then
+    against `morph` (a ModelMorph) with its amount new every frame."""
     import tempfile
 
     from installation.backends import available_backends, create_backend
@@ -144,23 +149,33 @@ def _graph_rows(G, precision: str, repeats: int, ws: torch.Tensor, where: tuple[
     )
     plan = BendPlan(bends, G)
     defaults = {p.name: p.default for p in bend_parameters(bends)}
-    amounts = iter(torch.linspace(0.2, 0.8, 8 * repeats + 8).tolist())
+    amounts = iter(torch.linspace(0.2, 0.8, 16 * repeats + 16).tolist())
 
     def bent(backend):
         a = next(amounts)
         render_latents(backend, Latents(ws, bend=plan.hook({**defaults, "b0": a, "b1": 1 - a})), None)
+
+    def morphing(backend):
+        render_latents(backend, Latents(ws, mix=(morph, next(amounts))), None)
 
     what = " + ".join(f"{kind} at {name}" for kind, name in zip(GRAPH_BENDS, where, strict=True))
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-bends-") as cache:
         for name in available_backends("cpu", precision):
             backend = create_backend(G, "cpu", precision, name, cache_dir=cache, background=False)
-            if backend.name != name or not (backend.prepare() and backend.prepare(None, 1, plan.layouts)):
+            if backend.name != name or not backend.prepare():
                 continue  # it fell back or a build failed, as logged
-            plain_ms, bent_ms = _alternating_ms(
-                lambda b=backend: b.render(ws), lambda b=backend: bent(b), repeats
-            )
-            rows.append(dict(what=f"{name}: {what}", layer="2 bends", plain_ms=plain_ms, ms=bent_ms))
+            for kind, ready, other in (
+                ("2 bends", backend.prepare(None, 1, plan.layouts), bent),
+                ("morph", backend.prepare(None, 1, (), morph), morphing),
+            ):
+                if not ready:
+                    continue  # that build failed, as logged
+                plain_ms, ms = _alternating_ms(
+                    lambda b=backend: b.render(ws), lambda b=backend, o=other: o(b), repeats
+                )
+                label = what if kind == "2 bends" else "model morph (all layers, new amount every frame)"
+                rows.append(dict(what=f"{name}: {label}", layer=kind, plain_ms=plain_ms, ms=ms))
     return rows
 
 

@@ -12,7 +12,7 @@ from typing import Protocol
 import torch
 
 from installation.backends.base import Backend
-from installation.backends.torch_eager import TorchEagerBackend
+from installation.backends.torch_eager import TorchEagerBackend, morphed
 from installation.model.bends import Bending
 from installation.model.layer_view import LayerSeen, LayerView
 from installation.model.mixing import ModelMorph
@@ -74,18 +74,22 @@ def render_latents(backend: Backend, latents: Latents, stop_res: int | None) -> 
     """`backend.render` of a batch. Noise fields go to backends whose `render` takes `noise`;
     others render their constant noise instead (said once per backend class). A bent batch
     goes to backends whose `render` takes `bends` (the graph backends: the bends' parameters
-    are a graph input); on others, and for a layer view or a model morph, it renders in torch
-    eager (graphs hold no hook and one model's weights; said once per backend)."""
+    are a graph input), and a morph to those whose `render` takes `mix` (its amount is one);
+    on others, and for a layer view, it renders in torch eager (graphs hold no hook; said once
+    per backend)."""
     kw = dict(stop_res=stop_res, noise_mode=latents.noise_mode, noise_gain=latents.noise_gain)
     bent_in_graph = latents.bend is not None and _takes(type(backend), "bends")
+    mixed_in_graph = latents.mix is not None and _takes(type(backend), "mix")
     if (
         latents.view is not None
-        or latents.mix is not None
+        or (latents.mix is not None and not mixed_in_graph)
         or (latents.bend is not None and not bent_in_graph)
     ):
         return _render_eager(backend, latents, kw)
     if bent_in_graph:
         kw["bends"] = latents.bend
+    if mixed_in_graph:
+        kw["mix"] = latents.mix
     if latents.noise is not None:
         if _takes(type(backend), "noise"):
             kw["noise"] = latents.noise
@@ -114,14 +118,14 @@ def _render_eager(backend: Backend, latents: Latents, kw: dict) -> torch.Tensor:
     eager = backend if isinstance(backend, TorchEagerBackend) else _eager_twins.get(backend)
     if eager is None:
         log.info(
-            "the layer view and model morphs (and bends, where no graph takes them) run in torch "
-            "eager on the %s backend: its graphs stop at no layer and hold one model's weights",
+            "the layer view (and bends and model morphs, where no graph takes them) run in torch "
+            "eager on the %s backend: its graphs stop at no layer",
             backend.name,
         )
         eager = _eager_twins[backend] = TorchEagerBackend(backend.G, backend.device, backend.precision)
     if latents.mix is not None:
         morph, amount = latents.mix
-        eager = TorchEagerBackend(morph.at(amount), eager.device, eager.precision)
+        eager = morphed(eager, morph, amount)
     view = latents.view
     hook = latents.bend if view is None else view.hook(latents.bend)
     try:

@@ -74,6 +74,8 @@ class JobRenderer:
         self._next = 0  # the frame the source is at
         if self._source.bend_layouts:  # and the graph its bent frames take
             self.backend.prepare(stop_res, self.batch, self._source.bend_layouts)
+        if self._source.morph is not None:  # and the one its morphing frames take
+            self.backend.prepare(stop_res, self.batch, (), self._source.morph)
         self.size = job.size or canvas_pixels(self.G, stop_res)
 
     @property

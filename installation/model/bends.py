@@ -25,6 +25,7 @@ from installation.show.bend_sections import TRANSFORM_ARGS, BendSettings
 
 BendHook = Callable[[str, torch.Tensor], torch.Tensor]
 ARG_SLOTS = max(len(args) for args in TRANSFORM_ARGS.values())  # a row: amount, then these
+WARPS = ("translate", "rotate", "zoom")  # resampled through a grid: not exactly x at amount 0
 
 
 def layer_names(G) -> list[str]:
@@ -81,6 +82,17 @@ def _window_extreme(x: torch.Tensor, size: int, pick: Callable) -> torch.Tensor:
     Separable, and each axis by doubling: ~2 log2(size) elementwise passes instead of a
     max_pool2d with stride 1, which torch runs on a CPU several times slower."""
     before, after = (size - 1) // 2, size // 2
+    if torch.compiler.is_exporting():
+        # In a graph one pooling pass, where onnxruntime copies each shifted slice first. The
+        # edge's copies are in every window they would reach, so padding with -inf instead
+        # gives the same numbers; an odd window's pooling pads so by itself.
+        flip = pick is torch.minimum  # the min is minus the max of minus x
+        x = -x if flip else x
+        if before == after:
+            x = F.max_pool2d(x, size, stride=1, padding=before)
+        else:
+            x = F.max_pool2d(F.pad(x, (before, after, before, after), value=-math.inf), size, stride=1)
+        return -x if flip else x
     x = F.pad(x, (before, after, before, after), mode="replicate")
     for dim in (3, 2):
         width = 1
@@ -99,7 +111,9 @@ def _pick_shifted(x: torch.Tensor, dim: int, shift: int, pick: Callable) -> torc
 
 class _Bend(nn.Module):
     """One bend on its layer: `forward(x, amount, args)` with the amount and the arguments as
-    0-d tensors (args in TRANSFORM_ARGS order), the same code eager and inside a graph."""
+    0-d tensors (args in TRANSFORM_ARGS order), the same code eager and inside a graph but for
+    two formulations that are cheaper to onnxruntime when exported (pooling for erode and dilate,
+    the same numbers; the blend as x + a (r - x), equal to the lerp within rounding)."""
 
     def __init__(self, layout: BendLayout, G) -> None:
         super().__init__()
@@ -148,7 +162,10 @@ class _Bend(nn.Module):
             return x + (a * args[0]) * field
         if kind == "noise":
             return x + (a * args[0]) * self.field
-        return torch.lerp(x, self._replacement(x, args), a.to(x.dtype))
+        replacement = self._replacement(x, args)
+        if torch.compiler.is_exporting():  # three passes to onnxruntime, where a lerp is six
+            return x + a.to(x.dtype) * (replacement - x)  # exactly x at 0, as the lerp
+        return torch.lerp(x, replacement, a.to(x.dtype))
 
     def _replacement(self, x: torch.Tensor, args: torch.Tensor) -> torch.Tensor:
         """What the blended transforms move towards at amount 1."""
@@ -177,13 +194,17 @@ class BendTransforms(nn.Module):
     ) -> torch.Tensor:
         """Every bend of layer `name`, in file order; `params` [bends, 1 + ARG_SLOTS] holds each
         one's amount and arguments. Eager passes `active` (which amounts are non-zero) and
-        skips the rest; a graph, built before any amount is known, passes None and takes each
-        bend's output only where its amount is non-zero, so amount 0 is the unbent layer exactly."""
+        skips the rest; a graph, built before any amount is known, passes None and computes
+        them all: at amount 0 every transform but the warps gives its input back exactly by
+        itself (x * 1, x + 0 * field, a lerp at 0), and a warp's output is taken only where its
+        amount is non-zero (a resampled grid is not exact), so amount 0 is the unbent layer
+        exactly without a full-layer select per bend."""
         for i, layout in enumerate(self.layouts):
             if layout.layer != name or (active is not None and not active[i]):
                 continue
             bent = self.bends[i](x, params[i, 0], params[i, 1:])
-            x = bent if active is not None else torch.where(params[i, 0] != 0, bent, x)
+            exact_at_zero = layout.transform not in WARPS
+            x = bent if active is not None or exact_at_zero else torch.where(params[i, 0] != 0, bent, x)
         return x
 
 

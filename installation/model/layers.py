@@ -12,9 +12,15 @@ from torch import nn
 from installation.model.ops import SQRT2, lrelu_clamp_, modulated_conv2d, prepare_weight, upsample2d
 from installation.model.shapes import assert_shape
 
+SQUARES = "w^2"  # a modulated convolution's weights squared, summed over the kernel [Cout, Cin]
+
 
 class CastCache(nn.Module):
-    """Keeps weights with their gains folded in, per dtype, so no frame pays for the scaling."""
+    """Keeps weights with their gains folded in, per dtype, so no frame pays for the scaling.
+    With `fold` set, `fold(layer, name, dtype, make)` makes them on every call instead: a morph
+    graph's mixed layers, whose weights the graph computes (installation/backends/graph_mix.py)."""
+
+    fold: Callable[..., torch.Tensor] | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,6 +32,8 @@ class CastCache(nn.Module):
         """`make()` cast to `dtype`, computed once. `folded` must list every number `make` folds
         in (gains): they are part of the key, so a caller passing another gain gets its own entry
         rather than a weight scaled for someone else."""
+        if self.fold is not None:
+            return self.fold(self, name, dtype, make)
         key = (name, dtype, *folded)
         entry = self._cache.get(key)
         if entry is None:
@@ -121,7 +129,7 @@ class SynthesisLayer(CastCache):
         styles = self.affine(w.to(x.dtype))
         bias = self.cached("b", x.dtype, lambda: self.bias * act_gain, act_gain)
         weight = self.cached("w", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[0])
-        weight_sq = self.cached("w^2", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[1])
+        weight_sq = self.cached(SQUARES, x.dtype, lambda: prepare_weight(self.weight, x.dtype)[1])
         x = modulated_conv2d(
             x,
             weight,

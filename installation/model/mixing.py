@@ -103,9 +103,11 @@ class ModelMorph:
         check_same_architecture(A, B, b_name=b_name)
         self.G = copy.deepcopy(A)
         live = self.G.state_dict(keep_vars=True)
-        names = in_span(self.G, span)
+        self.span = span
         b = B.state_dict()
-        self._pairs = [(live[n], live[n].detach().clone(), b[n].to(live[n].device).clone()) for n in names]
+        # B's tensors in the span (what a morph graph holds beside A's), by the generator's names
+        self.b_span = {n: b[n].to(live[n].device).clone() for n in in_span(self.G, span)}
+        self._pairs = [(live[n], live[n].detach().clone(), b) for n, b in self.b_span.items()]
         self.identical = all(torch.equal(a, b) for _, a, b in self._pairs)
         self.amount = 0.0
         self._lock = threading.Lock()

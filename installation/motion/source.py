@@ -64,6 +64,11 @@ class ShowSource:
         return self._bends.layouts
 
     @property
+    def morph(self) -> ModelMorph | None:
+        """The morph towards the show's second model (what `Backend.prepare` builds for), if any."""
+        return self._morph
+
+    @property
     def motion_clock(self) -> MotionClock:
         """Where the motion is (see installation/sync: a leader shares it with its followers)."""
         return self._clock

@@ -299,16 +299,25 @@ def test_a_stylegan3_model_refuses_bends_in_one_line(shared_fixtures, tmp_path):
         assert ShowSource(plain, G, bus).latents([0.0]).view is None
 
 
+@pytest.mark.parametrize("exporting", [False, True])
 @pytest.mark.parametrize("size", [2, 4, 7])
-def test_erode_and_dilate_are_the_edge_padded_min_and_max_pool(G, size):
+def test_erode_and_dilate_are_the_edge_padded_min_and_max_pool(G, size, exporting, monkeypatch):
+    """Eager's shifted slices and a graph's pooling (what an export traces) alike; eager's
+    bends at amount 1 are exactly them (a graph's blend is within rounding of its lerp)."""
     import torch.nn.functional as F
 
+    from installation.model.bends import _window_extreme
+
+    monkeypatch.setattr(torch.compiler, "is_exporting", lambda: exporting)
     x = torch.randn(2, 32, 8, 8)
     pad = ((size - 1) // 2, size // 2, (size - 1) // 2, size // 2)
     dilated = F.max_pool2d(F.pad(x, pad, mode="replicate"), size, stride=1)
     eroded = -F.max_pool2d(F.pad(-x, pad, mode="replicate"), size, stride=1)
-    assert torch.equal(_hook(G, transform="dilate", size=size)(LAYER, x), dilated)
-    assert torch.equal(_hook(G, transform="erode", size=size)(LAYER, x), eroded)
+    assert torch.equal(_window_extreme(x, size, torch.maximum), dilated)
+    assert torch.equal(_window_extreme(x, size, torch.minimum), eroded)
+    if not exporting:
+        assert torch.equal(_hook(G, transform="dilate", size=size)(LAYER, x), dilated)
+        assert torch.equal(_hook(G, transform="erode", size=size)(LAYER, x), eroded)
 
 
 def test_graph_form_leaves_a_layer_exactly_unbent_at_amount_zero(G):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,19 @@ def shared_fixtures() -> Path:
             f"NVIDIA parity fixture not found at {SHARED_FIXTURES} (only CI and developers have ../shared)",
         )
     return SHARED_FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def no_build_outlives_its_test():
+    """End the graph builds a test left running (a background build it did not wait for, such
+    as the engine's batch graphs): each would compile for minutes in a child process, on the
+    cores the next tests need."""
+    yield
+    from installation.backends import build
+
+    left = list(build._running)
+    for child in left:
+        child.kill()
+        child.wait()
+    if left:
+        time.sleep(0.5)  # its worker logs the failed build now, not into the next test's log

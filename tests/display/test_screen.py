@@ -51,9 +51,15 @@ def test_the_window_shows_the_frame_scaled_as_compose_does(screen, frames, mode)
         assert (x, w) == (60, 200) and not shown[:, :x].any() and not shown[:, x + w :].any()
 
 
-def test_an_in_between_frame_is_the_cross_fade_of_its_neighbours(screen, frames):
+@pytest.mark.parametrize("where", ["cpu", "renderer"])
+def test_an_in_between_frame_is_the_cross_fade_of_its_neighbours(screen, frames, where, monkeypatch):
+    import installation.display.screen as screen_module
+
+    if where == "renderer":  # as for frames larger than a CPU fade is made for
+        monkeypatch.setattr(screen_module, "CPU_FADE_MAX_PIXELS", 64 * 64 - 1)
     pair = FramePair(frames[0], frames[1], 0.3)
     shown = screen.show(pair, capture=True)
+    assert (screen._fade is not None) == (where == "cpu")
     _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
     expected = compose(blend(pair), WINDOW, "fit")
     assert_close(shown[y : y + h, x : x + w], expected[y : y + h, x : x + w])
@@ -62,10 +68,15 @@ def test_an_in_between_frame_is_the_cross_fade_of_its_neighbours(screen, frames)
 
 
 def test_a_frame_is_uploaded_once_however_often_it_is_shown(screen, frames):
-    screen.show(FramePair(frames[0], frames[1], 0.5))
+    screen.show(FramePair(frames[0]))
+    screen.show(FramePair(frames[1]))
     textures = dict(screen._textures)
+    screen.show(FramePair(frames[0], frames[1], 0.5))
+    fade = screen._fade  # a cross-fade is blended into one texture, the same at every refresh
+    screen.show(FramePair(frames[0], frames[1], 0.7))
     screen.show(FramePair(frames[1]))
     assert len(textures) == 2 and all(screen._textures[key] is texture for key, texture in textures.items())
+    assert fade is not None and screen._fade is fade
 
 
 def colours(pixels: np.ndarray) -> set:
@@ -91,6 +102,16 @@ def test_sharp_scaling_is_the_bicubic_resample_drawn_one_to_one(screen, frames):
     assert np.array_equal(shown[y : y + h, x : x + w], expected)
     linear = compose(frames[0].pixels, WINDOW, "fit")[y : y + h, x : x + w]
     assert np.abs(expected.astype(int) - linear).mean() > 1  # and it is not the bilinear picture
+
+
+def test_a_sharp_cross_fade_blends_the_two_resampled_pictures(screen, frames):
+    import cv2
+
+    screen.scale, screen.sharpen = "sharp", 0.5
+    shown = screen.show(FramePair(frames[0], frames[1], 0.3), capture=True)
+    _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
+    a, b = (sharp_resize(frame.pixels, (w, h), 0.5) for frame in frames)
+    assert np.array_equal(shown[y : y + h, x : x + w], cv2.addWeighted(a, 0.7, b, 0.3, 0.0))
 
 
 def test_auto_scaling_is_sharp_only_for_frames_under_half_the_drawn_size():

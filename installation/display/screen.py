@@ -6,7 +6,7 @@ CPU; `scale = "sharp"` resamples a small frame once, as it arrives (see scaling.
 
 The cross-fade between two frames is made on the CPU at the size the frames are uploaded at,
 and drawn as one opaque picture, unless that is larger than 1280x720. A second, blended
-full-screen draw costs a GPU nothing, but most of the machines without one draw with Mesa's
+full-screen draw costs a GPU nothing, but a machine without one usually draws with Mesa's
 llvmpipe on the CPU: there it cost 20-23 ms of CPU per 1280x720 refresh against 7-8 ms for one
 opaque draw of a frame blended first (14 ms with `sharp` scaling, which blends the resampled
 pictures); at 60 Hz that is most of one of two cores given back to the generator.
@@ -135,7 +135,7 @@ class Screen:
         self._textures: OrderedDict[tuple, object] = OrderedDict()
         self._filters: dict[tuple, str] = {}  # texture key -> SDL filter it was made with
         self._resampled: OrderedDict[tuple, np.ndarray] = OrderedDict()  # `sharp` pictures by key
-        self._fade, self._fade_filter = None, ""  # the texture cross-fades are drawn from
+        self._fades: dict[tuple, object] = {}  # (w, h, filter) -> the texture cross-fades are drawn from
         self._overlay: tuple[object, object] | None = None  # (surface, its texture)
 
     def _centred(self, size: tuple[int, int]) -> tuple[int, int]:
@@ -249,12 +249,10 @@ class Screen:
             return False
         area = np.s_[y : y + h, x : x + w]
         faded = cv2.addWeighted(a[area], 1.0 - pair.alpha, b[area], pair.alpha, 0.0)
-        reuse = self._fade
-        if reuse is not None and ((reuse.width, reuse.height) != (w, h) or self._fade_filter != filtering):
-            reuse = None
-        self._fade, self._fade_filter = self._upload(faded, filtering, reuse), filtering
-        self._fade.blend_mode = pygame.BLENDMODE_NONE
-        self._fade.draw(dstrect=dst)
+        kind = (w, h, filtering)  # one per level and filter: a handful at most
+        texture = self._fades[kind] = self._upload(faded, filtering, self._fades.get(kind))
+        texture.blend_mode = pygame.BLENDMODE_NONE
+        texture.draw(dstrect=dst)
         return True
 
     def _overlay_texture(self, surface):
@@ -301,7 +299,7 @@ class Screen:
         self._textures.clear()
         self._filters.clear()
         self._resampled.clear()
-        self._fade = None
+        self._fades.clear()
         self._overlay = None
         self._present = None
         self.renderer = None

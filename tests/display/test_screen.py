@@ -59,7 +59,7 @@ def test_an_in_between_frame_is_the_cross_fade_of_its_neighbours(screen, frames,
         monkeypatch.setattr(screen_module, "CPU_FADE_MAX_PIXELS", 64 * 64 - 1)
     pair = FramePair(frames[0], frames[1], 0.3)
     shown = screen.show(pair, capture=True)
-    assert (screen._fade is not None) == (where == "cpu")
+    assert bool(screen._fades) == (where == "cpu")
     _, (x, y, w, h) = placement((64, 64), WINDOW, "fit")
     expected = compose(blend(pair), WINDOW, "fit")
     assert_close(shown[y : y + h, x : x + w], expected[y : y + h, x : x + w])
@@ -72,11 +72,11 @@ def test_a_frame_is_uploaded_once_however_often_it_is_shown(screen, frames):
     screen.show(FramePair(frames[1]))
     textures = dict(screen._textures)
     screen.show(FramePair(frames[0], frames[1], 0.5))
-    fade = screen._fade  # a cross-fade is blended into one texture, the same at every refresh
+    fades = dict(screen._fades)  # a cross-fade is blended into one texture, the same at every refresh
     screen.show(FramePair(frames[0], frames[1], 0.7))
     screen.show(FramePair(frames[1]))
     assert len(textures) == 2 and all(screen._textures[key] is texture for key, texture in textures.items())
-    assert fade is not None and screen._fade is fade
+    assert len(fades) == 1 and all(screen._fades[kind] is texture for kind, texture in fades.items())
 
 
 def colours(pixels: np.ndarray) -> set:

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from installation.model.layers import SQUARES, CastCache, SynthesisLayer
-from installation.model.mixing import ModelMorph, Span, tensor_resolution
+from installation.model.mixing import ModelMorph, Span, mixed_squares, square_terms, tensor_resolution
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,9 @@ class MixedWeights(nn.Module):
             module.fold = self._fold
             module._cache.clear()
             if isinstance(module, SynthesisLayer):
-                a, b = module.weight.detach(), b_own[f"{path}.weight"].to(module.weight)
-                sums = [(u * v).sum(dim=[2, 3]).reshape(-1) for u, v in ((a, a), (a, b), (b, b))]
+                terms = square_terms(module.weight.detach(), b_own[f"{path}.weight"].to(module.weight))
                 self._squares[module] = f"squares{len(self._squares)}"
-                self.register_buffer(self._squares[module], torch.stack(sums))
+                self.register_buffer(self._squares[module], terms)
         self._amount: torch.Tensor | None = None
 
     def bound(self, synthesis: nn.Module, amount: torch.Tensor) -> Callable[..., torch.Tensor]:
@@ -114,9 +113,8 @@ class MixedWeights(nn.Module):
 
     def _fold(self, layer: CastCache, name: str, dtype: torch.dtype, make: Callable[[], torch.Tensor]):
         if name == SQUARES and dtype == torch.float32 and layer in self._squares:
-            t = self._amount
-            weights = torch.cat([(1 - t) * (1 - t), 2 * t * (1 - t), t * t], dim=1)
-            return (weights @ getattr(self, self._squares[layer])).reshape(layer.weight.shape[:2])
+            squares = mixed_squares(getattr(self, self._squares[layer]), self._amount)
+            return squares.reshape(layer.weight.shape[:2])
         return make().to(dtype).contiguous()
 
 

@@ -9,7 +9,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from installation.model.ops import SQRT2, lrelu_clamp_, modulated_conv2d, prepare_weight, upsample2d
+from installation.model.ops import (
+    SQRT2,
+    kernel_squares,
+    lrelu_clamp_,
+    modulated_conv2d,
+    prepare_weight,
+    upsample2d,
+)
 from installation.model.shapes import assert_shape
 
 SQUARES = "w^2"  # a modulated convolution's weights squared, summed over the kernel [Cout, Cin]
@@ -41,6 +48,11 @@ class CastCache(nn.Module):
                 entry = make().to(dtype).contiguous()
             self._cache[key] = entry
         return entry
+
+    def keep(self, name: str, dtype: torch.dtype, tensor: torch.Tensor) -> None:
+        """Store what `cached(name, dtype, ...)` (with no gains folded) will return, made elsewhere
+        (a morph's demodulation sums, mixed from kept terms)."""
+        self._cache[(name, dtype)] = tensor
 
     def clear_cache(self) -> None:
         for module in self.modules():
@@ -128,8 +140,8 @@ class SynthesisLayer(CastCache):
         act_gain = SQRT2 * gain
         styles = self.affine(w.to(x.dtype))
         bias = self.cached("b", x.dtype, lambda: self.bias * act_gain, act_gain)
-        weight = self.cached("w", x.dtype, lambda: prepare_weight(self.weight, x.dtype)[0])
-        weight_sq = self.cached(SQUARES, x.dtype, lambda: prepare_weight(self.weight, x.dtype)[1])
+        weight = self.cached("w", x.dtype, lambda: prepare_weight(self.weight, x.dtype))
+        weight_sq = self.cached(SQUARES, x.dtype, lambda: kernel_squares(weight))
         x = modulated_conv2d(
             x,
             weight,

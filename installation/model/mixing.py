@@ -17,6 +17,7 @@ import threading
 import torch
 
 from installation.errors import UserError
+from installation.model.layers import SQUARES, CastCache, SynthesisLayer
 
 RESOLUTION_GROUPS = {"all": (4, 1 << 20), "coarse": (4, 8), "middle": (16, 32), "fine": (64, 1 << 20)}
 LAYERS_HELP = '"all", "coarse" (4-8 px), "middle" (16-32), "fine" (64 up) or "A-B" (px)'
@@ -96,8 +97,22 @@ def _blend(a: torch.Tensor, b: torch.Tensor, amount: float) -> torch.Tensor:
     return torch.lerp(a, b, amount)
 
 
+def square_terms(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """[3, Cout * Cin]: the kernel sums of A^2, AB and B^2 of two convolution weights, from which
+    `mixed_squares` gives the sums of squares of any mix of them, a ninth of the weights' size."""
+    return torch.stack([(u * v).sum(dim=[2, 3]).reshape(-1) for u, v in ((a, a), (a, b), (b, b))])
+
+
+def mixed_squares(terms: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """[1, Cout * Cin]: the sums of squares of (1 - t) A + t B (t [1, 1]), from `square_terms`."""
+    return torch.cat([(1 - t) * (1 - t), 2 * t * (1 - t), t * t], dim=1) @ terms
+
+
 class ModelMorph:
-    """A's copy whose `span` follows a live amount towards B."""
+    """A's copy whose `span` follows a live amount towards B. A new amount costs one pass that
+    reads A and B and writes the mix in place; the mixed layers drop their folded weights (the
+    rest of the network keeps its own), and their fp32 demodulation sums come from the
+    quadratic of three kept sums instead of squaring the new weights."""
 
     def __init__(self, A, B, span: Span, b_name: str = "model B") -> None:
         check_same_architecture(A, B, b_name=b_name)
@@ -109,6 +124,16 @@ class ModelMorph:
         self.b_span = {n: b[n].to(live[n].device).clone() for n in in_span(self.G, span)}
         self._pairs = [(live[n], live[n].detach().clone(), b) for n, b in self.b_span.items()]
         self.identical = all(torch.equal(a, b) for _, a, b in self._pairs)
+        self._layers = [
+            m
+            for path, m in self.G.named_modules()
+            if isinstance(m, CastCache) and span[0] <= tensor_resolution(path) <= span[1]
+        ]
+        self._squares = {
+            m: square_terms(m.weight.detach(), self.b_span[f"{path}.weight"])
+            for path, m in self.G.named_modules()
+            if m in self._layers and isinstance(m, SynthesisLayer)
+        }
         self.amount = 0.0
         self._lock = threading.Lock()
 
@@ -116,9 +141,21 @@ class ModelMorph:
         """The generator with the span `amount` of the way to B."""
         with self._lock:
             if amount != self.amount:
-                with torch.no_grad():
-                    for target, a, b in self._pairs:
-                        target.copy_(_blend(a, b, amount))
-                self.G.clear_cache()
+                self._rewrite(amount)
                 self.amount = amount
             return self.G
+
+    @torch.no_grad()
+    def _rewrite(self, amount: float) -> None:
+        between = 0 < amount < 1
+        for target, a, b in self._pairs:
+            if between:
+                torch.lerp(a, b, amount, out=target)
+            else:  # the ends exactly: a mix at 0 is A and at 1 is B, bit for bit
+                target.copy_(a if amount <= 0 else b)
+        for layer in self._layers:
+            layer.clear_cache()
+            terms = self._squares.get(layer)
+            if between and terms is not None:
+                t = torch.full((1, 1), amount, device=terms.device)
+                layer.keep(SQUARES, torch.float32, mixed_squares(terms, t).reshape(layer.weight.shape[:2]))

@@ -86,22 +86,23 @@ def lrelu_clamp_(x: torch.Tensor, clamp: float | None) -> torch.Tensor:
     return x if clamp is None else x.clamp_(-clamp, clamp)
 
 
-def prepare_weight(
-    weight: torch.Tensor, dtype: torch.dtype, demodulate: bool = True
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The part of a modulated convolution that does not change between frames: the weight in
-    `dtype` and, when demodulating, its squares summed over the kernel [Cout, Cin]. Layers keep
-    the result, so no frame recasts or re-reduces a weight."""
+def prepare_weight(weight: torch.Tensor, dtype: torch.dtype, demodulate: bool = True) -> torch.Tensor:
+    """The part of a modulated convolution's weight that does not change between frames: the
+    weight in `dtype` (in fp16 and demodulating, scaled so that styles x weights cannot
+    overflow). Layers keep the result, so no frame recasts a weight."""
     cout, cin, kh, kw = weight.shape
     weight = weight.to(dtype)
-    if not demodulate:
-        return weight, None
-    if dtype == torch.float16:
+    if demodulate and dtype == torch.float16:
         # fp16 overflows on large styles x weights; demodulation undoes any overall scale anyway.
         weight = weight * (
             1 / math.sqrt(cin * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True)
         )
-    return weight, weight.square().sum(dim=[2, 3])
+    return weight
+
+
+def kernel_squares(weight: torch.Tensor) -> torch.Tensor:
+    """A prepared weight's squares summed over the kernel [Cout, Cin]: what demodulation needs."""
+    return weight.square().sum(dim=[2, 3])
 
 
 def modulated_conv2d(
@@ -126,13 +127,14 @@ def modulated_conv2d(
     cheaper formulation: per-sample weights in a grouped convolution when weights are smaller
     than activations (high resolutions), else one shared convolution with the modulation
     applied to activations. `weight_sq` given means `weight` comes from `prepare_weight`
-    with that result; else it is prepared here.
+    and `weight_sq` from `kernel_squares` of it; else both are made here.
     """
     n, cin, h, w = x.shape
     cout, wcin, kh, kw = weight.shape
     assert wcin == cin and styles.shape == (n, cin), (x.shape, weight.shape, styles.shape)
     if weight_sq is None:
-        weight, weight_sq = prepare_weight(weight, x.dtype, demodulate)
+        weight = prepare_weight(weight, x.dtype, demodulate)
+        weight_sq = kernel_squares(weight) if demodulate else None
     styles = styles.to(x.dtype)
     bias = None if bias is None else bias.to(x.dtype)
     if x.dtype == torch.float16 and demodulate:

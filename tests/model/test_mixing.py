@@ -184,3 +184,20 @@ def test_a_model_rosinality_cannot_hold_is_refused_in_one_line(tmp_path, capsys)
     assert main(["mix", str(a), str(b), "--out", str(out), "--format", "rosinality"]) == 2
     assert not out.exists()
     assert "conditioning (c_dim) is 4; rosinality's generator has only 0" in capsys.readouterr().err
+
+
+def test_a_morph_moving_between_amounts_renders_each_mix(pair):
+    """The morph rewrites its copy in place and mixes its demodulation sums from kept terms: each
+    amount renders as a generator loaded with that mix, and the way back to 0 is A exactly."""
+    A, B = (load_model(str(p)) for p in pair)
+    morph = ModelMorph(A, B, parse_layers("all"))
+    ws = A.mapping(torch.randn(2, A.z_dim), None)
+    with torch.inference_mode():
+        plain = A.synthesis(ws, noise_mode="const")
+        for amount in (0.3, 0.7, 0.3):
+            mixed = type(A).from_state_dict(A.config, mixed_state(A, B, amount, parse_layers("all")))
+            want = mixed.synthesis(ws, noise_mode="const")
+            got = morph.at(amount).synthesis(ws, noise_mode="const")
+            assert (got - want).abs().max() < 1e-5 * want.abs().max()
+            assert (got - plain).abs().max() > 0.01
+        assert torch.equal(morph.at(0.0).synthesis(ws, noise_mode="const"), plain)

@@ -82,21 +82,22 @@ class MixedWeights(nn.Module):
                 a, b = a.transpose(0, 1), b.transpose(0, 1)
             self.register_buffer(f"ab{i}", torch.stack([a.reshape(-1), b.reshape(-1)]))
         self._squares: dict[nn.Module, str] = {}  # a mixed layer -> its buffer of sums of squares
+        self._folding: list[CastCache] = []  # the span's layers, folding as the graph runs
         low, high = layout.span
         for path, module in synthesis.named_modules():
             if not isinstance(module, CastCache) or not low <= tensor_resolution(f"synthesis.{path}") <= high:
                 continue
-            module.fold = self._fold
+            module.fold = _unmixed_fold
             module._cache.clear()
+            self._folding.append(module)
             if isinstance(module, SynthesisLayer):
                 terms = square_terms(module.weight.detach(), b_own[f"{path}.weight"].to(module.weight))
                 self._squares[module] = f"squares{len(self._squares)}"
                 self.register_buffer(self._squares[module], terms)
-        self._amount: torch.Tensor | None = None
 
     def bound(self, synthesis: nn.Module, amount: torch.Tensor) -> Callable[..., torch.Tensor]:
         """`synthesis` with the span's tensors `amount` ([1]) of the way from A's to B's."""
-        t = self._amount = amount.reshape(1, 1)
+        t = amount.reshape(1, 1)
         weights = torch.cat([1 - t, t], dim=1)
         mixed = {}
         for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True)):
@@ -106,16 +107,26 @@ class MixedWeights(nn.Module):
             else:
                 mixed[name] = flat.reshape(shape)
 
+        # The amount reaches the layers' folds through a closure: a tensor kept on the module
+        # would be an attribute assigned during export, which torch.export warns about.
+        def fold(layer: CastCache, name: str, dtype: torch.dtype, make: Callable[[], torch.Tensor]):
+            if name == SQUARES and dtype == torch.float32 and layer in self._squares:
+                squares = mixed_squares(getattr(self, self._squares[layer]), t)
+                return squares.reshape(layer.weight.shape[:2])
+            return _unmixed_fold(layer, name, dtype, make)
+
+        for layer in self._folding:
+            layer.fold = fold
+
         def call(*args, **kwargs) -> torch.Tensor:
             return torch.func.functional_call(synthesis, mixed, args, kwargs, strict=False)
 
         return call
 
-    def _fold(self, layer: CastCache, name: str, dtype: torch.dtype, make: Callable[[], torch.Tensor]):
-        if name == SQUARES and dtype == torch.float32 and layer in self._squares:
-            squares = mixed_squares(getattr(self, self._squares[layer]), self._amount)
-            return squares.reshape(layer.weight.shape[:2])
-        return make().to(dtype).contiguous()
+
+def _unmixed_fold(layer: CastCache, name: str, dtype: torch.dtype, make: Callable[[], torch.Tensor]):
+    # Made on every call from the tensors the layer is given, never kept.
+    return make().to(dtype).contiguous()
 
 
 def _read_transposed(synthesis: nn.Module, name: str) -> bool:

@@ -7,11 +7,16 @@ with no guards to fail and recompile mid-show, and safe to build in a background
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import torch
 
+from installation.backends.aoti_cpu import CpuPackageRunner
+from installation.backends.build import first_line
 from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
+
+log = logging.getLogger(__name__)
 
 
 def unavailable_reason(device: torch.device) -> str | None:
@@ -40,4 +45,11 @@ class CompiledBackend(GraphBackend):
         torch._inductor.aoti_compile_and_package(program, package_path=str(path))
 
     def _load(self, shape: Shape, path: Path) -> Runner:
+        if self.device.type == "cpu":
+            try:
+                return CpuPackageRunner(path)
+            except (OSError, RuntimeError, AttributeError) as error:  # a library or symbol not found
+                log.warning(
+                    "%s: %s runs holding the interpreter lock (%s)", self.name, shape, first_line(error)
+                )
         return torch._inductor.aoti_load_package(str(path))

@@ -148,6 +148,28 @@ class GraphBackend(Backend):
                 moved = file_transforms(self.G, batch, self.device) if transform is None else transform
                 args.append(moved.to(self.device, torch.float32).expand(batch, 3, 3).contiguous())
         runner = None if args is None else self._runner(shape, wait=not self.background)
+        if runner is None and args is not None and batch > 1 and self._loaded(shape._replace(batch=1)):
+            # The batch's own graph is still being built: its frames one by one on the
+            # single-frame graph beat torch eager's batch (2-4x slower per frame on a CPU).
+            return torch.cat(
+                [
+                    self.render(
+                        ws[i : i + 1],
+                        stop_res=stop_res,
+                        noise_mode=noise_mode,
+                        noise_gain=_frame_of(noise_gain, i, batch),
+                        noise=None
+                        if noise is None
+                        else {k: _frame_of(v, i, batch) for k, v in noise.items()},
+                        bends=bends,
+                        mix=mix,
+                        transform=transform
+                        if transform is None or transform.ndim == 2
+                        else transform[i : i + 1],
+                    )
+                    for i in range(batch)
+                ]
+            )
         if runner is not None:
             self._touch(shape)
             try:
@@ -172,6 +194,10 @@ class GraphBackend(Backend):
             bend=bends,
             transform=transform,
         )
+
+    def _loaded(self, shape: Shape) -> bool:
+        """Whether the graph of `shape` is loaded and runs (no build or load pending)."""
+        return shape not in self._pending and self._runners.get(shape) is not None
 
     def _graph_args(self, shape: Shape, ws: torch.Tensor, noise_gain, noise) -> list[torch.Tensor] | None:
         """The graph's inputs, or None where no graph can serve (a resolution the model cannot
@@ -290,3 +316,11 @@ class GraphBackend(Backend):
         else:
             log.info("%s: %s ready in %.1f s", self.name, key, time.perf_counter() - start)
         self._runners[key] = runner
+
+
+def _frame_of(value, i: int, batch: int):
+    """Frame `i`'s part of a batch's noise gain ([B]) or noise field ([B, 1, H, W]); one shared
+    by the batch (a number, or a first axis of 1) as it is."""
+    if isinstance(value, torch.Tensor) and value.ndim > 0 and value.shape[0] == batch:
+        return value[i : i + 1]
+    return value

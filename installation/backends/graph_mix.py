@@ -20,7 +20,13 @@ import torch
 from torch import nn
 
 from installation.model.layers import SQUARES, CastCache, SynthesisLayer
-from installation.model.mixing import ModelMorph, Span, mixed_squares, square_terms, tensor_resolution
+from installation.model.mixing import (
+    ModelMorph,
+    Span,
+    mixed_squares,
+    span_layers,
+    square_terms,
+)
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,7 @@ class MixedWeights(nn.Module):
             self.register_buffer(f"ab{i}", torch.stack([a.reshape(-1), b.reshape(-1)]))
         self._squares: dict[nn.Module, str] = {}  # a mixed layer -> its buffer of sums of squares
         self._folding: list[CastCache] = []  # the span's layers, folding as the graph runs
-        low, high = layout.span
-        for path, module in synthesis.named_modules():
-            if not isinstance(module, CastCache) or not low <= tensor_resolution(f"synthesis.{path}") <= high:
-                continue
+        for path, module in span_layers(synthesis, layout.span, "synthesis."):
             module.fold = _unmixed_fold
             module._cache.clear()
             self._folding.append(module)

@@ -97,6 +97,16 @@ def _blend(a: torch.Tensor, b: torch.Tensor, amount: float) -> torch.Tensor:
     return torch.lerp(a, b, amount)
 
 
+def span_layers(root: torch.nn.Module, span: Span, prefix: str = "") -> list[tuple[str, CastCache]]:
+    """The layers under `root` in `span` that keep folded weights, with their paths under root
+    (`prefix` makes those the generator's names, as `tensor_resolution` reads them)."""
+    return [
+        (path, module)
+        for path, module in root.named_modules()
+        if isinstance(module, CastCache) and span[0] <= tensor_resolution(prefix + path) <= span[1]
+    ]
+
+
 def square_terms(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """[3, Cout * Cin]: the kernel sums of A^2, AB and B^2 of two convolution weights, from which
     `mixed_squares` gives the sums of squares of any mix of them, a ninth of the weights' size."""
@@ -124,15 +134,12 @@ class ModelMorph:
         self.b_span = {n: b[n].to(live[n].device).clone() for n in in_span(self.G, span)}
         self._pairs = [(live[n], live[n].detach().clone(), b) for n, b in self.b_span.items()]
         self.identical = all(torch.equal(a, b) for _, a, b in self._pairs)
-        self._layers = [
-            m
-            for path, m in self.G.named_modules()
-            if isinstance(m, CastCache) and span[0] <= tensor_resolution(path) <= span[1]
-        ]
+        layers = span_layers(self.G, span)
+        self._layers = [layer for _, layer in layers]
         self._squares = {
-            m: square_terms(m.weight.detach(), self.b_span[f"{path}.weight"])
-            for path, m in self.G.named_modules()
-            if m in self._layers and isinstance(m, SynthesisLayer)
+            layer: square_terms(layer.weight.detach(), self.b_span[f"{path}.weight"])
+            for path, layer in layers
+            if isinstance(layer, SynthesisLayer)
         }
         self.amount = 0.0
         self._lock = threading.Lock()

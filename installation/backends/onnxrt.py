@@ -8,6 +8,7 @@ No provider has bf16 convolutions, so 'bf16' and 'mixed' (bf16 blocks on a CPU) 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from installation.backends.cache import ModelCache
 from installation.backends.graph import export_onnx, input_names, noise_layers, takes_transform
 from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
 from installation.model.filtered_lrelu import sliced_windows
+from installation.model.ops import biases_apart
 
 PROVIDERS = {
     "tensorrt": "TensorrtExecutionProvider",
@@ -73,7 +75,8 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        with sliced_windows():  # ONNX has no strided views (StyleGAN3's resampling)
+        # ONNX has no strided views (StyleGAN3's resampling); a morph mixes biases as it runs
+        with sliced_windows(), biases_apart() if shape.mix is not None else contextlib.nullcontext():
             program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
         export_onnx(program, path, layers, bool(shape.bends), takes_transform(G), shape.mix is not None)

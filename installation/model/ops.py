@@ -6,8 +6,10 @@ number of full-size passes over memory small, which matters more than FLOPs on a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +34,22 @@ def upsampling_pads(taps: int) -> tuple[int, int]:
     return (taps + 1) // 2, (taps - 2) // 2
 
 
+# onnxruntime runs a depthwise convolution in its fast blocked layout only when the bias is a
+# constant. A morph graph's biases are mixed as it runs, so its blurs add them after the
+# convolution (`biases_apart`): one small pass instead of the slow layout's several.
+_BIASES_APART = contextvars.ContextVar("biases_apart", default=False)
+
+
+@contextlib.contextmanager
+def biases_apart() -> Iterator[None]:
+    """Within: graphs exported here add the blurs' biases after the convolution (for ONNX)."""
+    token = _BIASES_APART.set(True)
+    try:
+        yield
+    finally:
+        _BIASES_APART.reset(token)
+
+
 def blur_depthwise(
     x: torch.Tensor,
     kernel: torch.Tensor,
@@ -46,10 +64,14 @@ def blur_depthwise(
     """
     channels = x.shape[1]
     weight = kernel.flip([0, 1]).to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
+    apart = bias if _BIASES_APART.get() else None
+    bias = None if apart is not None else bias
     top, bottom, left, right = pads
     if top == bottom and left == right:
-        return F.conv2d(x, weight, bias, padding=(top, left), groups=channels)
-    return F.conv2d(F.pad(x, (left, right, top, bottom)), weight, bias, groups=channels)
+        y = F.conv2d(x, weight, bias, padding=(top, left), groups=channels)
+    else:
+        y = F.conv2d(F.pad(x, (left, right, top, bottom)), weight, bias, groups=channels)
+    return y if apart is None else y.add_(apart[:, None, None])
 
 
 def upsample2d(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:

@@ -106,3 +106,26 @@ def test_a_morph_graph_that_cannot_be_built_morphs_in_torch_eager_said_once(
             assert torch.equal(got, TorchEagerBackend(morph.at(amount), "cpu", "fp32").render(ws))
     (record,) = caplog.records
     assert "with a model morph" in record.getMessage() and "torch eager renders it" in record.getMessage()
+
+
+def test_an_onnx_morph_graph_blurs_with_constants_only(models, tmp_path):
+    """onnxruntime runs a depthwise convolution (a blur) in its fast blocked layout only when
+    every tensor but the input is a constant. A morph graph mixes the biases as it runs, so it
+    adds them after the blurs instead of handing them to the convolution."""
+    import onnx
+    from onnx import helper
+
+    A, B = models
+    morph = ModelMorph(A, B, parse_layers("all"))
+    backend = create_backend(A, "cpu", "fp32", "onnxruntime-cpu", cache_dir=tmp_path, background=False)
+    assert backend.prepare(STOP, 1, (), morph)
+    graph = onnx.load(backend._graph_path(Shape(STOP, 1, mix=mix_layout(morph)))).graph
+    constants = {t.name for t in graph.initializer}
+    constants |= {out for node in graph.node if node.op_type == "Constant" for out in node.output}
+    groups = {
+        node.name: next((helper.get_attribute_value(a) for a in node.attribute if a.name == "group"), 1)
+        for node in graph.node
+    }
+    blurs = [node for node in graph.node if node.op_type == "Conv" and groups[node.name] > 1]
+    assert blurs, "the graph has no blur to check"
+    assert all(set(node.input[1:]) <= constants for node in blurs), [list(n.input) for n in blurs]

@@ -73,6 +73,16 @@ def level_ms(backend: Backend, latents: Latents, level: int) -> tuple[float, boo
     return render_ms(backend if final else timing_twin(backend), latents, level), final
 
 
+def build_order(levels: list[int], frame_ms: dict[int, float], frame_budget_ms: float) -> list[int]:
+    """The order to build graphs in (`levels` sorted): first the sharpest level torch eager
+    renders within the budget, which the show plays while it waits, so a performance show
+    gets a graph in the first minute rather than after the sharpest level's; then the levels
+    above it from the nearest up (a graph may make them fit); then those below, nearest first."""
+    fitting = [lv for lv in levels if frame_ms[lv] <= frame_budget_ms] or levels[:1]
+    here = levels.index(fitting[-1])
+    return levels[here:] + levels[:here][::-1]
+
+
 def measure_costs(
     backend: Backend,
     latents: Latents,
@@ -81,31 +91,34 @@ def measure_costs(
     batch_budget_ms: float,
     max_batch: int,
 ) -> Costs:
-    """Cost per frame of each level from the lowest up (`level_ms`), stopping once a level is
-    well over the budget (higher ones are extrapolated); then the batch sizes that pay off at
-    the highest level within budget."""
+    """Cost per frame of each level from the lowest up, on torch eager, stopping once a level
+    is well over the budget (higher ones are extrapolated); then, in `build_order`, each
+    level's graph is asked for (its build or load starts) and the levels whose graph is there
+    are timed on it. Last, the batch sizes that pay off at the highest level within budget."""
     levels = sorted(levels)
-    for level in reversed(levels):  # builds start sharpest first: what the show aims for
-        backend.ready(level, 1, latents.has_noise_fields)
+    twin = timing_twin(backend)
     frame_ms: dict[int, float] = {}
-    final = set()
     for level in levels:
-        frame_ms[level], is_final = level_ms(backend, latents, level)
-        if is_final:
-            final.add(level)
+        frame_ms[level] = render_ms(twin, latents, level)
         if frame_ms[level] > frame_budget_ms * LEVEL_HEADROOM:
             break
     measured = list(frame_ms)
     growth = frame_ms[measured[-1]] / frame_ms[measured[-2]] if len(measured) > 1 else 4.0
     for level in levels[len(measured) :]:
         frame_ms[level] = frame_ms[max(frame_ms)] * max(growth, 2.0)
-    # An extrapolated level is timed later only where a build may yet make it faster.
-    final |= {lv for lv in levels[len(measured) :] if backend.ready(lv, 1, latents.has_noise_fields)}
+    final = set(measured) if twin is backend else set()
+    for level in build_order(levels, frame_ms, frame_budget_ms):
+        if level in final or not backend.ready(level, 1, latents.has_noise_fields):
+            continue
+        # Its graph is there. An extrapolated level is timed later only where a build may yet
+        # make it faster.
+        if level in measured:
+            frame_ms[level] = render_ms(backend, latents, level)
+        final.add(level)
     fitting = [lv for lv in levels if frame_ms[lv] <= frame_budget_ms] or levels[:1]
     level = fitting[-1]
     batch_factor = {1: 1.0}
     batch = 2
-    twin = timing_twin(backend)
     while batch <= max_batch and frame_ms[level] * batch <= batch_budget_ms:
         # Against one frame on the backend itself: a batch with no graph of its own renders on
         # torch eager, and is worth it only where that beats the graph's single frames.

@@ -1,8 +1,11 @@
-"""The start-up probe's batch sizes on a backend that renders graphs."""
+"""The start-up probe on a backend that renders graphs: its batch sizes, and the order it asks
+for the graphs of the levels."""
 
+import pytest
 import torch
 
 from installation.backends.base import Backend
+from installation.engine import probe
 from installation.engine.probe import measure_costs
 from tests.engine.live_helpers import SlerpSource, tiny_backend
 
@@ -27,3 +30,45 @@ def test_batches_are_not_planned_where_they_would_render_slower_than_the_graph()
     assert costs.frame_ms[16] < 1.0
     # a batch of 2 would render on torch eager: per frame far slower than one graph frame
     assert costs.batch_factor == {1: 1.0}
+
+
+class Unbuilt(InstantGraphs):
+    """Stands for a backend with no graph built yet: records the order the levels are asked for."""
+
+    name = "unbuilt"
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.asked: list[int] = []
+
+    def ready(self, stop_res=None, batch=1, noise_fields=False) -> bool:
+        self.asked.append(stop_res)
+        return False
+
+
+EAGER_MS = {4: 5.0, 8: 12.0, 16: 45.0}  # torch eager's cost per level, as the probe times it
+
+
+@pytest.mark.parametrize(
+    ("budget_ms", "order"),
+    [
+        (20.0, [8, 16, 4]),  # eager renders 8 px within budget: its graph first, then 16 px's
+        (100.0, [16, 8, 4]),  # every level fits: the sharpest first
+        (1.0, [4, 8, 16]),  # none fits: from the lowest, which the show plays, up
+    ],
+)
+def test_graphs_are_asked_for_from_the_level_the_show_plays_while_they_build(monkeypatch, budget_ms, order):
+    G = tiny_backend(16).G
+    backend = Unbuilt(G, torch.device("cpu"), "fp32")
+    timed = []
+
+    def eager_ms(on, latents, level, batch=1, **_):
+        timed.append(on)
+        return EAGER_MS[level] * batch
+
+    monkeypatch.setattr(probe, "render_ms", eager_ms)
+    sample = SlerpSource(G).latents([0.5])
+    costs = measure_costs(backend, sample, [16, 4, 8], budget_ms, batch_budget_ms=0, max_batch=1)
+    assert backend.asked == order
+    assert costs.pending == {4, 8, 16}  # none timed on a graph: each is timed again once built
+    assert costs.frame_ms[4] == EAGER_MS[4] and backend not in timed

@@ -23,6 +23,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outdir", default="out", help="folder for seedNNNN.png (default ./out)")
     parser.add_argument("--raw", default=None, help="also write raw float32 images and ws to this .npz")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument(
+        "--backend",
+        default="torch",
+        help="render backend: torch (default: the reference arithmetic), torch-compiled, "
+        "onnxruntime..., or auto (the fastest here)",
+    )
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        choices=("fp32", "mixed", "bf16", "fp16"),
+        help="generator arithmetic (default fp32)",
+    )
     parser.add_argument("--batch", type=int, default=4, help="seeds per forward pass")
     parser.add_argument(
         "--canvas",
@@ -82,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
+    from installation.backends import create_backend
     from installation.canvas import check_canvas
     from installation.model.canvas import describe_canvas, with_canvas
     from installation.model.imaging import parse_seeds, seed_latents, to_uint8, write_png
@@ -100,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     if tile is not None:
         print(G.config.tile.describe(G.img_resolution))
     transform = input_transform_for(G, args.rotate, translate, device)
+    backend = create_backend(G, device, args.precision, args.backend, background=False)
+    if args.backend != "torch" or args.precision != "fp32":
+        print(f"rendering with {backend.name}, {args.precision}")
     labels = class_labels(G.c_dim, args.class_idx, len(seeds))
     z_all = seed_latents(seeds, G.z_dim)
     raw_imgs, raw_ws = [], []
@@ -110,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
             z = z_all[chunk].to(device)
             c = None if labels is None else labels[chunk].to(device)
             ws = G.mapping(z, c, truncation_psi=args.psi, truncation_cutoff=args.cutoff)
-            img = G.synthesis(ws, noise_mode=args.noise, **transform)
+            img = backend.render(ws, noise_mode=args.noise, **transform)
             for seed, pixels in zip(seeds[chunk], to_uint8(img), strict=True):
                 write_png(outdir / f"seed{seed:04d}.png", pixels)
             raw_imgs.append(img.float().cpu().numpy())

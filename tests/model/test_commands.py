@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import ROOT
 
@@ -15,7 +16,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_generate_raw_matches_nvidia_reference(shared_fixtures, tmp_path):
+@pytest.mark.parametrize(
+    ("backend", "batch"),
+    # a graph backend with every seed in one batch: one graph to build
+    [("torch", "3"), ("onnxruntime-cpu", "4")],
+)
+def test_generate_raw_matches_nvidia_reference(shared_fixtures, tmp_path, backend, batch):
     pkl = shared_fixtures / "nv_ada_64_redacted.pkl"
     raw = tmp_path / "raw.npz"
     result = run_cli(
@@ -32,9 +38,12 @@ def test_generate_raw_matches_nvidia_reference(shared_fixtures, tmp_path):
         "--raw",
         str(raw),
         "--batch",
-        "3",
+        batch,
+        "--backend",
+        backend,
     )
     assert result.returncode == 0, result.stderr
+    assert (f"rendering with {backend}, fp32" in result.stdout) == (backend != "torch"), result.stdout
     ref = np.load(shared_fixtures / "nv_ada_64.ref.npz")
     got = np.load(raw)
     assert got["img"].shape == (4, 3, 64, 64) and got["img"].dtype == np.float32

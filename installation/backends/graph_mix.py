@@ -3,17 +3,21 @@
 The graph mixes the span's tensors from A's to B's by the amount t it is fed ([1] float32)
 and folds the mixed layers' gains from the mixed weights as it runs (their `CastCache` folds
 live), so a crossfade feeds new numbers and never builds or rewrites anything. Each tensor is
-one matrix product, [1 - t, t] @ [A; B] (the two stored as one [2, n] constant): one pass
-reading both and writing the mix, where onnxruntime runs a lerp as five full passes; and
-exact at both ends (1 * A + 0 * B is A, 0 * A + 1 * B is B, bit for bit). Layers outside the
-span keep their folded weights as constants, as in a plain graph.
+(1 - t) A + t B, from A and B stored as one [2, n] constant, exact at both ends (1 * A + 0 * B
+is A, 0 * A + 1 * B is B, bit for bit). Inductor fuses that elementwise mix into the kernel
+that lays the weight out for its convolution: one pass reads A and B and writes the weight the
+convolution takes. onnxruntime runs it as three full passes, so graphs for it
+(`matmul_mixes`) take the matrix product [1 - t, t] @ [A; B] instead: one pass. Layers outside
+the span keep their folded weights as constants, as in a plain graph.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -42,6 +46,19 @@ class MixLayout:
     def key(self) -> str:
         """A short name of the layout for graph file names."""
         return f"{self.span[0]}-{self.span[1]}-{self.b_digest[:8]}"
+
+
+_MATMUL = contextvars.ContextVar("matmul_mixes", default=False)
+
+
+@contextlib.contextmanager
+def matmul_mixes() -> Iterator[None]:
+    """Within: morph graphs exported here mix each tensor as one matrix product (for ONNX)."""
+    token = _MATMUL.set(True)
+    try:
+        yield
+    finally:
+        _MATMUL.reset(token)
 
 
 _layouts: weakref.WeakKeyDictionary[ModelMorph, MixLayout] = weakref.WeakKeyDictionary()
@@ -102,9 +119,11 @@ class MixedWeights(nn.Module):
         """`synthesis` with the span's tensors `amount` ([1]) of the way from A's to B's."""
         t = amount.reshape(1, 1)
         weights = torch.cat([1 - t, t], dim=1)
+        matmul = _MATMUL.get()
         mixed = {}
         for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True)):
-            flat = weights @ getattr(self, f"ab{i}")
+            ab = getattr(self, f"ab{i}")
+            flat = weights @ ab if matmul else ab[0:1] * (1 - t) + ab[1:2] * t
             if self.transposed[i]:
                 mixed[name] = flat.reshape(shape[1], shape[0], *shape[2:]).transpose(0, 1)
             else:

@@ -17,6 +17,7 @@ import torch
 from installation.backends.cache import ModelCache
 from installation.backends.graph import export_onnx, input_names, noise_layers, takes_transform
 from installation.backends.graph_backend import GraphBackend, Runner, Shape, shape_program
+from installation.backends.graph_mix import matmul_mixes
 from installation.model.filtered_lrelu import sliced_windows
 from installation.model.ops import biases_apart
 
@@ -75,8 +76,12 @@ class OnnxRuntimeBackend(GraphBackend):
 
     @staticmethod
     def write_graph(G, shape: Shape, precision: str, device: str, path: Path) -> None:
-        # ONNX has no strided views (StyleGAN3's resampling); a morph mixes biases as it runs
-        with sliced_windows(), biases_apart() if shape.mix is not None else contextlib.nullcontext():
+        # The forms onnxruntime runs fastest: ONNX has no strided views (StyleGAN3's resampling),
+        # and a morph graph mixes its tensors as it runs.
+        forms = [sliced_windows(), *((matmul_mixes(), biases_apart()) if shape.mix is not None else ())]
+        with contextlib.ExitStack() as stack:
+            for form in forms:
+                stack.enter_context(form)
             program = shape_program(G, shape, precision, device)
         layers = noise_layers(G, shape.stop_res) if shape.noise_fields else ()
         export_onnx(program, path, layers, bool(shape.bends), takes_transform(G), shape.mix is not None)

@@ -22,6 +22,7 @@ from tests.model.helpers import tiny_generator
 TOLERANCE = 1e-5  # max |diff| / std of the eager image, fp32
 STOP = 8  # two blocks: a quick build that still mixes more than one resolution
 AMOUNTS = (1.0, 0.5, 0.25, 0.0)  # the first builds the graph; the other three build nothing
+PRODUCTS = ("mm", "matmul", "addmm")  # ATen's matrix products, as an exported program names them
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +109,10 @@ def test_a_morph_graph_that_cannot_be_built_morphs_in_torch_eager_said_once(
     assert "with a model morph" in record.getMessage() and "torch eager renders it" in record.getMessage()
 
 
-def test_an_onnx_morph_graph_blurs_with_constants_only(models, tmp_path):
+def test_an_onnx_morph_graph_takes_the_forms_onnxruntime_runs_fastest(models, tmp_path):
     """onnxruntime runs a depthwise convolution (a blur) in its fast blocked layout only when
-    every tensor but the input is a constant. A morph graph mixes the biases as it runs, so it
-    adds them after the blurs instead of handing them to the convolution."""
+    every tensor but the input is a constant: a morph graph mixes the biases as it runs, so it
+    adds them after the blurs. And it mixes each tensor in one pass as a matrix product."""
     import onnx
     from onnx import helper
 
@@ -129,3 +130,27 @@ def test_an_onnx_morph_graph_blurs_with_constants_only(models, tmp_path):
     blurs = [node for node in graph.node if node.op_type == "Conv" and groups[node.name] > 1]
     assert blurs, "the graph has no blur to check"
     assert all(set(node.input[1:]) <= constants for node in blurs), [list(n.input) for n in blurs]
+    pairs = [t.name for t in graph.initializer if t.name.startswith("mix.ab")]
+    readers = {name: [n.op_type for n in graph.node if name in n.input] for name in pairs}
+    assert pairs and all(ops == ["MatMul"] for ops in readers.values()), readers
+
+
+def test_a_compiled_morph_graph_mixes_elementwise_and_an_onnx_one_by_matrix_products(models):
+    """Inductor fuses an elementwise mix into the kernel that lays a weight out for its
+    convolution; onnxruntime would run it as three passes (`matmul_mixes`)."""
+    from installation.backends.graph_backend import shape_program
+    from installation.backends.graph_mix import matmul_mixes
+
+    A, B = models
+    shape = Shape(STOP, 1, mix=mix_layout(ModelMorph(A, B, parse_layers("all"))))
+
+    def products_of_pairs() -> list[bool]:
+        program = shape_program(A, shape, "fp32", "cpu")
+        buffers = program.graph_signature.inputs_to_buffers
+        pairs = [n for n in program.graph.nodes if buffers.get(n.name, "").startswith("mix.ab")]
+        assert pairs
+        return [any(str(user.target).split(".")[1] in PRODUCTS for user in node.users) for node in pairs]
+
+    assert not any(products_of_pairs())
+    with matmul_mixes():
+        assert all(products_of_pairs())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import statistics
+import time
 
 import torch
 
@@ -29,6 +30,8 @@ def timing_twin(backend: Backend) -> Backend:
     return TorchEagerBackend(backend.G, backend.device, backend.precision)
 
 
+LOAD_WAIT_S = 1.0  # how long the probe waits for built graphs to load (about 0.1 s each)
+LOAD_POLL_S = 0.05
 LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (room to go up later)
 
 
@@ -93,8 +96,9 @@ def measure_costs(
 ) -> Costs:
     """Cost per frame of each level from the lowest up, on torch eager, stopping once a level
     is well over the budget (higher ones are extrapolated); then, in `build_order`, each
-    level's graph is asked for (its build or load starts) and the levels whose graph is there
-    are timed on it. Last, the batch sizes that pay off at the highest level within budget."""
+    level's graph is asked for (its build or load starts), and the levels whose graph is there
+    or loads within `LOAD_WAIT_S` are timed on it. Last, the batch sizes that pay off at the
+    highest level within budget."""
     levels = sorted(levels)
     twin = timing_twin(backend)
     frame_ms: dict[int, float] = {}
@@ -107,14 +111,21 @@ def measure_costs(
     for level in levels[len(measured) :]:
         frame_ms[level] = frame_ms[max(frame_ms)] * max(growth, 2.0)
     final = set(measured) if twin is backend else set()
-    for level in build_order(levels, frame_ms, frame_budget_ms):
-        if level in final or not backend.ready(level, 1, latents.has_noise_fields):
-            continue
-        # Its graph is there. An extrapolated level is timed later only where a build may yet
-        # make it faster.
-        if level in measured:
-            frame_ms[level] = render_ms(backend, latents, level)
-        final.add(level)
+    waiting = [lv for lv in build_order(levels, frame_ms, frame_budget_ms) if lv not in final]
+    # Graphs built before load in a moment: they are timed here, before the show starts, rather
+    # than later in the loop while the display runs. Builds take minutes and are not waited for.
+    deadline = time.monotonic() + LOAD_WAIT_S
+    while waiting:
+        there = [lv for lv in waiting if backend.ready(lv, 1, latents.has_noise_fields)]
+        for level in there:
+            # An extrapolated level is timed later only where a build may yet make it faster.
+            if level in measured:
+                frame_ms[level] = render_ms(backend, latents, level)
+            final.add(level)
+        waiting = [lv for lv in waiting if lv not in there]
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(LOAD_POLL_S)
     fitting = [lv for lv in levels if frame_ms[lv] <= frame_budget_ms] or levels[:1]
     level = fitting[-1]
     batch_factor = {1: 1.0}

@@ -13,11 +13,9 @@ the span keep their folded weights as constants, as in a plain graph.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -31,6 +29,7 @@ from installation.model.mixing import (
     span_layers,
     square_terms,
 )
+from installation.model.switches import Switch
 
 
 @dataclass(frozen=True)
@@ -48,17 +47,8 @@ class MixLayout:
         return f"{self.span[0]}-{self.span[1]}-{self.b_digest[:8]}"
 
 
-_MATMUL = contextvars.ContextVar("matmul_mixes", default=False)
-
-
-@contextlib.contextmanager
-def matmul_mixes() -> Iterator[None]:
-    """Within: morph graphs exported here mix each tensor as one matrix product (for ONNX)."""
-    token = _MATMUL.set(True)
-    try:
-        yield
-    finally:
-        _MATMUL.reset(token)
+_MATMUL = Switch("matmul_mixes")
+matmul_mixes = _MATMUL.on  # within: morph graphs exported here mix by matrix products
 
 
 _layouts: weakref.WeakKeyDictionary[ModelMorph, MixLayout] = weakref.WeakKeyDictionary()
@@ -119,7 +109,7 @@ class MixedWeights(nn.Module):
         """`synthesis` with the span's tensors `amount` ([1]) of the way from A's to B's."""
         t = amount.reshape(1, 1)
         weights = torch.cat([1 - t, t], dim=1)
-        matmul = _MATMUL.get()
+        matmul = bool(_MATMUL)
         mixed = {}
         for i, (name, shape) in enumerate(zip(self.names, self.shapes, strict=True)):
             ab = getattr(self, f"ab{i}")

@@ -21,13 +21,12 @@ rest is below float32 precision, applied as a short sum of the same products.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+
+from installation.model.switches import Switch
 
 # Separable terms of a 2-D filter whose singular value is below this fraction of the largest are
 # dropped: together they change no output by more than float32 rounding.
@@ -43,17 +42,8 @@ DEFAULT_BLOCK_ROWS = 16
 # How an exported graph reads the blocks' overlapping windows: Inductor takes a strided view as
 # it is (one product, no copy); ONNX has no strided views and runs one as a gather, so graphs
 # for it read the windows through plain slices (`sliced_windows`).
-_SLICED = contextvars.ContextVar("sliced_windows", default=False)
-
-
-@contextlib.contextmanager
-def sliced_windows() -> Iterator[None]:
-    """Within: graphs exported here read the bands' windows through slices (for ONNX)."""
-    token = _SLICED.set(True)
-    try:
-        yield
-    finally:
-        _SLICED.reset(token)
+_SLICED = Switch("sliced_windows")
+sliced_windows = _SLICED.on  # within: graphs exported here read the windows through slices
 
 
 def separable_terms(taps: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -127,7 +117,7 @@ class Band:
         rows, window = self.matrix.shape
         blocks = -(-self.out_len // rows)
         if torch.compiler.is_exporting():
-            out = self._sliced(source, blocks) if _SLICED.get() else self._strided(source, blocks)
+            out = self._sliced(source, blocks) if _SLICED else self._strided(source, blocks)
             return out.view(blocks * rows, *rest)[: self.out_len]
         out = x.new_empty(blocks, rows, wide)
         starts = [b * self.step - self.lead for b in range(blocks)]

@@ -6,13 +6,13 @@ number of full-size passes over memory small, which matters more than FLOPs on a
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
+
+from installation.model.switches import Switch
 
 SQRT2 = math.sqrt(2.0)
 FIR_TAPS = (1.0, 3.0, 3.0, 1.0)
@@ -37,17 +37,8 @@ def upsampling_pads(taps: int) -> tuple[int, int]:
 # onnxruntime runs a depthwise convolution in its fast blocked layout only when the bias is a
 # constant. A morph graph's biases are mixed as it runs, so its blurs add them after the
 # convolution (`biases_apart`): one small pass instead of the slow layout's several.
-_BIASES_APART = contextvars.ContextVar("biases_apart", default=False)
-
-
-@contextlib.contextmanager
-def biases_apart() -> Iterator[None]:
-    """Within: graphs exported here add the blurs' biases after the convolution (for ONNX)."""
-    token = _BIASES_APART.set(True)
-    try:
-        yield
-    finally:
-        _BIASES_APART.reset(token)
+_BIASES_APART = Switch("biases_apart")
+biases_apart = _BIASES_APART.on  # within: graphs exported here add the blurs' biases apart
 
 
 def blur_depthwise(
@@ -64,7 +55,7 @@ def blur_depthwise(
     """
     channels = x.shape[1]
     weight = kernel.flip([0, 1]).to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
-    apart = bias if _BIASES_APART.get() else None
+    apart = bias if _BIASES_APART else None
     bias = None if apart is not None else bias
     top, bottom, left, right = pads
     if top == bottom and left == right:

@@ -55,14 +55,14 @@ def blur_depthwise(
     """
     channels = x.shape[1]
     weight = kernel.flip([0, 1]).to(x.dtype)[None, None].expand(channels, 1, *kernel.shape)
-    apart = bias if _BIASES_APART else None
-    bias = None if apart is not None else bias
+    apart = bias is not None and bool(_BIASES_APART)
+    conv_bias = None if apart else bias
     top, bottom, left, right = pads
     if top == bottom and left == right:
-        y = F.conv2d(x, weight, bias, padding=(top, left), groups=channels)
+        y = F.conv2d(x, weight, conv_bias, padding=(top, left), groups=channels)
     else:
-        y = F.conv2d(F.pad(x, (left, right, top, bottom)), weight, bias, groups=channels)
-    return y if apart is None else y.add_(apart[:, None, None])
+        y = F.conv2d(F.pad(x, (left, right, top, bottom)), weight, conv_bias, groups=channels)
+    return y.add_(bias[:, None, None]) if apart else y
 
 
 def upsample2d(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:

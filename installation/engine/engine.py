@@ -78,6 +78,10 @@ class EngineSettings:
         frame = 1000.0 / self.display_fps
         return max(1.0, (self.latency_ms - 2 * frame) / (1 + LEAD_MARGIN))
 
+    def latency_with(self, batch_ms: float) -> float:
+        """The bound on a change's latency when a batch takes `batch_ms` (`batch_budget_ms` inverted)."""
+        return batch_ms * (1 + LEAD_MARGIN) + 2000.0 / self.display_fps
+
 
 @dataclass(frozen=True)
 class EngineStats:
@@ -335,8 +339,24 @@ class Engine:
                 self.settings.batch or self.settings.max_batch,
             )
         self._planner = self._new_planner(self._costs, levels)
+        self._warn_if_the_batch_breaks_the_latency_bound()
         self._renderer = self._wrap(self._backend)
         self._threads = torch.get_num_threads()
+
+    def _warn_if_the_batch_breaks_the_latency_bound(self) -> None:
+        """A show's fixed batch overrides the cap that keeps a control's change within
+        `latency_ms` of the screen: say so once, with what it costs here."""
+        s, planner = self.settings, self._planner
+        batch_ms = planner.batch_ms(planner.level, s.batch) if s.batch else 0.0
+        if s.latency_with(batch_ms) > s.latency_ms:
+            log.warning(
+                "render.batch = %d: a batch takes about %.0f ms here, so a change can take %.0f ms"
+                ' to reach the screen, over the %.0f ms bound; batch = "auto" keeps within it',
+                s.batch,
+                batch_ms,
+                s.latency_with(batch_ms),
+                s.latency_ms,
+            )
 
     def _new_planner(self, costs: Costs, levels: list[int]) -> Planner:
         s = self.settings

@@ -99,6 +99,27 @@ def test_the_probe_and_budget_pick_the_level(budget_ms, level):
         engine.stop()
 
 
+@pytest.mark.parametrize("batch", [4, None])
+def test_a_fixed_batch_past_the_latency_bound_is_named_once(batch, caplog):
+    backend = tiny_backend(64)
+    source = SlerpSource(backend.G)
+    settings = EngineSettings(batch=batch, threads=1, frame_budget_ms=1e4, latency_ms=250.0)
+    costs = flat_costs(LEVELS, ms=40.0)  # a batch of 4: 160 ms, a bound of 393 ms at 60 Hz
+    engine = Engine(backend, source, ShowClock(HandClock()), settings, costs).start()
+    try:
+        wait_for(lambda: engine.pair_at(0.0))
+    finally:
+        engine.stop()
+    warnings = [r.getMessage() for r in caplog.records if "render.batch" in r.getMessage()]
+    if batch is None:
+        assert warnings == []
+    else:
+        assert warnings == [
+            "render.batch = 4: a batch takes about 160 ms here, so a change can take 393 ms to reach"
+            ' the screen, over the 250 ms bound; batch = "auto" keeps within it'
+        ]
+
+
 def test_an_error_in_the_producer_is_kept_for_the_display():
     backend = tiny_backend(64)
     source = SlerpSource(backend.G)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import statistics
 import time
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -26,6 +28,17 @@ def median_ms(
         sync()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def process_age_s() -> float | None:
+    """Seconds since this process started (Linux: from /proc), None where that cannot be read."""
+    try:
+        after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started_ticks = int(after_name[19])  # field 22, starttime, in clock ticks after boot
+        uptime_s = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime_s - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def device_sync(device: torch.device) -> Callable[[], None]:

@@ -248,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
         # the loop's own work per frame (ms), by part, and in all as a share of the generator's time
         "own_work_ms_per_frame": own_ms,
         "loop_overhead": sum(own_ms.values()) / max(generator_ms, 1e-9),
+        "first_frame_s": presenter.first_frame_s,  # after the process started (imports, model load, probe)
         "latency_param": args.loop_param,
         "latency_ms": probe.latencies_ms,
         "latency_bound_ms": probe.bounds_ms,
@@ -297,7 +298,9 @@ def _print(r: dict, print_table) -> None:
         f"batch {r['batch']}, {r['threads']} threads, load average {r['load_average']:.1f}\n"
         f"level time share: {share}"
     )
+    first = r["first_frame_s"]
     rows = [
+        ["first frame, s after the process started", f"{first:.1f}" if first is not None else "not measured"],
         ["displayed fps", f"{r['displayed_fps']:.1f}"],
         ["rendered fps", f"{r['rendered_fps']:.1f}"],
         ["generator-alone fps (same level, batch)", f"{r['generator_alone_fps']:.1f}"],

@@ -22,6 +22,7 @@ from installation.display.keys import action_of
 from installation.display.screen import Screen
 from installation.engine.clock import ShowClock
 from installation.engine.frames import FramePair
+from installation.timing import process_age_s
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +110,11 @@ class Presenter:
         self._pair: FramePair | None = None
         self._drawn: tuple | None = None
         self._refreshes: collections.deque[float] = collections.deque()  # when each was presented
-        self._started = time.monotonic()
+        self._started = self._created = time.monotonic()
         self._capture = False  # the next refresh is read back for a screenshot
         self._said_off = False
         self.draw_times = DrawTimes()
+        self.first_frame_s: float | None = None  # seconds from the process's start to the first frame
 
     def run(self, seconds: float | None = None) -> None:
         """Present until quit (a key, the window closed), or for `seconds`. Raises the feed's
@@ -141,6 +143,8 @@ class Presenter:
         t = self.feed.clock.now()
         pair = self.feed.pair_at(t)
         self._pair = pair
+        if pair is not None and self.first_frame_s is None:
+            self._first_frame()
         if self.screen is None or self._draw(pair, now):  # headless: every paced tick counts
             self._refreshes.append(now)
         while self._refreshes and self._refreshes[0] <= now - FPS_WINDOW_S:
@@ -149,6 +153,13 @@ class Presenter:
         self.displayed_fps = len(self._refreshes) / span if span > 0 else 0.0
         last = self.presented
         self.presented = Presented(now, t, pair.newest.version if pair else -1, last.count + 1 if last else 1)
+
+    def _first_frame(self) -> None:
+        """Note when the show's first frame came: what a first start (or a restart) costs."""
+        age = process_age_s()
+        self.first_frame_s = age if age is not None else time.monotonic() - self._created
+        since = "the process started" if age is not None else "the display opened"
+        log.info("first frame %.1f s after %s", self.first_frame_s, since)
 
     def _draw(self, pair: FramePair | None, now: float) -> bool:
         """Draw `pair` unless the picture on screen is the same (paused, held); True if drawn."""

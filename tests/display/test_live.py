@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -167,6 +168,7 @@ def test_run_py_play_plays_a_show_for_some_seconds_and_records_it(x_display, tmp
     assert done.returncode == 0, done.stderr
     # The show plays on without OSC, and the log says what failed at start (not "not reloaded").
     assert "osc off: cannot listen for OSC" in done.stderr and "not reloaded" not in done.stderr
+    assert len(re.findall(r"first frame \d+\.\d s after the process started", done.stderr)) == 1
     capture = cv2.VideoCapture(str(video))
     ok, frame = capture.read()
     assert ok and frame.shape == (150, 200, 3) and int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) > 5
@@ -214,11 +216,16 @@ def test_bench_loop_measures_the_playing_show(x_display, tmp_path):
         "--json",
         str(out),
     ]
+    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, str(ROOT / "run.py"), *command], capture_output=True, text=True, timeout=120
     )
+    took_s = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())
+    # the first frame came after the imports and the model's load, and 3 s of loop before the end
+    assert 0.5 < result["first_frame_s"] < took_s - 3, (result["first_frame_s"], took_s)
+    assert "first frame, s after the process started" in done.stdout
     assert result["displayed_fps"] > 10 and result["rendered_fps"] > 0 and result["generator_alone_fps"] > 0
     assert result["latency_ms"] and all(ms < 2000 for ms in result["latency_ms"])
     assert "displayed fps" in done.stdout

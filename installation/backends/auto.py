@@ -162,6 +162,10 @@ class Calibrating(Backend):
         chosen = self._chosen
         return chosen is not None and chosen.ready(stop_res, batch, noise_fields)
 
+    def loading(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        chosen = self._chosen
+        return chosen is not None and chosen.loading(stop_res, batch, noise_fields)
+
     def prepare(self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix=None) -> bool:
         self._done.wait()
         return self._chosen.prepare(stop_res, batch, bends, mix)

@@ -54,3 +54,8 @@ class Backend(ABC):
         False until it is there: until then it renders more slowly, and timings of it are not
         final."""
         return True
+
+    def loading(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        """Whether this shape's fast path is on its way from a build made before (a load: about
+        a second), as opposed to a build (minutes) or nothing at all."""
+        return False

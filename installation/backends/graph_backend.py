@@ -257,6 +257,10 @@ class GraphBackend(Backend):
         self._runner(shape, wait=False)
         return False
 
+    def loading(self, stop_res: int | None = None, batch: int = 1, noise_fields: bool = False) -> bool:
+        shape = self._shape(stop_res, batch, noise_fields)
+        return shape in self._pending and self._graph_path(shape).exists()
+
     def prepare(
         self, stop_res: int | None = None, batch: int = 1, bends: tuple = (), mix: ModelMorph | None = None
     ) -> bool:

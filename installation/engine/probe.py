@@ -30,7 +30,7 @@ def timing_twin(backend: Backend) -> Backend:
     return TorchEagerBackend(backend.G, backend.device, backend.precision)
 
 
-LOAD_WAIT_S = 1.0  # how long the probe waits for built graphs to load (about 0.1 s each)
+LOAD_WAIT_S = 1.0  # how long the probe waits for built graphs to load (about 0.1 s each); not for builds
 LOAD_POLL_S = 0.05
 LEVEL_HEADROOM = 2.0  # probe levels until one costs this many frame budgets (room to go up later)
 
@@ -114,16 +114,17 @@ def measure_costs(
     waiting = [lv for lv in build_order(levels, frame_ms, frame_budget_ms) if lv not in final]
     # Graphs built before load in a moment: they are timed here, before the show starts, rather
     # than later in the loop while the display runs. Builds take minutes and are not waited for.
+    noise = latents.has_noise_fields
     deadline = time.monotonic() + LOAD_WAIT_S
     while waiting:
-        there = [lv for lv in waiting if backend.ready(lv, 1, latents.has_noise_fields)]
+        there = [lv for lv in waiting if backend.ready(lv, 1, noise)]
         for level in there:
             # An extrapolated level is timed later only where a build may yet make it faster.
             if level in measured:
                 frame_ms[level] = render_ms(backend, latents, level)
             final.add(level)
         waiting = [lv for lv in waiting if lv not in there]
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or not any(backend.loading(lv, 1, noise) for lv in waiting):
             break
         time.sleep(LOAD_POLL_S)
     fitting = [lv for lv in levels if frame_ms[lv] <= frame_budget_ms] or levels[:1]

@@ -135,10 +135,11 @@ def test_a_graph_in_the_cache_loads_while_another_is_still_being_built(G, cache_
     assert backend.prepare(stop_res=8)  # in the cache from here on (maybe built by a test before)
     backend = create_backend(G, "cpu", "fp32", "onnxruntime-cpu", cache_dir=cache_dir, background=True)
     build = type(backend)._build
-    building, release = threading.Event(), threading.Event()
+    building, release, load = threading.Event(), threading.Event(), threading.Event()
 
     def held_build(self, shape):
         if self._graph_path(shape).exists():
+            load.wait(30)  # a load: held until the test has seen it as one
             return build(self, shape)
         building.set()  # a real build: held until the test ends, then given up
         release.wait(30)
@@ -148,12 +149,17 @@ def test_a_graph_in_the_cache_loads_while_another_is_still_being_built(G, cache_
     try:
         assert not backend.ready(stop_res=16, batch=3)  # no test builds this shape: its build starts first
         assert building.wait(10)
+        assert not backend.loading(stop_res=16, batch=3)  # a build, which the probe does not wait for
         assert not backend.ready(stop_res=8)  # in the cache: asked for second
+        assert backend.loading(stop_res=8)  # ... and loading, which it does
+        load.set()
         deadline = time.monotonic() + 10
         while not backend.ready(stop_res=8) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert backend.ready(stop_res=8) and not backend.ready(stop_res=16, batch=3)
+        assert not backend.loading(stop_res=8)
     finally:
+        load.set()
         release.set()
     assert not backend.prepare(stop_res=16, batch=3)  # given up: torch eager renders it
     assert_matches_eager(G, backend, latents(G, 1), stop_res=8)

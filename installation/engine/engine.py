@@ -504,14 +504,17 @@ class Engine:
     def _maybe_rethread(self, latents, level: int) -> None:
         """Host contention comes and goes, and with it the better CPU thread count (two threads
         were measured 4-10x slower than one on a busy host): probe again when renders are much
-        slower than they were at start-up."""
+        slower than they were at start-up. Timed on what renders the level (its graph, once
+        built: the count that suits it, and a shorter hold of the producer than torch eager's)."""
         if self._backend.device.type != "cpu" or self.settings.threads:
             return
         if time.monotonic() < self._rethread_at or self._planner.slowdown < RETHREAD_SLOWDOWN:
             return
         before = self._threads
+        built = self._backend.ready(level, 1, latents.has_noise_fields)
+        timed = self._backend if built else timing_twin(self._backend)
         with torch.inference_mode():
-            self._threads = pick_threads(timing_twin(self._backend), latents, level)
+            self._threads = pick_threads(timed, latents, level)
         first, longest = RETHREAD_WAIT_S
         self._rethread_wait = first if self._threads != before else min(2 * self._rethread_wait, longest)
         self._rethread_at = time.monotonic() + self._rethread_wait

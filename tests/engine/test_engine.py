@@ -132,15 +132,31 @@ def test_an_error_in_the_producer_is_kept_for_the_display():
     assert isinstance(engine.error, ZeroDivisionError)
 
 
-def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(monkeypatch):
+class GraphsBuilt(TorchEagerBackend):
+    """Stands for a backend that renders graphs: `built` says whether they are there yet."""
+
+    name = "graphs"
+
+    def __init__(self, built: bool) -> None:
+        eager = tiny_backend(64)
+        super().__init__(eager.G, eager.device, eager.precision)
+        self.built = built
+
+    def ready(self, stop_res=None, batch=1, noise_fields=False) -> bool:
+        return self.built
+
+
+@pytest.mark.parametrize("built", [True, False])
+def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(monkeypatch, built):
     import installation.engine.engine as engine_module
 
     calls = []
     monkeypatch.setattr(engine_module, "RETHREAD_WAIT_S", (0.0, 0.0))
     monkeypatch.setattr(
-        engine_module, "pick_threads", lambda backend, latents, level: calls.append(level) or 1
+        engine_module, "pick_threads", lambda backend, latents, level: calls.append(backend) or 1
     )
-    backend = tiny_backend(64)
+    monkeypatch.setattr(engine_module, "timing_twin", lambda backend: "torch eager")
+    backend = GraphsBuilt(built)
     # probed costs of 0.01 ms: every real render is far slower than "probed"
     engine = Engine(
         backend,
@@ -154,6 +170,8 @@ def test_renders_much_slower_than_probed_make_it_probe_the_thread_count_again(mo
     finally:
         engine.stop()
     assert engine.error is None and engine.stats.threads == 1
+    # timed on the graph once it is built, else on torch eager, which renders the level meanwhile
+    assert set(calls) == ({backend} if built else {"torch eager"})
 
 
 @pytest.mark.parametrize("max_resolution", [None, 32])

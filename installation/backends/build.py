@@ -53,6 +53,10 @@ def write_in_child(backend: type, G, shape: tuple, precision: str, device: torch
             "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
             "OMP_NUM_THREADS": threads,
             "TORCHINDUCTOR_COMPILE_THREADS": threads,
+            # Inductor writes its loops for the thread count it compiles with: one here on two
+            # cores, which made every kernel serial (9-23 % slower frames at two threads). These
+            # loops take the thread count of the thread that renders them.
+            "TORCHINDUCTOR_CPP_DYNAMIC_THREADS": "1",
         }
         child = subprocess.Popen(
             [sys.executable, "-m", __name__, str(job)],

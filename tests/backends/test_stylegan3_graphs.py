@@ -9,6 +9,7 @@ graphs build in a fraction of the whole network's time, once per backend for the
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -73,6 +74,18 @@ def test_one_graph_built_in_the_background_renders_every_pose(G, cache_dir, monk
     assert shape.stop_res == G.config.img_resolution
     (built,) = [p for p in cache_dir.glob(f"synthesis-*{backend.suffix}") if "-transform-" in p.name]
     assert built.name.startswith(f"synthesis-{shape.stop_res}px-b1-fp32-transform-")
+    if name == "torch-compiled":
+        # Built in the child, which compiles with one thread: its loops still run in parallel,
+        # on as many threads as the thread that renders them has (none fixed in the code).
+        pragmas = parallel_pragmas(built)
+        assert pragmas and not [p for p in pragmas if "num_threads" in p], pragmas
+
+
+def parallel_pragmas(package) -> list[str]:
+    """The OpenMP parallel regions of an AOTInductor package's generated kernels."""
+    with zipfile.ZipFile(package) as archive:
+        sources = [archive.read(n).decode() for n in archive.namelist() if n.endswith(".kernel.cpp")]
+    return [line.strip() for text in sources for line in text.splitlines() if "#pragma omp parallel" in line]
 
 
 def test_auto_times_the_stylegan3_graphs_and_keeps_the_fastest(G, cache_dir):

@@ -122,7 +122,11 @@ class RenderSettings:
         0, Integer(0, 8192), "stop synthesis at this block (a power of two) for speed; 0 renders in full"
     )
     batch: str | int = setting(
-        "auto", AnyOf((Choice(("auto",)), Integer(1, 64))), "frames rendered per generator call"
+        "auto",
+        AnyOf((Choice(("auto",)), Integer(1, 64))),
+        "frames rendered per generator call; auto batches only where a batch is faster per frame, "
+        "within the 250 ms bound from a control's write to the screen. A fixed batch overrides that "
+        "bound, and the log says so when it breaks it",
     )
     frame_budget_ms: float = setting(40.0, Number(1, 1000), "time the engine may spend per frame")
     blend: bool = setting(True, Flag(), "cross-fade in-between frames when rendering lags the display")

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         models = [(res, lambda res=res: _official(res, device)) for res in resolutions]
     print(
         f"{torch.get_num_threads()} threads, {machine_description(device)['cpu']}; "
-        "ratio: time / torch eager fp32 (below 1 is faster)"
+        "ratio: time / torch eager fp32 (below 1 is faster); conv share: the frame's convolutions "
+        "run alone in its precision / the frame (100 % = the machine's convolution rate)"
     )
     results = {
         "machine": machine_description(device),
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
                 "ok",
                 "faults/frame",
                 "build s",
+                "conv GFLOP/s",
+                "conv share",
             ],
             [
                 [
@@ -97,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
                     r.get("ok", ""),
                     r.get("faults", ""),
                     f"{r['build_s']:.0f}" if "build_s" in r else "",
+                    f"{r['conv_floor']['gflops']:.0f}" if "conv_floor" in r else "",
+                    f"{r['conv_share']:.0%}" if "conv_share" in r else "",
                 ]
                 for r in model["rows"]
             ],
@@ -125,6 +130,7 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
     from installation.backends import available_backends, create_backend
     from installation.backends.auto import round_robin
     from installation.backends.graph import example_inputs, takes_transform
+    from installation.bench.conv_rate import convolution_floor, traced_convolutions
     from installation.bench.generator import TOLERANCES
     from installation.model.stylegan3 import input_transform
     from installation.timing import device_sync
@@ -172,6 +178,18 @@ def compare(G, device, precisions: list[str], repeats: int, official_res: int | 
             tolerance=TOLERANCES[key[1]],
             ok=err / std <= TOLERANCES[key[1]],
         )
+    floors = {
+        precision: convolution_floor(
+            traced_convolutions(G, ws, precision, noise_gain=gain, **posed),
+            device,
+            repeats,
+            device_sync(device),
+        )
+        for precision in precisions
+    }
+    for (_, precision), row in rows.items():
+        row["conv_floor"] = floors[precision]
+        row["conv_share"] = floors[precision]["ms"] / row["ms"]
     if official_res is not None and device.type == "cpu":
         rows[("torch", "fp32, THP off")] = _eager_without_thp(official_res, repeats)
     base_ms = rows[BASELINE]["ms"]

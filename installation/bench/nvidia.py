@@ -27,6 +27,11 @@ _MODULES = {
 }
 
 
+# What to install for a module NVIDIA's code imports, where the pip name differs.
+# (pkg_resources left setuptools in version 81.)
+_PIP_NAMES = {"pkg_resources": "'setuptools<81'", "PIL": "pillow"}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nvidia-repo",
@@ -60,6 +65,11 @@ def nvidia_generator(G, repo: str | Path) -> torch.nn.Module:
         theirs = Generator(**_options(init_kwargs))
     except UserError:
         raise
+    except ModuleNotFoundError as e:
+        raise UserError(
+            f"--nvidia-repo {repo}: NVIDIA's code imports {e.name}, which this environment lacks "
+            f"(pip install {_PIP_NAMES.get(e.name, e.name)})"
+        ) from None
     except Exception as e:  # noqa: BLE001 -- their code and dependencies may raise anything: one line
         raise UserError(
             f"--nvidia-repo {repo}: building NVIDIA's generator failed: {type(e).__name__}: {e}"

@@ -98,3 +98,15 @@ def test_bench_against_nvidia_needs_a_real_checkout(shared_fixtures, tmp_path):
     result = run_cli("bench", str(pkl), "--nvidia-repo", str(tmp_path), "--json", str(tmp_path / "b.json"))
     assert result.returncode != 0 and result.stderr.count("\n") == 1
     assert "not a checkout of NVIDIA's stylegan2-ada-pytorch or stylegan3" in result.stderr
+
+
+def test_bench_against_nvidia_names_what_their_code_needs(shared_fixtures, tmp_path):
+    repo = tmp_path / "stylegan3"
+    (repo / "torch_utils").mkdir(parents=True)
+    (repo / "training").mkdir()
+    (repo / "training" / "networks_stylegan3.py").write_text("import pkg_resources_gone_for_this_test\n")
+    pkl = shared_fixtures / "nv_sg3t_32_redacted.pkl"
+    result = run_cli("bench", str(pkl), "--nvidia-repo", str(repo), "--json", str(tmp_path / "b.json"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "imports pkg_resources_gone_for_this_test, which this environment lacks" in result.stderr
+    assert "pip install pkg_resources_gone_for_this_test" in result.stderr

@@ -10,12 +10,13 @@ floor / the frame: 100 % is a frame that costs no more than its convolutions alo
 
 from __future__ import annotations
 
-import statistics
-import time
+import math
 from dataclasses import dataclass, replace
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
+
+from installation.timing import median_ms
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,9 @@ class Convolution:
     def flops(self) -> int:
         """Multiply-adds x 2: every output (or, transposed, every input) element meets a
         kernel's worth of the other side's channels per group."""
-        taps = 1
-        for k in self.weight_shape[2:]:
-            taps *= k
+        taps = math.prod(self.weight_shape[2:])
         if self.transposed:  # weight [in, out / groups, k, k]: each input element fans out
-            numel = 1
-            for s in self.input_shape:
-                numel *= s
-            return 2 * numel * self.weight_shape[1] * taps
+            return 2 * math.prod(self.input_shape) * self.weight_shape[1] * taps
         return 2 * self.output_numel * self.weight_shape[1] * taps
 
     def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
@@ -120,7 +116,7 @@ def convolution_floor(
     with torch.inference_mode():
         for conv in dense:
             ms += min(
-                _median_ms(variant, variant.tensors(device), repeats, sync)
+                _timed(variant, device, repeats, sync)
                 for variant in {conv, replace(conv, channels_last=len(conv.input_shape) == 4)}
             )
     flops = sum(conv.flops for conv in dense)
@@ -132,13 +128,7 @@ def convolution_floor(
     }
 
 
-def _median_ms(conv: Convolution, tensors, repeats: int, sync) -> float:
-    conv.run(*tensors)
-    times = []
-    for _ in range(max(1, repeats)):
-        sync()
-        start = time.perf_counter()
-        conv.run(*tensors)
-        sync()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def _timed(conv: Convolution, device: torch.device, repeats: int, sync) -> float:
+    """Median ms of `conv` on fresh tensors of its shapes, after one warm-up."""
+    tensors = conv.tensors(device)
+    return median_ms(lambda: conv.run(*tensors), repeats, sync=sync)
